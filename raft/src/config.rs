@@ -1,0 +1,334 @@
+//! Node configuration and the bug knobs: each knob switches off exactly one safety rule.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One safety rule of Raft, switched off. raftsim teaches by letting a learner turn a rule off
+/// and watch which property breaks. Default: every rule on (no knob set).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BugKnob {
+    VoteWithoutLogCheck,
+    VoteByCommitIndex,
+    CommitOldTermByCount,
+    VolatileVote,
+    RespondBeforePersist,
+    TruncateOnStaleAppend,
+    HeartbeatSkipsPrevCheck,
+    CommitIndexWithoutMin,
+    AcceptStaleTermReplies,
+    NoRandomizedTimeout,
+}
+
+/// What a knob switches off, where the paper states the rule, and what breaks.
+#[derive(Clone, Copy, Debug)]
+pub struct KnobDoc {
+    pub knob: BugKnob,
+    pub rule: &'static str,
+    pub section: &'static str,
+    pub breaks: &'static str,
+    pub why: &'static str,
+}
+
+impl BugKnob {
+    pub const ALL: [BugKnob; 10] = [
+        BugKnob::VoteWithoutLogCheck,
+        BugKnob::VoteByCommitIndex,
+        BugKnob::CommitOldTermByCount,
+        BugKnob::VolatileVote,
+        BugKnob::RespondBeforePersist,
+        BugKnob::TruncateOnStaleAppend,
+        BugKnob::HeartbeatSkipsPrevCheck,
+        BugKnob::CommitIndexWithoutMin,
+        BugKnob::AcceptStaleTermReplies,
+        BugKnob::NoRandomizedTimeout,
+    ];
+
+    /// The kebab-case name users type (`--bug commit-old-term-by-count`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BugKnob::VoteWithoutLogCheck => "vote-without-log-check",
+            BugKnob::VoteByCommitIndex => "vote-by-commit-index",
+            BugKnob::CommitOldTermByCount => "commit-old-term-by-count",
+            BugKnob::VolatileVote => "volatile-vote",
+            BugKnob::RespondBeforePersist => "respond-before-persist",
+            BugKnob::TruncateOnStaleAppend => "truncate-on-stale-append",
+            BugKnob::HeartbeatSkipsPrevCheck => "heartbeat-skips-prev-check",
+            BugKnob::CommitIndexWithoutMin => "commit-index-without-min",
+            BugKnob::AcceptStaleTermReplies => "accept-stale-term-replies",
+            BugKnob::NoRandomizedTimeout => "no-randomized-timeout",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<BugKnob> {
+        BugKnob::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn doc(self) -> KnobDoc {
+        let (rule, section, breaks, why) = match self {
+            BugKnob::VoteWithoutLogCheck => (
+                "a voter grants its vote only to a candidate whose log is at least as up-to-date as its own",
+                "§5.4.1",
+                "Leader Completeness",
+                "Without the check a server missing committed entries can win an election and overwrite them on the others.",
+            ),
+            BugKnob::VoteByCommitIndex => (
+                "up-to-date means the last log entry's (term, index), not the commit index",
+                "§5.4.1 (seed 003)",
+                "Leader Completeness",
+                "Followers learn the commit index one round late, so equal commit indexes say nothing about who holds a committed entry.",
+            ),
+            BugKnob::CommitOldTermByCount => (
+                "a leader commits only entries of its current term by counting replicas",
+                "§5.4.2, Figure 8",
+                "State Machine Safety",
+                "An old-term entry on a majority can still be overwritten by a leader whose last entry has a newer term (Figure 8 (d)).",
+            ),
+            BugKnob::VolatileVote => (
+                "votedFor is on stable storage before the vote is granted",
+                "Figure 2 (persistent state)",
+                "Election Safety",
+                "A server that forgets its vote in a crash can vote twice in one term, and two leaders win it.",
+            ),
+            BugKnob::RespondBeforePersist => (
+                "persistent state is updated on stable storage before responding to RPCs",
+                "Figure 2 (persistent state)",
+                "committed-entry durability",
+                "A reply may count toward a majority for an entry or a vote that a crash then erases.",
+            ),
+            BugKnob::TruncateOnStaleAppend => (
+                "a follower deletes entries only when an existing entry conflicts with a new one",
+                "Figure 2, AppendEntries receiver step 3",
+                "committed-entry durability / Log Matching",
+                "A delayed or duplicated AppendEntries would cut entries the follower already acknowledged.",
+            ),
+            BugKnob::HeartbeatSkipsPrevCheck => (
+                "every AppendEntries, heartbeats too, is rejected unless the log holds prevLogIndex with prevLogTerm",
+                "§5.3, Figure 2 AppendEntries receiver step 2",
+                "Log Matching / State Machine Safety",
+                "A follower that answers success without the check lets the leader count it in matchIndex for entries it does not hold.",
+            ),
+            BugKnob::CommitIndexWithoutMin => (
+                "commitIndex = min(leaderCommit, index of last new entry)",
+                "Figure 2, AppendEntries receiver step 5",
+                "State Machine Safety",
+                "Beyond the last new entry the follower's log may hold a stale suffix the leader never sent; committing it applies entries that are not committed.",
+            ),
+            BugKnob::AcceptStaleTermReplies => (
+                "replies from older terms are ignored",
+                "§5.1",
+                "Election Safety",
+                "A vote granted in an earlier term says nothing about the current one; counting it lets two candidates win one term.",
+            ),
+            BugKnob::NoRandomizedTimeout => (
+                "election timeouts are chosen at random from a range",
+                "§5.2",
+                "liveness (no leader elected)",
+                "With equal timeouts candidates start together and split the vote in every term.",
+            ),
+        };
+        KnobDoc {
+            knob: self,
+            rule,
+            section,
+            breaks,
+            why,
+        }
+    }
+}
+
+impl fmt::Display for BugKnob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A set of bug knobs (a bitmask over [`BugKnob::ALL`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Knobs(u32);
+
+impl Knobs {
+    pub fn none() -> Knobs {
+        Knobs(0)
+    }
+    pub fn with(mut self, knob: BugKnob) -> Knobs {
+        self.insert(knob);
+        self
+    }
+    pub fn insert(&mut self, knob: BugKnob) {
+        self.0 |= 1 << (knob as u32);
+    }
+    pub fn contains(&self, knob: BugKnob) -> bool {
+        self.0 & (1 << (knob as u32)) != 0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+    pub fn iter(&self) -> impl Iterator<Item = BugKnob> + '_ {
+        BugKnob::ALL.into_iter().filter(|k| self.contains(*k))
+    }
+}
+
+impl FromIterator<BugKnob> for Knobs {
+    fn from_iter<I: IntoIterator<Item = BugKnob>>(iter: I) -> Self {
+        let mut k = Knobs::none();
+        for knob in iter {
+            k.insert(knob);
+        }
+        k
+    }
+}
+
+impl Serialize for Knobs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Knobs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Vec::<BugKnob>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+/// A node's configuration. Times are in ticks: the node has no clock, only `tick()` calls.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Election timeouts are drawn uniformly from `[min, max)` (§5.2).
+    pub election_timeout_min_ticks: u32,
+    pub election_timeout_max_ticks: u32,
+    /// A leader sends AppendEntries to every follower at least this often (§5.2).
+    pub heartbeat_interval_ticks: u32,
+    /// Upper bound on entries carried by one AppendEntries.
+    pub max_entries_per_append: usize,
+    /// Rules switched off on purpose.
+    pub bugs: Knobs,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            election_timeout_min_ticks: 10,
+            election_timeout_max_ticks: 20,
+            heartbeat_interval_ticks: 2,
+            max_entries_per_append: 64,
+            bugs: Knobs::none(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The election timeout must exceed the heartbeat interval, or followers time out while a
+    /// healthy leader is still between heartbeats (§5.6: broadcastTime ≪ electionTimeout).
+    ElectionTimeoutNotAboveHeartbeat { min: u32, heartbeat: u32 },
+    /// `[min, max)` must be non-empty.
+    EmptyElectionTimeoutRange { min: u32, max: u32 },
+    ZeroHeartbeatInterval,
+    ZeroMaxEntries,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::ElectionTimeoutNotAboveHeartbeat { min, heartbeat } => write!(
+                f,
+                "election_timeout_min_ticks ({min}) must be greater than heartbeat_interval_ticks ({heartbeat})"
+            ),
+            ConfigError::EmptyElectionTimeoutRange { min, max } => write!(
+                f,
+                "election_timeout_max_ticks ({max}) must be greater than election_timeout_min_ticks ({min})"
+            ),
+            ConfigError::ZeroHeartbeatInterval => {
+                write!(f, "heartbeat_interval_ticks must be at least 1")
+            }
+            ConfigError::ZeroMaxEntries => write!(f, "max_entries_per_append must be at least 1"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.heartbeat_interval_ticks == 0 {
+            return Err(ConfigError::ZeroHeartbeatInterval);
+        }
+        if self.election_timeout_min_ticks <= self.heartbeat_interval_ticks {
+            return Err(ConfigError::ElectionTimeoutNotAboveHeartbeat {
+                min: self.election_timeout_min_ticks,
+                heartbeat: self.heartbeat_interval_ticks,
+            });
+        }
+        if self.election_timeout_max_ticks <= self.election_timeout_min_ticks {
+            return Err(ConfigError::EmptyElectionTimeoutRange {
+                min: self.election_timeout_min_ticks,
+                max: self.election_timeout_max_ticks,
+            });
+        }
+        if self.max_entries_per_append == 0 {
+            return Err(ConfigError::ZeroMaxEntries);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_valid() {
+        assert_eq!(Config::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn election_timeout_must_exceed_heartbeat() {
+        let c = Config {
+            election_timeout_min_ticks: 2,
+            heartbeat_interval_ticks: 2,
+            ..Config::default()
+        };
+        assert_eq!(
+            c.validate(),
+            Err(ConfigError::ElectionTimeoutNotAboveHeartbeat {
+                min: 2,
+                heartbeat: 2
+            })
+        );
+        assert!(c.validate().unwrap_err().to_string().contains("must be greater"));
+    }
+
+    #[test]
+    fn empty_timeout_range_and_zeroes_are_rejected() {
+        let c = Config {
+            election_timeout_max_ticks: 10,
+            ..Config::default()
+        };
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::EmptyElectionTimeoutRange { .. })
+        ));
+        let c = Config {
+            heartbeat_interval_ticks: 0,
+            ..Config::default()
+        };
+        assert_eq!(c.validate(), Err(ConfigError::ZeroHeartbeatInterval));
+        let c = Config {
+            max_entries_per_append: 0,
+            ..Config::default()
+        };
+        assert_eq!(c.validate(), Err(ConfigError::ZeroMaxEntries));
+    }
+
+    #[test]
+    fn knob_names_round_trip_and_are_kebab_case() {
+        for k in BugKnob::ALL {
+            assert_eq!(BugKnob::from_name(k.name()), Some(k));
+            assert!(k.name().chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.name()));
+        }
+        assert_eq!(BugKnob::from_name("no-such-knob"), None);
+    }
+}

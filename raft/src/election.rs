@@ -1,0 +1,119 @@
+//! Leader election: Figure 2's RequestVote RPC and the candidate rules (§5.2, §5.4.1).
+
+use crate::config::BugKnob;
+use crate::message::Message;
+use crate::node::{Node, Progress, Role};
+use crate::types::{Command, LogIndex, NodeId, NodeSet, Term};
+
+impl Node {
+    /// Figure 2, "Candidates (§5.2)": "On conversion to candidate, start election: increment
+    /// currentTerm, vote for self, reset election timer, send RequestVote RPCs to all other
+    /// servers."
+    pub(crate) fn campaign(&mut self) {
+        self.current_term = Term(self.current_term.0 + 1);
+        self.voted_for = Some(self.id);
+        self.leader_id = None;
+        let mut votes = NodeSet::new();
+        votes.insert(self.id);
+        self.role = Role::Candidate { votes };
+        self.reset_election_timer();
+        if votes.len() >= self.quorum() {
+            self.become_leader();
+            return;
+        }
+        let request = Message::RequestVote {
+            term: self.current_term,
+            candidate: self.id,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+            commit_index: self.commit_index,
+        };
+        for i in 0..self.peers.len() {
+            self.send(self.peers[i], request.clone());
+        }
+    }
+
+    /// Figure 2, RequestVote receiver: "1. Reply false if term < currentTerm (§5.1) [done in
+    /// `observe_term`]. 2. If votedFor is null or candidateId, and candidate's log is at least as
+    /// up-to-date as receiver's log, grant vote (§5.2, §5.4)."
+    pub(crate) fn handle_request_vote(
+        &mut self,
+        candidate: NodeId,
+        last_log_index: LogIndex,
+        last_log_term: Term,
+        candidate_commit: LogIndex,
+    ) {
+        let free_to_vote = self.voted_for.is_none() || self.voted_for == Some(candidate);
+        let grant = free_to_vote
+            && self.candidate_is_up_to_date(last_log_index, last_log_term, candidate_commit);
+        if grant {
+            self.voted_for = Some(candidate);
+            // §5.2: a server that grants a vote restarts its election timer; one that refuses
+            // does not (resetting on every RequestVote can livelock, catalogue §5).
+            self.reset_election_timer();
+        }
+        self.send(candidate, self.vote_response(grant));
+    }
+
+    /// Raft §5.4.1, the election restriction: "the voter denies its vote if its own log is more
+    /// up-to-date than that of the candidate."
+    fn candidate_is_up_to_date(
+        &self,
+        last_log_index: LogIndex,
+        last_log_term: Term,
+        candidate_commit: LogIndex,
+    ) -> bool {
+        let bugs = self.config.bugs;
+        if bugs.contains(BugKnob::VoteWithoutLogCheck) {
+            return true;
+        }
+        if bugs.contains(BugKnob::VoteByCommitIndex) {
+            return candidate_commit >= self.commit_index;
+        }
+        self.log.is_up_to_date(last_log_term, last_log_index)
+    }
+
+    pub(crate) fn vote_response(&self, vote_granted: bool) -> Message {
+        Message::RequestVoteResponse {
+            term: self.current_term,
+            vote_granted,
+        }
+    }
+
+    /// Figure 2, "Candidates": "If votes received from majority of servers: become leader."
+    pub(crate) fn handle_vote_response(&mut self, from: NodeId, vote_granted: bool) {
+        let quorum = self.quorum();
+        let Role::Candidate { votes } = &mut self.role else {
+            return;
+        };
+        if vote_granted {
+            votes.insert(from);
+        }
+        if votes.len() >= quorum {
+            self.become_leader();
+        }
+    }
+
+    /// Figure 2, "Leaders": "Upon election: send initial empty AppendEntries RPCs (heartbeat) to
+    /// each server", with nextIndex initialised to the leader's last log index + 1 and matchIndex
+    /// to 0. The new leader also appends a no-op of its own term (§8), so that entries of earlier
+    /// terms can commit under §5.4.2's rule without waiting for a client.
+    pub(crate) fn become_leader(&mut self) {
+        let next_index = self.log.last_index().next();
+        let progress = self
+            .peers
+            .iter()
+            .map(|&peer| Progress {
+                peer,
+                next_index,
+                match_index: LogIndex(0),
+            })
+            .collect();
+        self.role = Role::Leader { progress };
+        self.leader_id = Some(self.id);
+        self.heartbeat_elapsed = 0;
+        self.append_own(Command::Noop);
+        self.maybe_commit();
+        self.broadcast_append();
+    }
+}

@@ -1,0 +1,32 @@
+//! Raft as a pure, deterministic state machine.
+//!
+//! A [`Node`] owns no clock, thread, socket, file or global RNG. Time enters by
+//! [`Node::tick`], messages by [`Node::step`], client commands by [`Node::propose`]; each call
+//! appends [`Output`]s in the order they must take effect: writes to stable storage before the
+//! messages that depend on them. Randomness (election timeouts, §5.2) comes from the node's own
+//! ChaCha8 stream, seeded at construction.
+//!
+//! Where to find Figure 2 of the paper:
+//! - "State" — [`node`] (`current_term`, `voted_for`, `log`, `commit_index`, `last_applied`,
+//!   and the leaders' `next_index`/`match_index` in [`Progress`]);
+//! - "RequestVote RPC" and "Candidates" — [`election`];
+//! - "AppendEntries RPC" and "Leaders" — [`replication`];
+//! - "Rules for Servers / All Servers" — `Node::observe_term` and `Node::advance_commit` in [`node`].
+//!
+//! Every safety rule can be switched off by a [`BugKnob`] in [`Config::bugs`].
+
+pub mod config;
+pub mod election;
+pub mod log;
+pub mod message;
+pub mod node;
+pub mod output;
+pub mod replication;
+pub mod types;
+
+pub use config::{BugKnob, Config, ConfigError, KnobDoc, Knobs};
+pub use log::RaftLog;
+pub use message::{Message, MessageKind};
+pub use node::{Node, Progress, Role, RoleKind};
+pub use output::{DurableState, Output, Persist, Rejection};
+pub use types::{Command, Entry, LogIndex, NodeId, NodeSet, Term, MAX_NODES};

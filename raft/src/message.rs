@@ -1,0 +1,134 @@
+//! The two RPCs of Figure 2 and their replies, as plain data.
+
+use crate::types::{Entry, LogIndex, NodeId, Term};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Message {
+    /// Figure 2, RequestVote RPC: "invoked by candidates to gather votes (§5.2)".
+    RequestVote {
+        term: Term,
+        candidate: NodeId,
+        last_log_index: LogIndex,
+        last_log_term: Term,
+        /// Not in the paper: carried only so that the `vote-by-commit-index` bug knob can
+        /// compare commit indexes, as seed 003's counterexample does.
+        commit_index: LogIndex,
+    },
+    RequestVoteResponse {
+        term: Term,
+        vote_granted: bool,
+    },
+    /// Figure 2, AppendEntries RPC: "invoked by leader to replicate log entries (§5.3); also
+    /// used as heartbeat (§5.2)".
+    AppendEntries {
+        term: Term,
+        leader: NodeId,
+        prev_log_index: LogIndex,
+        prev_log_term: Term,
+        entries: Vec<Entry>,
+        leader_commit: LogIndex,
+    },
+    AppendEntriesResponse {
+        term: Term,
+        success: bool,
+        /// On success, the index of the last entry the request made the follower hold
+        /// (`prev_log_index + entries.len()`). On failure, a hint for the leader's nextIndex
+        /// back-off: the follower's log cannot match beyond this index.
+        last_index: LogIndex,
+    },
+}
+
+impl Message {
+    pub fn term(&self) -> Term {
+        match self {
+            Message::RequestVote { term, .. }
+            | Message::RequestVoteResponse { term, .. }
+            | Message::AppendEntries { term, .. }
+            | Message::AppendEntriesResponse { term, .. } => *term,
+        }
+    }
+
+    /// The message type's name, as users type it in scenario files (`append-entries`).
+    pub fn kind(&self) -> MessageKind {
+        match self {
+            Message::RequestVote { .. } => MessageKind::RequestVote,
+            Message::RequestVoteResponse { .. } => MessageKind::RequestVoteResponse,
+            Message::AppendEntries { .. } => MessageKind::AppendEntries,
+            Message::AppendEntriesResponse { .. } => MessageKind::AppendEntriesResponse,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MessageKind {
+    RequestVote,
+    RequestVoteResponse,
+    AppendEntries,
+    AppendEntriesResponse,
+}
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 4] = [
+        MessageKind::RequestVote,
+        MessageKind::RequestVoteResponse,
+        MessageKind::AppendEntries,
+        MessageKind::AppendEntriesResponse,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageKind::RequestVote => "request-vote",
+            MessageKind::RequestVoteResponse => "request-vote-response",
+            MessageKind::AppendEntries => "append-entries",
+            MessageKind::AppendEntriesResponse => "append-entries-response",
+        }
+    }
+}
+
+/// Stable, one-line rendering used by traces: `AppendEntries term=4 prev=2:2 entries=[3:4] commit=1`.
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::RequestVote {
+                term,
+                candidate,
+                last_log_index,
+                last_log_term,
+                ..
+            } => write!(
+                f,
+                "RequestVote term={term} candidate={candidate} last={last_log_index}:{last_log_term}"
+            ),
+            Message::RequestVoteResponse { term, vote_granted } => {
+                write!(f, "RequestVoteResponse term={term} granted={vote_granted}")
+            }
+            Message::AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+                ..
+            } => {
+                write!(f, "AppendEntries term={term} prev={prev_log_index}:{prev_log_term} entries=[")?;
+                for (i, e) in entries.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ",")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                write!(f, "] commit={leader_commit}")
+            }
+            Message::AppendEntriesResponse {
+                term,
+                success,
+                last_index,
+            } => write!(
+                f,
+                "AppendEntriesResponse term={term} success={success} last={last_index}"
+            ),
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! The node: Figure 2's state, its three inputs (`tick`, `step`, `propose`), and the ordered
+//! outputs they produce. The election rules live in `election.rs`, log replication and commit in
+//! `replication.rs`; this file holds the state and the rules "for all servers".
+
+use crate::config::{BugKnob, Config, ConfigError};
+use crate::log::RaftLog;
+use crate::message::Message;
+use crate::output::{DurableState, Output, Persist, Rejection};
+use crate::types::{Command, Entry, LogIndex, NodeId, NodeSet, Term};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+/// Figure 2, "Volatile state on leaders", one per follower.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub peer: NodeId,
+    /// Index of the next log entry to send to that server.
+    pub next_index: LogIndex,
+    /// Index of the highest log entry known to be replicated on that server.
+    /// Invariant: match_index only grows within one leadership.
+    pub match_index: LogIndex,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Role {
+    Follower,
+    Candidate { votes: NodeSet },
+    Leader { progress: Vec<Progress> },
+}
+
+/// The role's name alone, for checkers and renderers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum RoleKind {
+    Follower,
+    Candidate,
+    Leader,
+}
+
+impl std::fmt::Display for RoleKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RoleKind::Follower => "follower",
+            RoleKind::Candidate => "candidate",
+            RoleKind::Leader => "leader",
+        })
+    }
+}
+
+pub struct Node {
+    pub(crate) id: NodeId,
+    /// The other members of the cluster, in increasing id order.
+    pub(crate) peers: Vec<NodeId>,
+    pub(crate) config: Config,
+    /// The node's own random stream; the only source of its randomness (election timeouts).
+    rng: ChaCha8Rng,
+
+    // Figure 2, "Persistent state on all servers".
+    pub(crate) current_term: Term,
+    pub(crate) voted_for: Option<NodeId>,
+    pub(crate) log: RaftLog,
+
+    // Figure 2, "Volatile state on all servers".
+    // Invariant: last_applied <= commit_index <= log.last_index().
+    pub(crate) commit_index: LogIndex,
+    pub(crate) last_applied: LogIndex,
+
+    pub(crate) role: Role,
+    pub(crate) leader_id: Option<NodeId>,
+    pub(crate) election_elapsed: u32,
+    pub(crate) election_timeout: u32,
+    pub(crate) heartbeat_elapsed: u32,
+
+    // Outputs of the current input, released in dependency order by `flush`.
+    persisted_hard: (Term, Option<NodeId>),
+    pub(crate) pending_persist: Vec<Persist>,
+    pub(crate) pending_sends: Vec<Output>,
+    pub(crate) pending_notices: Vec<Output>,
+}
+
+impl Node {
+    /// A node starting (or restarting) from `durable`, the state its disk holds. `members` lists
+    /// every server of the cluster, this one included.
+    pub fn new(
+        id: NodeId,
+        members: &[NodeId],
+        config: Config,
+        seed: u64,
+        durable: DurableState,
+    ) -> Result<Node, ConfigError> {
+        config.validate()?;
+        assert!(members.contains(&id), "{id} is not a member of its cluster");
+        let mut peers: Vec<NodeId> = members.iter().copied().filter(|m| *m != id).collect();
+        peers.sort();
+        peers.dedup();
+        let mut node = Node {
+            id,
+            peers,
+            config,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            current_term: durable.current_term,
+            voted_for: durable.voted_for,
+            log: RaftLog::from_entries(durable.log),
+            commit_index: LogIndex(0),
+            last_applied: LogIndex(0),
+            role: Role::Follower,
+            leader_id: None,
+            election_elapsed: 0,
+            election_timeout: 0,
+            heartbeat_elapsed: 0,
+            persisted_hard: (durable.current_term, durable.voted_for),
+            pending_persist: Vec::new(),
+            pending_sends: Vec::new(),
+            pending_notices: Vec::new(),
+        };
+        node.reset_election_timer();
+        Ok(node)
+    }
+
+    // ----- Inputs -----
+
+    /// Time passes by one tick. Followers and candidates count toward their election timeout
+    /// (§5.2); leaders count toward their next heartbeat.
+    pub fn tick(&mut self, out: &mut Vec<Output>) {
+        match self.role {
+            Role::Leader { .. } => {
+                self.heartbeat_elapsed += 1;
+                if self.heartbeat_elapsed >= self.config.heartbeat_interval_ticks {
+                    self.heartbeat_elapsed = 0;
+                    self.broadcast_append();
+                }
+            }
+            Role::Follower | Role::Candidate { .. } => {
+                self.election_elapsed += 1;
+                if self.election_elapsed >= self.election_timeout {
+                    self.campaign();
+                }
+            }
+        }
+        self.flush(out);
+    }
+
+    /// Makes this node start an election now, as if its election timeout had passed. The
+    /// simulator uses it for scripted scenarios ("S5 times out first").
+    pub fn timeout_now(&mut self, out: &mut Vec<Output>) {
+        if !matches!(self.role, Role::Leader { .. }) {
+            self.campaign();
+        }
+        self.flush(out);
+    }
+
+    /// A message arrives from `from`.
+    pub fn step(&mut self, from: NodeId, message: Message, out: &mut Vec<Output>) {
+        if self.observe_term(from, &message) {
+            self.dispatch(from, message);
+        }
+        self.flush(out);
+    }
+
+    /// A client asks the cluster to replicate `command`. Only a leader accepts (§5.3).
+    pub fn propose(&mut self, command: Command, out: &mut Vec<Output>) {
+        if matches!(self.role, Role::Leader { .. }) {
+            let entry = self.append_own(command);
+            self.pending_notices.push(Output::ProposalAccepted {
+                index: entry.index,
+                term: entry.term,
+            });
+            self.broadcast_append();
+        } else {
+            self.pending_notices
+                .push(Output::ProposalRejected(Rejection::NotLeader {
+                    leader: self.leader_id,
+                }));
+        }
+        self.flush(out);
+    }
+
+    // ----- Rules for all servers (Figure 2) -----
+
+    /// Figure 2, "Rules for Servers / All Servers": "If RPC request or response contains term
+    /// T > currentTerm: set currentTerm = T, convert to follower (§5.1)." Requests from an older
+    /// term are refused with our term, so their sender learns it is stale; replies from an older
+    /// term are dropped (§5.1), unless `accept-stale-term-replies` is on. Returns whether the
+    /// message should still be handled.
+    fn observe_term(&mut self, from: NodeId, message: &Message) -> bool {
+        let term = message.term();
+        if term > self.current_term {
+            let leader = matches!(message, Message::AppendEntries { .. }).then_some(from);
+            self.become_follower(term, leader);
+            return true;
+        }
+        if term == self.current_term {
+            return true;
+        }
+        match message {
+            Message::RequestVote { .. } => {
+                self.send(from, self.vote_response(false));
+                false
+            }
+            Message::AppendEntries { .. } => {
+                let last_index = self.log.last_index();
+                self.send(
+                    from,
+                    Message::AppendEntriesResponse {
+                        term: self.current_term,
+                        success: false,
+                        last_index,
+                    },
+                );
+                false
+            }
+            Message::RequestVoteResponse { .. } | Message::AppendEntriesResponse { .. } => {
+                self.config.bugs.contains(BugKnob::AcceptStaleTermReplies)
+            }
+        }
+    }
+
+    fn dispatch(&mut self, from: NodeId, message: Message) {
+        match message {
+            Message::RequestVote {
+                candidate,
+                last_log_index,
+                last_log_term,
+                commit_index,
+                ..
+            } => self.handle_request_vote(candidate, last_log_index, last_log_term, commit_index),
+            Message::RequestVoteResponse { vote_granted, .. } => {
+                self.handle_vote_response(from, vote_granted)
+            }
+            Message::AppendEntries {
+                leader,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+                ..
+            } => self.handle_append_entries(
+                leader,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            ),
+            Message::AppendEntriesResponse {
+                success,
+                last_index,
+                ..
+            } => self.handle_append_response(from, success, last_index),
+        }
+    }
+
+    pub(crate) fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
+        if term > self.current_term {
+            self.current_term = term;
+            self.voted_for = None;
+        }
+        self.role = Role::Follower;
+        self.leader_id = leader;
+        self.reset_election_timer();
+    }
+
+    /// §5.2: election timeouts are "chosen randomly from a fixed interval".
+    pub(crate) fn reset_election_timer(&mut self) {
+        self.election_elapsed = 0;
+        let (min, max) = (
+            self.config.election_timeout_min_ticks,
+            self.config.election_timeout_max_ticks,
+        );
+        self.election_timeout = if self.config.bugs.contains(BugKnob::NoRandomizedTimeout) {
+            min
+        } else {
+            self.rng.gen_range(min..max)
+        };
+    }
+
+    /// Figure 2, "All Servers": "If commitIndex > lastApplied: increment lastApplied, apply
+    /// log[lastApplied] to state machine (§5.3)". Commit never moves backwards.
+    pub(crate) fn advance_commit(&mut self, index: LogIndex) {
+        let index = index.min(self.log.last_index());
+        if index <= self.commit_index {
+            return;
+        }
+        self.commit_index = index;
+        self.pending_notices.push(Output::Committed { index });
+        while self.last_applied < self.commit_index {
+            self.last_applied = self.last_applied.next();
+            let entry = *self.log.get(self.last_applied).expect("committed entry exists");
+            self.pending_notices.push(Output::Apply { entry });
+        }
+    }
+
+    /// Appends an entry of the current term to the leader's own log.
+    pub(crate) fn append_own(&mut self, command: Command) -> Entry {
+        let entry = Entry {
+            index: self.log.last_index().next(),
+            term: self.current_term,
+            command,
+        };
+        self.log.append(entry);
+        self.persist_append(vec![entry]);
+        entry
+    }
+
+    pub(crate) fn persist_append(&mut self, entries: Vec<Entry>) {
+        if let Some(Persist::Append { entries: last }) = self.pending_persist.last_mut() {
+            last.extend(entries);
+        } else {
+            self.pending_persist.push(Persist::Append { entries });
+        }
+    }
+
+    pub(crate) fn send(&mut self, to: NodeId, message: Message) {
+        self.pending_sends.push(Output::Send { to, message });
+    }
+
+    pub(crate) fn quorum(&self) -> usize {
+        (self.peers.len() + 1) / 2 + 1
+    }
+
+    /// Releases this input's outputs: writes first, then the messages that depend on them, then
+    /// the notices (Figure 2: "updated on stable storage before responding to RPCs").
+    /// `respond-before-persist` swaps the first two.
+    fn flush(&mut self, out: &mut Vec<Output>) {
+        let volatile_vote = self.config.bugs.contains(BugKnob::VolatileVote);
+        let hard = (
+            self.current_term,
+            if volatile_vote { None } else { self.voted_for },
+        );
+        let mut writes = Vec::with_capacity(self.pending_persist.len() + 1);
+        if hard != self.persisted_hard {
+            self.persisted_hard = hard;
+            writes.push(Output::Persist(Persist::HardState {
+                current_term: hard.0,
+                voted_for: hard.1,
+            }));
+        }
+        writes.extend(self.pending_persist.drain(..).map(Output::Persist));
+        if self.config.bugs.contains(BugKnob::RespondBeforePersist) {
+            out.append(&mut self.pending_sends);
+            out.append(&mut writes);
+        } else {
+            out.append(&mut writes);
+            out.append(&mut self.pending_sends);
+        }
+        out.append(&mut self.pending_notices);
+        debug_assert!(self.last_applied <= self.commit_index);
+        debug_assert!(self.commit_index <= self.log.last_index());
+    }
+
+    // ----- Introspection, for checkers and renderers -----
+
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+    pub fn role(&self) -> &Role {
+        &self.role
+    }
+    pub fn role_kind(&self) -> RoleKind {
+        match self.role {
+            Role::Follower => RoleKind::Follower,
+            Role::Candidate { .. } => RoleKind::Candidate,
+            Role::Leader { .. } => RoleKind::Leader,
+        }
+    }
+    pub fn current_term(&self) -> Term {
+        self.current_term
+    }
+    pub fn voted_for(&self) -> Option<NodeId> {
+        self.voted_for
+    }
+    pub fn log(&self) -> &RaftLog {
+        &self.log
+    }
+    pub fn commit_index(&self) -> LogIndex {
+        self.commit_index
+    }
+    pub fn last_applied(&self) -> LogIndex {
+        self.last_applied
+    }
+    /// The leader this node knows of in its current term (itself, if it leads).
+    pub fn leader(&self) -> Option<NodeId> {
+        self.leader_id
+    }
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    pub fn election_timeout_ticks(&self) -> u32 {
+        self.election_timeout
+    }
+}

@@ -1,0 +1,1 @@
+pub use raft; pub use sim;
