@@ -1,0 +1,328 @@
+//! Safety checkers, run after every event. Each keeps just enough incremental state that its
+//! per-event cost does not grow with the length of the history:
+//! - Election Safety: the leader of every term seen so far;
+//! - Log Matching: for every (index, term) ever created, its command and the term before it
+//!   (by induction on the index, equal (index, term) then implies equal prefixes);
+//! - Leader Completeness, Committed-entry durability: the committed log, with the term each
+//!   entry was committed in, and a shadow of each node's log terms (to see what a truncation
+//!   deletes);
+//! - State Machine Safety: the entry applied at each index;
+//! - Monotonicity: each live node's last (term, commitIndex, lastApplied).
+
+mod property;
+#[cfg(test)]
+mod tests;
+
+pub use property::Property;
+
+use raft::{Command, Entry, LogIndex, NodeId, Output, Persist, RaftLog, RoleKind, Term};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What the checkers may look at of one live node.
+pub struct NodeView<'a> {
+    pub role: RoleKind,
+    pub term: Term,
+    pub commit_index: LogIndex,
+    pub last_applied: LogIndex,
+    pub log: &'a RaftLog,
+}
+
+/// The cluster as the checkers see it: live nodes only.
+pub trait Cluster {
+    fn view(&self, id: NodeId) -> Option<NodeView<'_>>;
+}
+
+/// A property that failed, with what was seen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    pub property: Property,
+    pub node: Option<NodeId>,
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Committed {
+    term: Term,
+    command: Command,
+    /// The term of the node that first saw the entry committed.
+    commit_term: Term,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Seen {
+    role: Option<RoleKind>,
+    term: Term,
+    commit_index: LogIndex,
+    last_applied: LogIndex,
+}
+
+#[derive(Default)]
+pub struct Checkers {
+    leader_of_term: BTreeMap<Term, NodeId>,
+    /// `created[i]` lists the entries ever created at index i+1 as (term, command, prev term).
+    created: Vec<Vec<(Term, Command, Term)>>,
+    committed: Vec<Committed>,
+    applied: Vec<Option<(Term, Command, NodeId)>>,
+    /// Entries acknowledged to clients, not yet covered by the committed log.
+    acked: BTreeMap<LogIndex, (Term, Command)>,
+    shadow: BTreeMap<NodeId, Vec<Term>>,
+    seen: BTreeMap<NodeId, Seen>,
+    violations: Vec<Violation>,
+}
+
+fn at(log: &[Committed], index: LogIndex) -> Option<&Committed> {
+    log.get((index.0 as usize).wrapping_sub(1))
+}
+
+impl Checkers {
+    pub fn new() -> Checkers {
+        Checkers::default()
+    }
+
+    /// Every violation found so far, in the order found.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    fn report(&mut self, property: Property, node: Option<NodeId>, detail: String) {
+        let v = Violation {
+            property,
+            node,
+            detail,
+        };
+        // A broken rule tends to be seen again on every later event: report each once.
+        if !self.violations.contains(&v) {
+            self.violations.push(v);
+        }
+    }
+
+    /// A node handled one input and produced `outputs` (in memory; the disk may lag).
+    pub fn after_step(&mut self, id: NodeId, outputs: &[Output], cluster: &dyn Cluster) {
+        let Some(view) = cluster.view(id) else {
+            return;
+        };
+        for output in outputs {
+            match output {
+                Output::Persist(Persist::Append { entries }) => self.on_append(id, entries),
+                Output::Persist(Persist::Truncate { from }) => self.on_truncate(id, *from),
+                Output::Committed { index } => self.on_commit(id, *index, &view, cluster),
+                Output::Apply { entry } => self.on_apply(id, entry),
+                _ => {}
+            }
+        }
+        self.on_state(id, &view);
+    }
+
+    /// A node crashed: its volatile state is gone.
+    pub fn on_crash(&mut self, id: NodeId) {
+        if let Some(seen) = self.seen.get_mut(&id) {
+            *seen = Seen {
+                term: seen.term,
+                ..Seen::default()
+            };
+        }
+    }
+
+    /// A node restarted from its durable state.
+    pub fn on_restart(&mut self, id: NodeId, cluster: &dyn Cluster) {
+        if let Some(view) = cluster.view(id) {
+            self.shadow.insert(id, view.log.entries().iter().map(|e| e.term).collect());
+            self.on_state(id, &view);
+        }
+    }
+
+    /// A client was told its command, at `index` in `term`, took effect.
+    pub fn on_client_ack(&mut self, index: LogIndex, term: Term, command: Command) {
+        match at(&self.committed, index) {
+            Some(c) => self.check_ack(index, term, command, *c),
+            None => {
+                self.acked.insert(index, (term, command));
+            }
+        }
+    }
+
+    fn check_ack(&mut self, index: LogIndex, term: Term, command: Command, c: Committed) {
+        if (c.term, c.command) != (term, command) {
+            self.report(
+                Property::CommittedEntryDurability,
+                None,
+                format!(
+                    "a client was told {command} took effect at {index}:{term}, but {index}:{} ({}) is what committed there",
+                    c.term, c.command
+                ),
+            );
+        }
+    }
+
+    /// Election Safety and Monotonicity, from the node's state after the step.
+    fn on_state(&mut self, id: NodeId, view: &NodeView) {
+        let before = self.seen.get(&id).copied().unwrap_or_default();
+        if view.role == RoleKind::Leader && before.role != Some(RoleKind::Leader)
+            || view.role == RoleKind::Leader && before.term != view.term
+        {
+            self.on_new_leader(id, view);
+        }
+        for (what, old, new) in [
+            ("currentTerm", before.term.0, view.term.0),
+            ("commitIndex", before.commit_index.0, view.commit_index.0),
+            ("lastApplied", before.last_applied.0, view.last_applied.0),
+        ] {
+            if new < old {
+                self.report(
+                    Property::Monotonicity,
+                    Some(id),
+                    format!("{id}'s {what} went back from {old} to {new}"),
+                );
+            }
+        }
+        self.seen.insert(
+            id,
+            Seen {
+                role: Some(view.role),
+                term: view.term,
+                commit_index: view.commit_index,
+                last_applied: view.last_applied,
+            },
+        );
+    }
+
+    /// Election Safety, and Leader Completeness at election time: a leader of term T holds
+    /// every entry committed in terms below T.
+    fn on_new_leader(&mut self, id: NodeId, view: &NodeView) {
+        match self.leader_of_term.get(&view.term) {
+            Some(other) if *other != id => {
+                let detail = format!("{other} and {id} are both leaders of term {}", view.term);
+                self.report(Property::ElectionSafety, Some(id), detail);
+            }
+            _ => {
+                self.leader_of_term.insert(view.term, id);
+            }
+        }
+        let n = self.committed.partition_point(|c| c.commit_term < view.term);
+        if n > 0 {
+            self.check_holds_committed(id, view.term, view.log, LogIndex(n as u64));
+        }
+    }
+
+    /// Checks that `log` holds the committed entry at `index` (and, by Log Matching, all before).
+    fn check_holds_committed(&mut self, id: NodeId, term: Term, log: &RaftLog, index: LogIndex) {
+        let c = *at(&self.committed, index).expect("index within the committed log");
+        if log.term_at(index) != Some(c.term) {
+            let detail = format!(
+                "{id} leads term {term} without the entry {index}:{} committed in term {}",
+                c.term, c.commit_term
+            );
+            self.report(Property::LeaderCompleteness, Some(id), detail);
+        }
+    }
+
+    /// Log Matching: an (index, term) always names the same command and the same previous term.
+    fn on_append(&mut self, id: NodeId, entries: &[Entry]) {
+        for e in entries {
+            let i = e.index.0 as usize;
+            let shadow = self.shadow.entry(id).or_default();
+            shadow.truncate(i - 1);
+            let prev_term = if i >= 2 { shadow[i - 2] } else { Term(0) };
+            shadow.push(e.term);
+            if self.created.len() < i {
+                self.created.resize(i, Vec::new());
+            }
+            let slot = &mut self.created[i - 1];
+            match slot.iter().find(|(t, _, _)| *t == e.term) {
+                None => slot.push((e.term, e.command, prev_term)),
+                Some(&(_, command, prev)) if (command, prev) != (e.command, prev_term) => {
+                    let detail = format!(
+                        "{id} holds {e} ({}, after term {prev_term}) but another log holds {e} ({command}, after term {prev})",
+                        e.command
+                    );
+                    self.report(Property::LogMatching, Some(id), detail);
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// Committed-entry durability: a truncation never deletes a committed entry.
+    fn on_truncate(&mut self, id: NodeId, from: LogIndex) {
+        let shadow = self.shadow.entry(id).or_default();
+        let deleted = shadow.get(from.0 as usize - 1).copied();
+        shadow.truncate(from.0 as usize - 1);
+        if let (Some(term), Some(c)) = (deleted, at(&self.committed, from)) {
+            if term == c.term {
+                let detail = format!("{id} deleted the committed entry {from}:{term}");
+                self.report(Property::CommittedEntryDurability, Some(id), detail);
+            }
+        }
+    }
+
+    /// A node's commitIndex rose to `index`: its log up to there is committed. It must agree
+    /// with what was committed before, and current leaders of later terms must hold it.
+    fn on_commit(&mut self, id: NodeId, index: LogIndex, view: &NodeView, cluster: &dyn Cluster) {
+        let known = self.committed.len() as u64;
+        let overlap = LogIndex(index.0.min(known));
+        if overlap.0 > 0 {
+            let c = *at(&self.committed, overlap).expect("within committed log");
+            if view.log.term_at(overlap) != Some(c.term) {
+                let detail = format!(
+                    "{id} commits {overlap}:{} but {overlap}:{} was committed before",
+                    view.log.term_at(overlap).unwrap_or_default(),
+                    c.term
+                );
+                self.report(Property::CommittedEntryDurability, Some(id), detail);
+                return;
+            }
+        }
+        if index.0 <= known {
+            return;
+        }
+        for e in view.log.entries_from(LogIndex(known + 1), (index.0 - known) as usize) {
+            self.committed.push(Committed {
+                term: e.term,
+                command: e.command,
+                commit_term: view.term,
+            });
+        }
+        let newly: Vec<_> = self.acked.range(..=index).map(|(i, v)| (*i, *v)).collect();
+        for (i, (term, command)) in newly {
+            self.acked.remove(&i);
+            let c = *at(&self.committed, i).expect("acked index now committed");
+            self.check_ack(i, term, command, c);
+        }
+        let leaders: Vec<(NodeId, Term)> = self
+            .seen
+            .iter()
+            .filter(|(_, s)| s.role == Some(RoleKind::Leader) && s.term > view.term)
+            .map(|(n, s)| (*n, s.term))
+            .collect();
+        for (leader, term) in leaders {
+            if let Some(lv) = cluster.view(leader) {
+                self.check_holds_committed(leader, term, lv.log, index);
+            }
+        }
+    }
+
+    /// State Machine Safety: one entry per index across all appliers.
+    fn on_apply(&mut self, id: NodeId, entry: &Entry) {
+        let i = entry.index.0 as usize;
+        if self.applied.len() < i {
+            self.applied.resize(i, None);
+        }
+        match self.applied[i - 1] {
+            None => self.applied[i - 1] = Some((entry.term, entry.command, id)),
+            Some((term, command, other)) if (term, command) != (entry.term, entry.command) => {
+                let detail = format!(
+                    "{id} applied {entry} ({}) but {other} applied {}:{term} ({command}) at index {}",
+                    entry.command, entry.index, entry.index
+                );
+                self.report(Property::StateMachineSafety, Some(id), detail);
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// The committed log as terms by index, for reports.
+    pub fn committed_len(&self) -> u64 {
+        self.committed.len() as u64
+    }
+}

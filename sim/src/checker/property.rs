@@ -1,0 +1,82 @@
+//! The properties raftsim checks, named as in the paper (Figure 3) and the catalogue §8.
+
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Property {
+    ElectionSafety,
+    LogMatching,
+    LeaderCompleteness,
+    StateMachineSafety,
+    CommittedEntryDurability,
+    Monotonicity,
+    Linearizability,
+    Liveness,
+}
+
+impl Property {
+    pub const ALL: [Property; 8] = [
+        Property::ElectionSafety,
+        Property::LogMatching,
+        Property::LeaderCompleteness,
+        Property::StateMachineSafety,
+        Property::CommittedEntryDurability,
+        Property::Monotonicity,
+        Property::Linearizability,
+        Property::Liveness,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::ElectionSafety => "Election Safety",
+            Property::LogMatching => "Log Matching",
+            Property::LeaderCompleteness => "Leader Completeness",
+            Property::StateMachineSafety => "State Machine Safety",
+            Property::CommittedEntryDurability => "Committed-entry durability",
+            Property::Monotonicity => "Monotonicity",
+            Property::Linearizability => "Linearizability",
+            Property::Liveness => "Liveness",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Property> {
+        Property::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The rule in plain words, as the paper states it.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Property::ElectionSafety => "at most one leader can be elected in a given term (§5.2)",
+            Property::LogMatching => "if two logs contain an entry with the same index and term, the logs are identical in all entries up through that index (§5.3)",
+            Property::LeaderCompleteness => "if a log entry is committed in a given term, it is present in the logs of the leaders for all higher-numbered terms (§5.4)",
+            Property::StateMachineSafety => "if a server has applied a log entry at a given index, no other server ever applies a different log entry for the same index (§5.4.3)",
+            Property::CommittedEntryDurability => "an entry once committed, or acknowledged to a client, is never deleted or replaced",
+            Property::Monotonicity => "a live server's currentTerm, commitIndex and lastApplied never decrease (Figure 2)",
+            Property::Linearizability => "every client operation appears to take effect at one instant between its invocation and its response (thesis §6.3)",
+            Property::Liveness => "once faults stop and the network heals, a leader is elected and every pending client operation finishes",
+        }
+    }
+
+    /// Why the rule exists: two or three plain sentences for learners.
+    pub fn why(self) -> &'static str {
+        match self {
+            Property::ElectionSafety => "A term is Raft's logical clock: one leader per term is what lets a follower trust any message carrying that term. Two leaders in one term can hand out different entries for the same index.",
+            Property::LogMatching => "Leaders create at most one entry per index in a term, and AppendEntries checks the entry before the new ones. Together they let a single (index, term) stand for a whole log prefix.",
+            Property::LeaderCompleteness => "Only a leader sends entries, and it never deletes its own. If a leader could lack a committed entry it would overwrite it on the followers; the election restriction (§5.4.1) and the commit rule (§5.4.2) prevent that.",
+            Property::StateMachineSafety => "Replicated state machines agree only if they apply the same commands in the same order. Once any server applied an entry, every other server must apply that same entry at that index.",
+            Property::CommittedEntryDurability => "Committed means a client may have been told its command took effect. If a committed entry could vanish, the cluster would take back a promise.",
+            Property::Monotonicity => "Terms are a clock and commitIndex a promise; both only move forward. A server whose term or commit index went backwards has lost state it already acted on.",
+            Property::Linearizability => "Clients of a consistent store expect it to behave like a single copy. A read that returns a value older than a write that already completed breaks that illusion: a stale read.",
+            Property::Liveness => "Safety alone is easy (never do anything). Raft also promises progress whenever a majority can talk to each other and timing is reasonable.",
+        }
+    }
+}
+
+impl fmt::Display for Property {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,227 @@
+//! Every checker is fed a hand-made violating history and must report it; the same history
+//! without the fault must pass.
+
+use super::*;
+use std::collections::BTreeMap;
+
+struct Fake {
+    nodes: BTreeMap<NodeId, (RoleKind, Term, LogIndex, RaftLog)>,
+}
+
+impl Cluster for Fake {
+    fn view(&self, id: NodeId) -> Option<NodeView<'_>> {
+        self.nodes.get(&id).map(|(role, term, commit, log)| NodeView {
+            role: *role,
+            term: *term,
+            commit_index: *commit,
+            last_applied: *commit,
+            log,
+        })
+    }
+}
+
+const N1: NodeId = NodeId(1);
+const N2: NodeId = NodeId(2);
+const N5: NodeId = NodeId(5);
+
+fn entry(index: u64, term: u64, cmd: u64) -> Entry {
+    Entry {
+        index: LogIndex(index),
+        term: Term(term),
+        command: Command::Client(cmd),
+    }
+}
+
+fn log(entries: &[Entry]) -> RaftLog {
+    RaftLog::from_entries(entries.to_vec())
+}
+
+impl Fake {
+    fn new() -> Fake {
+        Fake {
+            nodes: BTreeMap::new(),
+        }
+    }
+    fn set(&mut self, id: NodeId, role: RoleKind, term: u64, commit: u64, entries: &[Entry]) {
+        self.nodes
+            .insert(id, (role, Term(term), LogIndex(commit), log(entries)));
+    }
+}
+
+fn append(entries: &[Entry]) -> Output {
+    Output::Persist(Persist::Append {
+        entries: entries.to_vec(),
+    })
+}
+
+fn properties(c: &Checkers) -> Vec<Property> {
+    c.violations().iter().map(|v| v.property).collect()
+}
+
+#[test]
+fn election_safety_reports_two_leaders_in_one_term() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    cluster.set(N1, RoleKind::Leader, 2, 0, &[]);
+    cluster.set(N2, RoleKind::Leader, 3, 0, &[]);
+    c.after_step(N1, &[], &cluster);
+    c.after_step(N2, &[], &cluster);
+    assert!(c.violations().is_empty(), "leaders of different terms are fine");
+    cluster.set(N5, RoleKind::Leader, 2, 0, &[]);
+    c.after_step(N5, &[], &cluster);
+    assert_eq!(properties(&c), vec![Property::ElectionSafety]);
+    assert!(c.violations()[0].detail.contains("n1 and n5 are both leaders of term 2"));
+}
+
+#[test]
+fn log_matching_reports_same_index_and_term_with_different_commands() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    let a = [entry(1, 1, 10), entry(2, 2, 20)];
+    cluster.set(N1, RoleKind::Follower, 2, 0, &a);
+    c.after_step(N1, &[append(&a)], &cluster);
+    let b = [entry(1, 1, 10), entry(2, 2, 21)];
+    cluster.set(N2, RoleKind::Follower, 2, 0, &b);
+    c.after_step(N2, &[append(&b)], &cluster);
+    assert_eq!(properties(&c), vec![Property::LogMatching]);
+}
+
+#[test]
+fn log_matching_reports_equal_entry_after_different_prefix() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    let a = [entry(1, 1, 10), entry(2, 3, 30)];
+    cluster.set(N1, RoleKind::Follower, 3, 0, &a);
+    c.after_step(N1, &[append(&a)], &cluster);
+    let b = [entry(1, 2, 11), entry(2, 3, 30)];
+    cluster.set(N2, RoleKind::Follower, 3, 0, &b);
+    c.after_step(N2, &[append(&b)], &cluster);
+    assert_eq!(properties(&c), vec![Property::LogMatching]);
+}
+
+#[test]
+fn state_machine_safety_reports_different_entries_applied_at_one_index() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    cluster.set(N1, RoleKind::Follower, 4, 0, &[]);
+    cluster.set(N5, RoleKind::Follower, 5, 0, &[]);
+    c.after_step(N1, &[Output::Apply { entry: entry(2, 2, 7) }], &cluster);
+    c.after_step(N5, &[Output::Apply { entry: entry(2, 2, 7) }], &cluster);
+    assert!(c.violations().is_empty());
+    c.after_step(N5, &[Output::Apply { entry: entry(2, 3, 8) }], &cluster);
+    assert_eq!(properties(&c), vec![Property::StateMachineSafety]);
+}
+
+/// Figure 8 (d) after an unsafe commit in (c): S1 committed 2:2 in term 4, then S5 wins term 5
+/// with log [1, 3].
+#[test]
+fn leader_completeness_reports_a_leader_without_a_committed_entry() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    let s1 = [entry(1, 1, 1), entry(2, 2, 2), entry(3, 4, 4)];
+    cluster.set(N1, RoleKind::Leader, 4, 2, &s1);
+    c.after_step(N1, &[append(&s1), Output::Committed { index: LogIndex(2) }], &cluster);
+    assert!(c.violations().is_empty());
+    let s5 = [entry(1, 1, 1), entry(2, 3, 3)];
+    cluster.set(N5, RoleKind::Leader, 5, 0, &s5);
+    c.after_step(N5, &[], &cluster);
+    assert_eq!(properties(&c), vec![Property::LeaderCompleteness]);
+    // A leader of the same term as the commit, elected before it, is not held to it.
+    let mut c = Checkers::new();
+    cluster.set(N5, RoleKind::Leader, 4, 0, &s5);
+    c.after_step(N1, &[append(&s1), Output::Committed { index: LogIndex(2) }], &cluster);
+    c.after_step(N5, &[], &cluster);
+    assert_eq!(properties(&c), vec![Property::ElectionSafety]);
+}
+
+#[test]
+fn leader_completeness_reports_commit_missing_from_a_later_leader() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    cluster.set(N5, RoleKind::Leader, 5, 0, &[entry(1, 1, 1), entry(2, 3, 3)]);
+    c.after_step(N5, &[], &cluster);
+    let s1 = [entry(1, 1, 1), entry(2, 2, 2)];
+    cluster.set(N1, RoleKind::Leader, 4, 2, &s1);
+    c.after_step(N1, &[Output::Committed { index: LogIndex(2) }], &cluster);
+    assert_eq!(properties(&c), vec![Property::LeaderCompleteness]);
+}
+
+#[test]
+fn durability_reports_truncation_of_a_committed_entry() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    let s = [entry(1, 1, 1), entry(2, 2, 2)];
+    cluster.set(N1, RoleKind::Leader, 2, 2, &s);
+    cluster.set(N2, RoleKind::Follower, 2, 0, &s);
+    c.after_step(N1, &[append(&s), Output::Committed { index: LogIndex(2) }], &cluster);
+    c.after_step(N2, &[append(&s)], &cluster);
+    // Truncating a stale suffix beyond the committed log is fine.
+    cluster.set(N2, RoleKind::Follower, 3, 0, &s[..1]);
+    let trunc = Output::Persist(Persist::Truncate { from: LogIndex(3) });
+    c.after_step(N2, &[trunc], &cluster);
+    assert!(c.violations().is_empty());
+    let trunc = Output::Persist(Persist::Truncate { from: LogIndex(2) });
+    c.after_step(N2, &[trunc], &cluster);
+    assert_eq!(properties(&c), vec![Property::CommittedEntryDurability]);
+}
+
+#[test]
+fn durability_reports_a_different_commit_and_a_lost_acknowledged_write() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    c.on_client_ack(LogIndex(2), Term(2), Command::Client(2));
+    cluster.set(N1, RoleKind::Leader, 3, 2, &[entry(1, 1, 1), entry(2, 3, 3)]);
+    c.after_step(N1, &[Output::Committed { index: LogIndex(2) }], &cluster);
+    assert_eq!(properties(&c), vec![Property::CommittedEntryDurability]);
+    assert!(c.violations()[0].detail.contains("a client was told c2"));
+    cluster.set(N2, RoleKind::Follower, 3, 2, &[entry(1, 1, 1), entry(2, 2, 2)]);
+    c.after_step(N2, &[Output::Committed { index: LogIndex(2) }], &cluster);
+    assert_eq!(c.violations().len(), 2);
+    assert!(c.violations()[1].detail.contains("was committed before"));
+}
+
+#[test]
+fn monotonicity_reports_commit_index_going_back_but_not_after_a_restart() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    let s = [entry(1, 1, 1), entry(2, 1, 2)];
+    cluster.set(N1, RoleKind::Follower, 1, 2, &s);
+    c.after_step(N1, &[], &cluster);
+    c.on_crash(N1);
+    cluster.set(N1, RoleKind::Follower, 1, 0, &s);
+    c.on_restart(N1, &cluster);
+    assert!(c.violations().is_empty(), "a restart forgets commitIndex legally");
+    cluster.set(N1, RoleKind::Follower, 1, 2, &s);
+    c.after_step(N1, &[], &cluster);
+    cluster.set(N1, RoleKind::Follower, 1, 1, &s);
+    c.after_step(N1, &[], &cluster);
+    assert_eq!(properties(&c), vec![Property::Monotonicity; 2]);
+    assert!(c.violations()[0].detail.contains("commitIndex went back from 2 to 1"));
+    assert!(c.violations()[1].detail.contains("lastApplied went back from 2 to 1"));
+    cluster.set(N1, RoleKind::Follower, 0, 1, &s);
+    c.after_step(N1, &[], &cluster);
+    assert!(c.violations()[2].detail.contains("currentTerm went back from 1 to 0"));
+}
+
+#[test]
+fn each_violation_is_reported_once() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    cluster.set(N1, RoleKind::Leader, 2, 0, &[]);
+    cluster.set(N2, RoleKind::Leader, 2, 0, &[]);
+    c.after_step(N1, &[], &cluster);
+    for _ in 0..3 {
+        c.on_crash(N2);
+        c.after_step(N2, &[], &cluster);
+    }
+    assert_eq!(c.violations().len(), 1);
+}
+
+#[test]
+fn property_names_round_trip() {
+    for p in Property::ALL {
+        assert_eq!(Property::from_name(p.name()), Some(p));
+        assert!(!p.rule().is_empty() && !p.why().is_empty());
+    }
+    assert_eq!(Property::from_name("state machine safety"), Some(Property::StateMachineSafety));
+}

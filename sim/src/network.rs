@@ -1,0 +1,314 @@
+//! The virtual network: which directed links are up (a petgraph topology), per-message latency,
+//! loss and duplication, held messages, and a bound on messages in flight per link.
+//!
+//! The network decides a message's fate when it is sent (loss, duplication, latency, hold) and
+//! checks the link again when it arrives: a link cut while a message is in flight loses it.
+
+use crate::config::NetworkConfig;
+use crate::trace::DropReason;
+use petgraph::graphmap::DiGraphMap;
+use raft::{Message, MessageKind, NodeId, MAX_NODES};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+/// A rule on one directed link, set by scenario steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkRule {
+    /// Keep matching messages on the link until released.
+    Hold(Option<MessageKind>),
+    /// Lose matching messages until healed or released.
+    Drop(Option<MessageKind>),
+}
+
+impl LinkRule {
+    fn matches(&self, kind: MessageKind) -> bool {
+        match self {
+            LinkRule::Hold(k) | LinkRule::Drop(k) => k.is_none_or(|k| k == kind),
+        }
+    }
+}
+
+/// What the network does with one sent message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Deliver after these latencies (two when duplicated).
+    Deliver { latency_us: u64, copy_latency_us: Option<u64> },
+    Dropped(DropReason),
+    Held,
+}
+
+pub struct Network {
+    config: NetworkConfig,
+    nodes: u8,
+    /// The links that are up, as a directed graph over node ids.
+    topology: DiGraphMap<u8, ()>,
+    /// `reach[from]` has bit `to` set when the link from→to is up: the hot-path copy of
+    /// `topology`, rebuilt whenever it changes.
+    reach: [u64; MAX_NODES + 1],
+    in_flight: Vec<u32>,
+    rules: Vec<(NodeId, NodeId, LinkRule)>,
+    held: Vec<(NodeId, NodeId, Message)>,
+}
+
+impl Network {
+    pub fn new(nodes: u8, config: NetworkConfig) -> Network {
+        let mut net = Network {
+            config,
+            nodes,
+            topology: DiGraphMap::new(),
+            reach: [0; MAX_NODES + 1],
+            in_flight: vec![0; (nodes as usize + 1) * (nodes as usize + 1)],
+            rules: Vec::new(),
+            held: Vec::new(),
+        };
+        net.heal();
+        net
+    }
+
+    pub fn config(&self) -> &NetworkConfig {
+        &self.config
+    }
+
+    pub fn set_config(&mut self, config: NetworkConfig) {
+        self.config = config;
+    }
+
+    fn ids(&self) -> impl Iterator<Item = u8> {
+        1..=self.nodes
+    }
+
+    fn rebuild_reach(&mut self) {
+        self.reach = [0; MAX_NODES + 1];
+        for (a, b, _) in self.topology.all_edges() {
+            self.reach[a as usize] |= 1 << b;
+        }
+    }
+
+    /// Every link up, every rule lifted (held messages stay held until released).
+    pub fn heal(&mut self) {
+        self.topology = DiGraphMap::new();
+        for a in self.ids() {
+            self.topology.add_node(a);
+            for b in self.ids() {
+                if a != b {
+                    self.topology.add_edge(a, b, ());
+                }
+            }
+        }
+        self.rules.retain(|(_, _, r)| matches!(r, LinkRule::Hold(_)));
+        self.rebuild_reach();
+    }
+
+    /// A symmetric partition: links stay up only inside each group; a node in no group is
+    /// alone.
+    pub fn partition(&mut self, groups: &[Vec<NodeId>]) {
+        let group_of = |n: u8| groups.iter().position(|g| g.contains(&NodeId(n)));
+        let mut topology = DiGraphMap::new();
+        for a in self.ids() {
+            topology.add_node(a);
+            for b in self.ids() {
+                if a != b && group_of(a).is_some() && group_of(a) == group_of(b) {
+                    topology.add_edge(a, b, ());
+                }
+            }
+        }
+        self.topology = topology;
+        self.rebuild_reach();
+    }
+
+    /// A one-way cut: messages from `from` to `to` are lost; the reverse direction is untouched.
+    pub fn cut(&mut self, from: NodeId, to: NodeId) {
+        self.topology.remove_edge(from.0, to.0);
+        self.rebuild_reach();
+    }
+
+    /// Keep only these links, in both directions (a partial partition).
+    pub fn keep_links(&mut self, links: &[(NodeId, NodeId)]) {
+        let mut topology = DiGraphMap::new();
+        for a in self.ids() {
+            topology.add_node(a);
+        }
+        for (a, b) in links {
+            topology.add_edge(a.0, b.0, ());
+            topology.add_edge(b.0, a.0, ());
+        }
+        self.topology = topology;
+        self.rebuild_reach();
+    }
+
+    pub fn is_up(&self, from: NodeId, to: NodeId) -> bool {
+        self.reach[from.0 as usize] & (1 << to.0) != 0
+    }
+
+    /// Whether every link is up.
+    pub fn is_healed(&self) -> bool {
+        self.topology.edge_count() == self.nodes as usize * (self.nodes as usize - 1)
+    }
+
+    /// The groups of nodes that can reach each other (strongly connected components of the
+    /// topology), for narration.
+    pub fn components(&self) -> Vec<Vec<NodeId>> {
+        let mut groups: Vec<Vec<NodeId>> = petgraph::algo::kosaraju_scc(&self.topology)
+            .into_iter()
+            .map(|c| {
+                let mut g: Vec<NodeId> = c.into_iter().map(NodeId).collect();
+                g.sort();
+                g
+            })
+            .collect();
+        groups.sort();
+        groups
+    }
+
+    pub fn add_rule(&mut self, from: NodeId, to: NodeId, rule: LinkRule) {
+        self.rules.push((from, to, rule));
+    }
+
+    /// Lifts the rules on a link (of one message kind, or all) and returns the messages held
+    /// there, in the order they were sent.
+    pub fn release(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: Option<MessageKind>,
+    ) -> Vec<(NodeId, NodeId, Message)> {
+        let on_link = |f: NodeId, t: NodeId| f == from && t == to;
+        let kind_matches = |k: MessageKind| kind.is_none_or(|want| want == k);
+        self.rules.retain(|(f, t, r)| {
+            let rk = match r {
+                LinkRule::Hold(k) | LinkRule::Drop(k) => *k,
+            };
+            !(on_link(*f, *t) && (kind.is_none() || rk == kind))
+        });
+        let (released, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|(f, t, m)| on_link(*f, *t) && kind_matches(m.kind()));
+        self.held = kept;
+        released
+    }
+
+    /// Decides a sent message's fate, drawing from the network stream.
+    pub fn send(&mut self, rng: &mut ChaCha8Rng, from: NodeId, to: NodeId, message: &Message) -> Fate {
+        let kind = message.kind();
+        if let Some((_, _, rule)) = self
+            .rules
+            .iter()
+            .rev()
+            .find(|(f, t, r)| *f == from && *t == to && r.matches(kind))
+        {
+            return match rule {
+                LinkRule::Hold(_) => {
+                    self.held.push((from, to, message.clone()));
+                    Fate::Held
+                }
+                LinkRule::Drop(_) => Fate::Dropped(DropReason::Rule),
+            };
+        }
+        let link = self.link(from, to);
+        if self.in_flight[link] as usize >= self.config.max_in_flight_per_link {
+            return Fate::Dropped(DropReason::Overflow);
+        }
+        let c = &self.config;
+        if c.drop_probability > 0.0 && rng.gen_bool(c.drop_probability) {
+            return Fate::Dropped(DropReason::Loss);
+        }
+        let latency_us = rng.gen_range(c.latency_min_us..=c.latency_max_us);
+        let copy_latency_us = (c.duplicate_probability > 0.0
+            && rng.gen_bool(c.duplicate_probability))
+        .then(|| rng.gen_range(c.latency_min_us..=c.latency_max_us));
+        self.in_flight[link] += 1 + copy_latency_us.is_some() as u32;
+        Fate::Deliver {
+            latency_us,
+            copy_latency_us,
+        }
+    }
+
+    /// A message scheduled by `send` leaves the link (delivered or lost on arrival).
+    pub fn arrived(&mut self, from: NodeId, to: NodeId) {
+        let link = self.link(from, to);
+        self.in_flight[link] = self.in_flight[link].saturating_sub(1);
+    }
+
+    fn link(&self, from: NodeId, to: NodeId) -> usize {
+        from.0 as usize * (self.nodes as usize + 1) + to.0 as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use raft::Term;
+
+    fn ids(v: &[u8]) -> Vec<NodeId> {
+        v.iter().map(|i| NodeId(*i)).collect()
+    }
+    fn vote() -> Message {
+        Message::RequestVoteResponse {
+            term: Term(1),
+            vote_granted: true,
+        }
+    }
+
+    #[test]
+    fn partition_cuts_between_groups_only() {
+        let mut net = Network::new(5, NetworkConfig::default());
+        net.partition(&[ids(&[1, 2]), ids(&[3, 4, 5])]);
+        assert!(net.is_up(NodeId(1), NodeId(2)));
+        assert!(net.is_up(NodeId(4), NodeId(3)));
+        assert!(!net.is_up(NodeId(1), NodeId(3)));
+        assert!(!net.is_up(NodeId(5), NodeId(2)));
+        assert_eq!(net.components(), vec![ids(&[1, 2]), ids(&[3, 4, 5])]);
+        net.heal();
+        assert!(net.is_healed());
+    }
+
+    #[test]
+    fn one_way_cut_and_partial_links() {
+        let mut net = Network::new(3, NetworkConfig::default());
+        net.cut(NodeId(1), NodeId(3));
+        assert!(!net.is_up(NodeId(1), NodeId(3)));
+        assert!(net.is_up(NodeId(3), NodeId(1)));
+        let mut net = Network::new(5, NetworkConfig::default());
+        let links: Vec<_> = [(1, 2), (1, 3), (2, 3), (2, 4), (3, 5)]
+            .iter()
+            .map(|(a, b)| (NodeId(*a), NodeId(*b)))
+            .collect();
+        net.keep_links(&links);
+        assert!(net.is_up(NodeId(4), NodeId(2)));
+        assert!(!net.is_up(NodeId(4), NodeId(5)));
+        assert!(!net.is_up(NodeId(1), NodeId(4)));
+    }
+
+    #[test]
+    fn hold_then_release_returns_messages_in_order() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut net = Network::new(3, NetworkConfig::default());
+        net.add_rule(NodeId(1), NodeId(2), LinkRule::Hold(Some(MessageKind::RequestVoteResponse)));
+        assert_eq!(net.send(&mut rng, NodeId(1), NodeId(2), &vote()), Fate::Held);
+        assert!(matches!(net.send(&mut rng, NodeId(2), NodeId(1), &vote()), Fate::Deliver { .. }));
+        assert_eq!(net.release(NodeId(1), NodeId(2), None).len(), 1);
+        assert!(matches!(net.send(&mut rng, NodeId(1), NodeId(2), &vote()), Fate::Deliver { .. }));
+    }
+
+    #[test]
+    fn in_flight_bound_and_loss() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let config = NetworkConfig {
+            max_in_flight_per_link: 2,
+            ..NetworkConfig::default()
+        };
+        let mut net = Network::new(2, config);
+        let (a, b) = (NodeId(1), NodeId(2));
+        assert!(matches!(net.send(&mut rng, a, b, &vote()), Fate::Deliver { .. }));
+        assert!(matches!(net.send(&mut rng, a, b, &vote()), Fate::Deliver { .. }));
+        assert_eq!(net.send(&mut rng, a, b, &vote()), Fate::Dropped(DropReason::Overflow));
+        net.arrived(a, b);
+        assert!(matches!(net.send(&mut rng, a, b, &vote()), Fate::Deliver { .. }));
+        net.set_config(NetworkConfig {
+            drop_probability: 1.0,
+            ..NetworkConfig::default()
+        });
+        assert_eq!(net.send(&mut rng, b, a, &vote()), Fate::Dropped(DropReason::Loss));
+    }
+}

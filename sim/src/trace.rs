@@ -1,0 +1,320 @@
+//! The trace: every event of a run as a stable, one-line `Display` string stamped with virtual
+//! time (`t=120 n1->n3 AppendEntries term=4 prev=2:2 entries=[3:4] commit=1`), the same events
+//! as JSON lines for tools, and a hash that two runs of one seed must share.
+
+use raft::{Command, LogIndex, Message, NodeId, RoleKind, Term};
+use serde::Serialize;
+use std::fmt;
+
+/// Why the network did not deliver a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DropReason {
+    /// The random loss of `network.drop_probability`.
+    Loss,
+    /// The link is cut (partition, one-way cut, or not among the kept links).
+    Partition,
+    /// The receiver is crashed.
+    Crashed,
+    /// The link already had `max_in_flight_per_link` messages in flight.
+    Overflow,
+    /// A scenario's `drop` rule on the link.
+    Rule,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum TraceEvent {
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        message: Message,
+        duplicate: bool,
+    },
+    Drop {
+        from: NodeId,
+        to: NodeId,
+        message: Message,
+        reason: DropReason,
+    },
+    /// The message is held on its link (scenario `hold`).
+    Hold {
+        from: NodeId,
+        to: NodeId,
+        message: Message,
+    },
+    Tick {
+        node: NodeId,
+    },
+    Timeout {
+        node: NodeId,
+    },
+    /// Writes reached the node's stable storage.
+    Durable {
+        node: NodeId,
+        writes: usize,
+    },
+    Role {
+        node: NodeId,
+        role: RoleKind,
+        term: Term,
+    },
+    Commit {
+        node: NodeId,
+        index: LogIndex,
+    },
+    Propose {
+        node: NodeId,
+        client: u32,
+        command: Command,
+        accepted: Option<LogIndex>,
+    },
+    ClientDone {
+        client: u32,
+        command: Command,
+        index: LogIndex,
+    },
+    ClientTimeout {
+        client: u32,
+        command: Command,
+    },
+    Crash {
+        node: NodeId,
+        lost_writes: usize,
+    },
+    Restart {
+        node: NodeId,
+    },
+    /// A network fault began or ended: a partition, cut, kept-links set, heal, hold, release.
+    Fault {
+        description: String,
+    },
+    /// A scenario step, for narration.
+    Step {
+        description: String,
+    },
+}
+
+/// One line of the trace.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TraceLine {
+    pub seq: u64,
+    pub t_us: u64,
+    #[serde(flatten)]
+    pub event: TraceEvent,
+}
+
+/// Virtual time printed in milliseconds with microsecond precision when needed.
+pub struct VirtualTime(pub u64);
+
+impl fmt::Display for VirtualTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (ms, us) = (self.0 / 1000, self.0 % 1000);
+        if us == 0 {
+            write!(f, "{ms}ms")
+        } else {
+            write!(f, "{ms}.{us:03}ms")
+        }
+    }
+}
+
+impl fmt::Display for TraceLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "t={} ", VirtualTime(self.t_us))?;
+        match &self.event {
+            TraceEvent::Deliver {
+                from,
+                to,
+                message,
+                duplicate,
+            } => {
+                let dup = if *duplicate { " (duplicate)" } else { "" };
+                write!(f, "{from}->{to} {message}{dup}")
+            }
+            TraceEvent::Drop {
+                from,
+                to,
+                message,
+                reason,
+            } => write!(f, "{from}->{to} DROPPED({reason:?}) {message}"),
+            TraceEvent::Hold { from, to, message } => write!(f, "{from}->{to} HELD {message}"),
+            TraceEvent::Tick { node } => write!(f, "{node} tick"),
+            TraceEvent::Timeout { node } => write!(f, "{node} times out"),
+            TraceEvent::Durable { node, writes } => write!(f, "{node} disk: {writes} write(s) durable"),
+            TraceEvent::Role { node, role, term } => write!(f, "{node} becomes {role} term={term}"),
+            TraceEvent::Commit { node, index } => write!(f, "{node} commit={index}"),
+            TraceEvent::Propose {
+                node,
+                client,
+                command,
+                accepted,
+            } => match accepted {
+                Some(i) => write!(f, "client{client} -> {node} propose {command}: appended at {i}"),
+                None => write!(f, "client{client} -> {node} propose {command}: rejected (not leader)"),
+            },
+            TraceEvent::ClientDone {
+                client,
+                command,
+                index,
+            } => write!(f, "client{client} {command} done (applied at {index})"),
+            TraceEvent::ClientTimeout { client, command } => {
+                write!(f, "client{client} {command} timed out")
+            }
+            TraceEvent::Crash { node, lost_writes } => {
+                write!(f, "{node} CRASH ({lost_writes} unsynced write(s) lost)")
+            }
+            TraceEvent::Restart { node } => write!(f, "{node} RESTART from durable state"),
+            TraceEvent::Fault { description } => write!(f, "network: {description}"),
+            TraceEvent::Step { description } => write!(f, "step: {description}"),
+        }
+    }
+}
+
+/// FNV-1a over the bytes of each line's Display form: stable across machines and Rust
+/// versions because it hashes only what the trace prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceHash(pub u64);
+
+impl Default for TraceHash {
+    fn default() -> Self {
+        TraceHash(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl TraceHash {
+    pub fn add_bytes(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= *b as u64;
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01B3);
+        }
+    }
+}
+
+impl fmt::Write for TraceHash {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.add_bytes(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Where a run's trace goes: always into the hash; into memory only when asked (fuzzing keeps
+/// just the last few lines, for the report).
+pub struct Trace {
+    pub hash: TraceHash,
+    keep_all: bool,
+    tail_len: usize,
+    lines: std::collections::VecDeque<TraceLine>,
+    next_seq: u64,
+    hash_lines: bool,
+}
+
+impl Trace {
+    /// `keep_all`: keep every line; otherwise only the last `tail_len`.
+    pub fn new(keep_all: bool, tail_len: usize) -> Trace {
+        Trace {
+            hash: TraceHash::default(),
+            keep_all,
+            tail_len,
+            lines: Default::default(),
+            next_seq: 0,
+            hash_lines: true,
+        }
+    }
+
+    /// Skip hashing (for benchmarks of the bare simulator only).
+    pub fn without_hash(mut self) -> Trace {
+        self.hash_lines = false;
+        self
+    }
+
+    pub fn record(&mut self, t_us: u64, event: TraceEvent) {
+        let line = TraceLine {
+            seq: self.next_seq,
+            t_us,
+            event,
+        };
+        self.next_seq += 1;
+        if self.hash_lines {
+            use fmt::Write;
+            let _ = writeln!(self.hash, "{line}");
+        }
+        if !self.keep_all && self.lines.len() >= self.tail_len {
+            self.lines.pop_front();
+        }
+        if self.keep_all || self.tail_len > 0 {
+            self.lines.push_back(line);
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.next_seq
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.next_seq == 0
+    }
+
+    pub fn lines(&self) -> impl Iterator<Item = &TraceLine> {
+        self.lines.iter()
+    }
+
+    pub fn write_json_lines(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        for line in &self.lines {
+            serde_json::to_writer(&mut *out, line)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft::Entry;
+
+    #[test]
+    fn append_entries_line_reads_like_the_paper() {
+        let line = TraceLine {
+            seq: 0,
+            t_us: 120_000,
+            event: TraceEvent::Deliver {
+                from: NodeId(1),
+                to: NodeId(3),
+                message: Message::AppendEntries {
+                    term: Term(4),
+                    leader: NodeId(1),
+                    prev_log_index: LogIndex(2),
+                    prev_log_term: Term(2),
+                    entries: vec![Entry {
+                        index: LogIndex(3),
+                        term: Term(4),
+                        command: Command::Noop,
+                    }],
+                    leader_commit: LogIndex(1),
+                },
+                duplicate: false,
+            },
+        };
+        assert_eq!(
+            line.to_string(),
+            "t=120ms n1->n3 AppendEntries term=4 prev=2:2 entries=[3:4] commit=1"
+        );
+        let json = serde_json::to_string(&line).unwrap();
+        assert!(json.starts_with(r#"{"seq":0,"t_us":120000,"event":"deliver""#), "{json}");
+    }
+
+    #[test]
+    fn hash_depends_on_content_and_tail_is_bounded() {
+        let mut a = Trace::new(false, 2);
+        let mut b = Trace::new(false, 2);
+        for i in 0..5 {
+            a.record(i, TraceEvent::Tick { node: NodeId(1) });
+            b.record(i, TraceEvent::Tick { node: NodeId(1) });
+        }
+        assert_eq!(a.hash, b.hash);
+        assert_eq!(a.lines().count(), 2);
+        b.record(9, TraceEvent::Tick { node: NodeId(2) });
+        a.record(9, TraceEvent::Tick { node: NodeId(1) });
+        assert_ne!(a.hash, b.hash);
+    }
+}
