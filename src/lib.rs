@@ -1,1 +1,2 @@
-pub use raft; pub use sim;
+pub use raft;
+pub use sim;

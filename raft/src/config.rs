@@ -222,9 +222,15 @@ impl Default for Config {
 pub enum ConfigError {
     /// The election timeout must exceed the heartbeat interval, or followers time out while a
     /// healthy leader is still between heartbeats (§5.6: broadcastTime ≪ electionTimeout).
-    ElectionTimeoutNotAboveHeartbeat { min: u32, heartbeat: u32 },
+    ElectionTimeoutNotAboveHeartbeat {
+        min: u32,
+        heartbeat: u32,
+    },
     /// `[min, max)` must be non-empty.
-    EmptyElectionTimeoutRange { min: u32, max: u32 },
+    EmptyElectionTimeoutRange {
+        min: u32,
+        max: u32,
+    },
     ZeroHeartbeatInterval,
     ZeroMaxEntries,
 }
@@ -297,7 +303,11 @@ mod tests {
                 heartbeat: 2
             })
         );
-        assert!(c.validate().unwrap_err().to_string().contains("must be greater"));
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("must be greater"));
     }
 
     #[test]
@@ -327,7 +337,10 @@ mod tests {
         for k in BugKnob::ALL {
             assert_eq!(BugKnob::from_name(k.name()), Some(k));
             assert!(k.name().chars().all(|c| c.is_ascii_lowercase() || c == '-'));
-            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.name()));
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.name())
+            );
         }
         assert_eq!(BugKnob::from_name("no-such-knob"), None);
     }

@@ -18,7 +18,11 @@ impl RaftLog {
     /// Rebuilds a log from durable entries, checking the invariant.
     pub fn from_entries(entries: Vec<Entry>) -> RaftLog {
         for (i, e) in entries.iter().enumerate() {
-            assert_eq!(e.index, LogIndex(i as u64 + 1), "log entries must be contiguous from 1");
+            assert_eq!(
+                e.index,
+                LogIndex(i as u64 + 1),
+                "log entries must be contiguous from 1"
+            );
         }
         RaftLog { entries }
     }
@@ -75,8 +79,15 @@ impl RaftLog {
 
     /// Appends one entry at `last_index + 1`.
     pub fn append(&mut self, entry: Entry) {
-        assert_eq!(entry.index, self.last_index().next(), "append must extend the log by one");
-        assert!(entry.term >= self.last_term(), "terms never decrease along the log");
+        assert_eq!(
+            entry.index,
+            self.last_index().next(),
+            "append must extend the log by one"
+        );
+        assert!(
+            entry.term >= self.last_term(),
+            "terms never decrease along the log"
+        );
         self.entries.push(entry);
     }
 

@@ -284,7 +284,10 @@ impl Node {
         self.pending_notices.push(Output::Committed { index });
         while self.last_applied < self.commit_index {
             self.last_applied = self.last_applied.next();
-            let entry = *self.log.get(self.last_applied).expect("committed entry exists");
+            let entry = *self
+                .log
+                .get(self.last_applied)
+                .expect("committed entry exists");
             self.pending_notices.push(Output::Apply { entry });
         }
     }

@@ -31,13 +31,23 @@ pub enum Rejection {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Output {
     Persist(Persist),
-    Send { to: NodeId, message: Message },
+    Send {
+        to: NodeId,
+        message: Message,
+    },
     /// `commitIndex` advanced to `index`.
-    Committed { index: LogIndex },
+    Committed {
+        index: LogIndex,
+    },
     /// Apply this committed entry to the state machine (`lastApplied` advanced to its index).
-    Apply { entry: Entry },
+    Apply {
+        entry: Entry,
+    },
     /// The proposal was appended at `index` in `term`; it is not committed yet.
-    ProposalAccepted { index: LogIndex, term: Term },
+    ProposalAccepted {
+        index: LogIndex,
+        term: Term,
+    },
     ProposalRejected(Rejection),
 }
 
@@ -63,7 +73,11 @@ impl DurableState {
             Persist::Truncate { from } => self.log.truncate(from.0.saturating_sub(1) as usize),
             Persist::Append { entries } => {
                 for e in entries {
-                    assert_eq!(e.index.0, self.log.len() as u64 + 1, "durable log has a gap");
+                    assert_eq!(
+                        e.index.0,
+                        self.log.len() as u64 + 1,
+                        "durable log has a gap"
+                    );
                     self.log.push(*e);
                 }
             }

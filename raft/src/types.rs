@@ -62,7 +62,11 @@ impl NodeSet {
         NodeSet(0)
     }
     pub fn insert(&mut self, id: NodeId) {
-        assert!((id.0 as usize) <= MAX_NODES, "node id {} out of range", id.0);
+        assert!(
+            (id.0 as usize) <= MAX_NODES,
+            "node id {} out of range",
+            id.0
+        );
         self.0 |= 1 << id.0;
     }
     pub fn remove(&mut self, id: NodeId) {
@@ -79,7 +83,9 @@ impl NodeSet {
     }
     /// Ids in increasing order.
     pub fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
-        (1..=MAX_NODES as u8).filter(move |i| self.0 & (1 << i) != 0).map(NodeId)
+        (1..=MAX_NODES as u8)
+            .filter(move |i| self.0 & (1 << i) != 0)
+            .map(NodeId)
     }
 }
 

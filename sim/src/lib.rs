@@ -1,11 +1,24 @@
 //! raftsim's simulator: one thread, one seed, N Raft nodes on a virtual network and clock.
+//!
+//! Follow one event: [`world::World::step`] pops it from the [`queue`], hands it to the node
+//! through `World::input` (the only place a node is stepped), which runs the [`checker`]s on
+//! the node's outputs and carries them out through its [`host`]'s disk and the [`network`].
 
 pub mod checker;
+pub mod client;
 pub mod config;
+pub mod faults;
+pub mod host;
 pub mod network;
 pub mod queue;
 pub mod rng;
+pub mod run;
 pub mod trace;
+pub mod world;
 
 pub use checker::{Checkers, Property, Violation};
+pub use client::WorkloadConfig;
 pub use config::{NetworkConfig, SimConfig};
+pub use faults::FaultMix;
+pub use run::{run_seed, RunConfig, RunOutcome};
+pub use world::{Stats, World};

@@ -32,7 +32,10 @@ impl LinkRule {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Fate {
     /// Deliver after these latencies (two when duplicated).
-    Deliver { latency_us: u64, copy_latency_us: Option<u64> },
+    Deliver {
+        latency_us: u64,
+        copy_latency_us: Option<u64>,
+    },
     Dropped(DropReason),
     Held,
 }
@@ -95,7 +98,8 @@ impl Network {
                 }
             }
         }
-        self.rules.retain(|(_, _, r)| matches!(r, LinkRule::Hold(_)));
+        self.rules
+            .retain(|(_, _, r)| matches!(r, LinkRule::Hold(_)));
         self.rebuild_reach();
     }
 
@@ -188,7 +192,13 @@ impl Network {
     }
 
     /// Decides a sent message's fate, drawing from the network stream.
-    pub fn send(&mut self, rng: &mut ChaCha8Rng, from: NodeId, to: NodeId, message: &Message) -> Fate {
+    pub fn send(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        from: NodeId,
+        to: NodeId,
+        message: &Message,
+    ) -> Fate {
         let kind = message.kind();
         if let Some((_, _, rule)) = self
             .rules
@@ -237,8 +247,8 @@ impl Network {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
     use raft::Term;
+    use rand::SeedableRng;
 
     fn ids(v: &[u8]) -> Vec<NodeId> {
         v.iter().map(|i| NodeId(*i)).collect()
@@ -284,11 +294,24 @@ mod tests {
     fn hold_then_release_returns_messages_in_order() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let mut net = Network::new(3, NetworkConfig::default());
-        net.add_rule(NodeId(1), NodeId(2), LinkRule::Hold(Some(MessageKind::RequestVoteResponse)));
-        assert_eq!(net.send(&mut rng, NodeId(1), NodeId(2), &vote()), Fate::Held);
-        assert!(matches!(net.send(&mut rng, NodeId(2), NodeId(1), &vote()), Fate::Deliver { .. }));
+        net.add_rule(
+            NodeId(1),
+            NodeId(2),
+            LinkRule::Hold(Some(MessageKind::RequestVoteResponse)),
+        );
+        assert_eq!(
+            net.send(&mut rng, NodeId(1), NodeId(2), &vote()),
+            Fate::Held
+        );
+        assert!(matches!(
+            net.send(&mut rng, NodeId(2), NodeId(1), &vote()),
+            Fate::Deliver { .. }
+        ));
         assert_eq!(net.release(NodeId(1), NodeId(2), None).len(), 1);
-        assert!(matches!(net.send(&mut rng, NodeId(1), NodeId(2), &vote()), Fate::Deliver { .. }));
+        assert!(matches!(
+            net.send(&mut rng, NodeId(1), NodeId(2), &vote()),
+            Fate::Deliver { .. }
+        ));
     }
 
     #[test]
@@ -300,15 +323,30 @@ mod tests {
         };
         let mut net = Network::new(2, config);
         let (a, b) = (NodeId(1), NodeId(2));
-        assert!(matches!(net.send(&mut rng, a, b, &vote()), Fate::Deliver { .. }));
-        assert!(matches!(net.send(&mut rng, a, b, &vote()), Fate::Deliver { .. }));
-        assert_eq!(net.send(&mut rng, a, b, &vote()), Fate::Dropped(DropReason::Overflow));
+        assert!(matches!(
+            net.send(&mut rng, a, b, &vote()),
+            Fate::Deliver { .. }
+        ));
+        assert!(matches!(
+            net.send(&mut rng, a, b, &vote()),
+            Fate::Deliver { .. }
+        ));
+        assert_eq!(
+            net.send(&mut rng, a, b, &vote()),
+            Fate::Dropped(DropReason::Overflow)
+        );
         net.arrived(a, b);
-        assert!(matches!(net.send(&mut rng, a, b, &vote()), Fate::Deliver { .. }));
+        assert!(matches!(
+            net.send(&mut rng, a, b, &vote()),
+            Fate::Deliver { .. }
+        ));
         net.set_config(NetworkConfig {
             drop_probability: 1.0,
             ..NetworkConfig::default()
         });
-        assert_eq!(net.send(&mut rng, b, a, &vote()), Fate::Dropped(DropReason::Loss));
+        assert_eq!(
+            net.send(&mut rng, b, a, &vote()),
+            Fate::Dropped(DropReason::Loss)
+        );
     }
 }

@@ -140,7 +140,9 @@ impl fmt::Display for TraceLine {
             TraceEvent::Hold { from, to, message } => write!(f, "{from}->{to} HELD {message}"),
             TraceEvent::Tick { node } => write!(f, "{node} tick"),
             TraceEvent::Timeout { node } => write!(f, "{node} times out"),
-            TraceEvent::Durable { node, writes } => write!(f, "{node} disk: {writes} write(s) durable"),
+            TraceEvent::Durable { node, writes } => {
+                write!(f, "{node} disk: {writes} write(s) durable")
+            }
             TraceEvent::Role { node, role, term } => write!(f, "{node} becomes {role} term={term}"),
             TraceEvent::Commit { node, index } => write!(f, "{node} commit={index}"),
             TraceEvent::Propose {
@@ -149,8 +151,14 @@ impl fmt::Display for TraceLine {
                 command,
                 accepted,
             } => match accepted {
-                Some(i) => write!(f, "client{client} -> {node} propose {command}: appended at {i}"),
-                None => write!(f, "client{client} -> {node} propose {command}: rejected (not leader)"),
+                Some(i) => write!(
+                    f,
+                    "client{client} -> {node} propose {command}: appended at {i}"
+                ),
+                None => write!(
+                    f,
+                    "client{client} -> {node} propose {command}: rejected (not leader)"
+                ),
             },
             TraceEvent::ClientDone {
                 client,
@@ -300,7 +308,10 @@ mod tests {
             "t=120ms n1->n3 AppendEntries term=4 prev=2:2 entries=[3:4] commit=1"
         );
         let json = serde_json::to_string(&line).unwrap();
-        assert!(json.starts_with(r#"{"seq":0,"t_us":120000,"event":"deliver""#), "{json}");
+        assert!(
+            json.starts_with(r#"{"seq":0,"t_us":120000,"event":"deliver""#),
+            "{json}"
+        );
     }
 
     #[test]

@@ -97,11 +97,17 @@ impl Checkers {
         }
     }
 
+    /// A violation found outside the per-event checks (liveness, linearizability).
+    pub fn report_external(&mut self, property: Property, node: Option<NodeId>, detail: String) {
+        self.report(property, node, detail);
+    }
+
     /// A node handled one input and produced `outputs` (in memory; the disk may lag).
     pub fn after_step(&mut self, id: NodeId, outputs: &[Output], cluster: &dyn Cluster) {
         let Some(view) = cluster.view(id) else {
             return;
         };
+        self.on_state(id, &view);
         for output in outputs {
             match output {
                 Output::Persist(Persist::Append { entries }) => self.on_append(id, entries),
@@ -111,23 +117,20 @@ impl Checkers {
                 _ => {}
             }
         }
-        self.on_state(id, &view);
     }
 
-    /// A node crashed: its volatile state is gone.
+    /// A node crashed: its volatile state is gone, and so are writes that had not reached its
+    /// disk (a term it never acted on may be among them). Monotonicity starts again from what
+    /// it restarts with.
     pub fn on_crash(&mut self, id: NodeId) {
-        if let Some(seen) = self.seen.get_mut(&id) {
-            *seen = Seen {
-                term: seen.term,
-                ..Seen::default()
-            };
-        }
+        self.seen.remove(&id);
     }
 
     /// A node restarted from its durable state.
     pub fn on_restart(&mut self, id: NodeId, cluster: &dyn Cluster) {
         if let Some(view) = cluster.view(id) {
-            self.shadow.insert(id, view.log.entries().iter().map(|e| e.term).collect());
+            self.shadow
+                .insert(id, view.log.entries().iter().map(|e| e.term).collect());
             self.on_state(id, &view);
         }
     }
@@ -199,7 +202,9 @@ impl Checkers {
                 self.leader_of_term.insert(view.term, id);
             }
         }
-        let n = self.committed.partition_point(|c| c.commit_term < view.term);
+        let n = self
+            .committed
+            .partition_point(|c| c.commit_term < view.term);
         if n > 0 {
             self.check_holds_committed(id, view.term, view.log, LogIndex(n as u64));
         }
@@ -276,7 +281,10 @@ impl Checkers {
         if index.0 <= known {
             return;
         }
-        for e in view.log.entries_from(LogIndex(known + 1), (index.0 - known) as usize) {
+        for e in view
+            .log
+            .entries_from(LogIndex(known + 1), (index.0 - known) as usize)
+        {
             self.committed.push(Committed {
                 term: e.term,
                 command: e.command,

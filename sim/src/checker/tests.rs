@@ -10,13 +10,15 @@ struct Fake {
 
 impl Cluster for Fake {
     fn view(&self, id: NodeId) -> Option<NodeView<'_>> {
-        self.nodes.get(&id).map(|(role, term, commit, log)| NodeView {
-            role: *role,
-            term: *term,
-            commit_index: *commit,
-            last_applied: *commit,
-            log,
-        })
+        self.nodes
+            .get(&id)
+            .map(|(role, term, commit, log)| NodeView {
+                role: *role,
+                term: *term,
+                commit_index: *commit,
+                last_applied: *commit,
+                log,
+            })
     }
 }
 
@@ -66,11 +68,16 @@ fn election_safety_reports_two_leaders_in_one_term() {
     cluster.set(N2, RoleKind::Leader, 3, 0, &[]);
     c.after_step(N1, &[], &cluster);
     c.after_step(N2, &[], &cluster);
-    assert!(c.violations().is_empty(), "leaders of different terms are fine");
+    assert!(
+        c.violations().is_empty(),
+        "leaders of different terms are fine"
+    );
     cluster.set(N5, RoleKind::Leader, 2, 0, &[]);
     c.after_step(N5, &[], &cluster);
     assert_eq!(properties(&c), vec![Property::ElectionSafety]);
-    assert!(c.violations()[0].detail.contains("n1 and n5 are both leaders of term 2"));
+    assert!(c.violations()[0]
+        .detail
+        .contains("n1 and n5 are both leaders of term 2"));
 }
 
 #[test]
@@ -105,10 +112,28 @@ fn state_machine_safety_reports_different_entries_applied_at_one_index() {
     let mut cluster = Fake::new();
     cluster.set(N1, RoleKind::Follower, 4, 0, &[]);
     cluster.set(N5, RoleKind::Follower, 5, 0, &[]);
-    c.after_step(N1, &[Output::Apply { entry: entry(2, 2, 7) }], &cluster);
-    c.after_step(N5, &[Output::Apply { entry: entry(2, 2, 7) }], &cluster);
+    c.after_step(
+        N1,
+        &[Output::Apply {
+            entry: entry(2, 2, 7),
+        }],
+        &cluster,
+    );
+    c.after_step(
+        N5,
+        &[Output::Apply {
+            entry: entry(2, 2, 7),
+        }],
+        &cluster,
+    );
     assert!(c.violations().is_empty());
-    c.after_step(N5, &[Output::Apply { entry: entry(2, 3, 8) }], &cluster);
+    c.after_step(
+        N5,
+        &[Output::Apply {
+            entry: entry(2, 3, 8),
+        }],
+        &cluster,
+    );
     assert_eq!(properties(&c), vec![Property::StateMachineSafety]);
 }
 
@@ -120,7 +145,11 @@ fn leader_completeness_reports_a_leader_without_a_committed_entry() {
     let mut cluster = Fake::new();
     let s1 = [entry(1, 1, 1), entry(2, 2, 2), entry(3, 4, 4)];
     cluster.set(N1, RoleKind::Leader, 4, 2, &s1);
-    c.after_step(N1, &[append(&s1), Output::Committed { index: LogIndex(2) }], &cluster);
+    c.after_step(
+        N1,
+        &[append(&s1), Output::Committed { index: LogIndex(2) }],
+        &cluster,
+    );
     assert!(c.violations().is_empty());
     let s5 = [entry(1, 1, 1), entry(2, 3, 3)];
     cluster.set(N5, RoleKind::Leader, 5, 0, &s5);
@@ -129,7 +158,11 @@ fn leader_completeness_reports_a_leader_without_a_committed_entry() {
     // A leader of the same term as the commit, elected before it, is not held to it.
     let mut c = Checkers::new();
     cluster.set(N5, RoleKind::Leader, 4, 0, &s5);
-    c.after_step(N1, &[append(&s1), Output::Committed { index: LogIndex(2) }], &cluster);
+    c.after_step(
+        N1,
+        &[append(&s1), Output::Committed { index: LogIndex(2) }],
+        &cluster,
+    );
     c.after_step(N5, &[], &cluster);
     assert_eq!(properties(&c), vec![Property::ElectionSafety]);
 }
@@ -138,7 +171,13 @@ fn leader_completeness_reports_a_leader_without_a_committed_entry() {
 fn leader_completeness_reports_commit_missing_from_a_later_leader() {
     let mut c = Checkers::new();
     let mut cluster = Fake::new();
-    cluster.set(N5, RoleKind::Leader, 5, 0, &[entry(1, 1, 1), entry(2, 3, 3)]);
+    cluster.set(
+        N5,
+        RoleKind::Leader,
+        5,
+        0,
+        &[entry(1, 1, 1), entry(2, 3, 3)],
+    );
     c.after_step(N5, &[], &cluster);
     let s1 = [entry(1, 1, 1), entry(2, 2, 2)];
     cluster.set(N1, RoleKind::Leader, 4, 2, &s1);
@@ -153,7 +192,11 @@ fn durability_reports_truncation_of_a_committed_entry() {
     let s = [entry(1, 1, 1), entry(2, 2, 2)];
     cluster.set(N1, RoleKind::Leader, 2, 2, &s);
     cluster.set(N2, RoleKind::Follower, 2, 0, &s);
-    c.after_step(N1, &[append(&s), Output::Committed { index: LogIndex(2) }], &cluster);
+    c.after_step(
+        N1,
+        &[append(&s), Output::Committed { index: LogIndex(2) }],
+        &cluster,
+    );
     c.after_step(N2, &[append(&s)], &cluster);
     // Truncating a stale suffix beyond the committed log is fine.
     cluster.set(N2, RoleKind::Follower, 3, 0, &s[..1]);
@@ -170,18 +213,30 @@ fn durability_reports_a_different_commit_and_a_lost_acknowledged_write() {
     let mut c = Checkers::new();
     let mut cluster = Fake::new();
     c.on_client_ack(LogIndex(2), Term(2), Command::Client(2));
-    cluster.set(N1, RoleKind::Leader, 3, 2, &[entry(1, 1, 1), entry(2, 3, 3)]);
+    cluster.set(
+        N1,
+        RoleKind::Leader,
+        3,
+        2,
+        &[entry(1, 1, 1), entry(2, 3, 3)],
+    );
     c.after_step(N1, &[Output::Committed { index: LogIndex(2) }], &cluster);
     assert_eq!(properties(&c), vec![Property::CommittedEntryDurability]);
     assert!(c.violations()[0].detail.contains("a client was told c2"));
-    cluster.set(N2, RoleKind::Follower, 3, 2, &[entry(1, 1, 1), entry(2, 2, 2)]);
+    cluster.set(
+        N2,
+        RoleKind::Follower,
+        3,
+        2,
+        &[entry(1, 1, 1), entry(2, 2, 2)],
+    );
     c.after_step(N2, &[Output::Committed { index: LogIndex(2) }], &cluster);
     assert_eq!(c.violations().len(), 2);
     assert!(c.violations()[1].detail.contains("was committed before"));
 }
 
 #[test]
-fn monotonicity_reports_commit_index_going_back_but_not_after_a_restart() {
+fn monotonicity_reports_going_back_on_a_live_node_but_not_across_a_restart() {
     let mut c = Checkers::new();
     let mut cluster = Fake::new();
     let s = [entry(1, 1, 1), entry(2, 1, 2)];
@@ -190,17 +245,32 @@ fn monotonicity_reports_commit_index_going_back_but_not_after_a_restart() {
     c.on_crash(N1);
     cluster.set(N1, RoleKind::Follower, 1, 0, &s);
     c.on_restart(N1, &cluster);
-    assert!(c.violations().is_empty(), "a restart forgets commitIndex legally");
+    assert!(
+        c.violations().is_empty(),
+        "a restart forgets commitIndex legally"
+    );
+    c.on_crash(N1);
+    cluster.set(N1, RoleKind::Follower, 0, 0, &s);
+    c.on_restart(N1, &cluster);
+    assert!(c.violations().is_empty(), "and an unsynced term write");
+    cluster.set(N1, RoleKind::Follower, 1, 0, &s);
+    c.after_step(N1, &[], &cluster);
     cluster.set(N1, RoleKind::Follower, 1, 2, &s);
     c.after_step(N1, &[], &cluster);
     cluster.set(N1, RoleKind::Follower, 1, 1, &s);
     c.after_step(N1, &[], &cluster);
     assert_eq!(properties(&c), vec![Property::Monotonicity; 2]);
-    assert!(c.violations()[0].detail.contains("commitIndex went back from 2 to 1"));
-    assert!(c.violations()[1].detail.contains("lastApplied went back from 2 to 1"));
+    assert!(c.violations()[0]
+        .detail
+        .contains("commitIndex went back from 2 to 1"));
+    assert!(c.violations()[1]
+        .detail
+        .contains("lastApplied went back from 2 to 1"));
     cluster.set(N1, RoleKind::Follower, 0, 1, &s);
     c.after_step(N1, &[], &cluster);
-    assert!(c.violations()[2].detail.contains("currentTerm went back from 1 to 0"));
+    assert!(c.violations()[2]
+        .detail
+        .contains("currentTerm went back from 1 to 0"));
 }
 
 #[test]
@@ -223,5 +293,8 @@ fn property_names_round_trip() {
         assert_eq!(Property::from_name(p.name()), Some(p));
         assert!(!p.rule().is_empty() && !p.why().is_empty());
     }
-    assert_eq!(Property::from_name("state machine safety"), Some(Property::StateMachineSafety));
+    assert_eq!(
+        Property::from_name("state machine safety"),
+        Some(Property::StateMachineSafety)
+    );
 }

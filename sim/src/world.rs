@@ -1,0 +1,695 @@
+//! The run loop. One event at a time: pop the earliest `(time, seq)` from the queue, hand it to
+//! the node it concerns, carry out the node's outputs in order, and run the checkers on what
+//! changed. Follow `World::step` → `World::deliver`/`tick` → `World::input` (the only place a
+//! node is stepped and the checkers run) → `World::drain`.
+
+use crate::checker::{Checkers, Violation};
+use crate::client::{Clients, WorkloadConfig};
+use crate::config::SimConfig;
+use crate::host::{Host, HostsView};
+use crate::network::{Fate, LinkRule, Network};
+use crate::queue::EventQueue;
+use crate::rng::{stream, stream_seed, Stream};
+use crate::trace::{DropReason, Trace, TraceEvent};
+use raft::{Command, Message, MessageKind, Node, NodeId, Output, Persist, RoleKind};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+pub(crate) enum Event {
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        message: Message,
+        duplicate: bool,
+    },
+    Tick {
+        node: NodeId,
+        incarnation: u64,
+    },
+    DiskDone {
+        node: NodeId,
+        incarnation: u64,
+    },
+    ClientWake {
+        client: u32,
+    },
+    ClientTimeout {
+        client: u32,
+        op: usize,
+    },
+    /// The random fault schedule's next action.
+    Fault,
+}
+
+/// What a run exercised, so a user sees what a campaign covered.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub events: u64,
+    pub messages_delivered: u64,
+    pub messages_dropped: u64,
+    pub elections: u64,
+    pub leader_changes: u64,
+    pub truncations: u64,
+    pub crashes: u64,
+    pub partitions: u64,
+    pub commits: u64,
+    pub highest_term: u64,
+    pub client_ops_ok: u64,
+}
+
+pub struct World {
+    pub seed: u64,
+    pub config: SimConfig,
+    pub raft: raft::Config,
+    pub(crate) now_us: u64,
+    pub(crate) queue: EventQueue<Event>,
+    pub hosts: Vec<Host>,
+    pub network: Network,
+    net_rng: ChaCha8Rng,
+    pub(crate) fault_rng: ChaCha8Rng,
+    workload_rng: ChaCha8Rng,
+    pub checkers: Checkers,
+    pub trace: Trace,
+    pub clients: Clients,
+    pub stats: Stats,
+    scratch: Vec<Output>,
+    /// Ticks and disk completions are traced only when asked (they are most of the events).
+    pub trace_quiet_ticks: bool,
+    /// The random fault schedule, while it runs.
+    pub(crate) faults: Option<crate::faults::FaultMix>,
+}
+
+impl World {
+    /// A cluster of `config.nodes` fresh nodes; every random choice derives from `seed`.
+    pub fn new(seed: u64, config: SimConfig, raft: raft::Config, trace: Trace) -> World {
+        let members: Vec<NodeId> = (1..=config.nodes).map(NodeId).collect();
+        let hosts = members
+            .iter()
+            .map(|&id| {
+                Host::new(
+                    id,
+                    new_node(id, &members, &raft, seed, 0, Default::default()),
+                )
+            })
+            .collect();
+        let mut world = World {
+            seed,
+            network: Network::new(config.nodes, config.network.clone()),
+            config,
+            raft,
+            now_us: 0,
+            queue: EventQueue::default(),
+            hosts,
+            net_rng: stream(seed, Stream::Network),
+            fault_rng: stream(seed, Stream::Faults),
+            workload_rng: stream(seed, Stream::Workload),
+            checkers: Checkers::new(),
+            trace,
+            clients: Clients::new(WorkloadConfig {
+                clients: 0,
+                ..WorkloadConfig::default()
+            }),
+            stats: Stats::default(),
+            scratch: Vec::new(),
+            trace_quiet_ticks: true,
+            faults: None,
+        };
+        for id in members {
+            // Each node's clock starts at its own phase within the first tick.
+            let phase = world.fault_rng.gen_range(0..world.config.tick_us);
+            world.schedule_tick(id, phase);
+        }
+        world
+    }
+
+    /// Starts a client workload (none runs by default).
+    pub fn start_clients(&mut self, config: WorkloadConfig) {
+        self.clients = Clients::new(config);
+        for c in 0..self.clients.config.clients {
+            let at = self.now_us + self.workload_rng.gen_range(0..self.config.tick_us * 10);
+            self.queue.push(at, Event::ClientWake { client: c });
+        }
+    }
+
+    pub fn now_us(&self) -> u64 {
+        self.now_us
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        self.checkers.violations()
+    }
+
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.hosts[id.0 as usize - 1].node.as_ref()
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = NodeId> {
+        (1..=self.config.nodes).map(NodeId)
+    }
+
+    /// The live leader with the highest term, if any.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.ids()
+            .filter_map(|id| self.node(id).map(|n| (n, id)))
+            .filter(|(n, _)| n.role_kind() == RoleKind::Leader)
+            .max_by_key(|(n, _)| n.current_term())
+            .map(|(_, id)| id)
+    }
+
+    /// Whether the run is out of its bounds (events or virtual time).
+    pub fn exhausted(&self) -> bool {
+        self.stats.events >= self.config.max_events || self.now_us >= self.config.max_time_us
+    }
+
+    pub(crate) fn record(&mut self, event: TraceEvent) {
+        self.trace.record(self.now_us, event);
+    }
+
+    // ----- The loop -----
+
+    /// Runs the earliest event. Returns false when nothing is left or the bounds are reached.
+    pub fn step(&mut self) -> bool {
+        if self.exhausted() {
+            return false;
+        }
+        let Some((t, event)) = self.queue.pop() else {
+            return false;
+        };
+        debug_assert!(t >= self.now_us, "virtual time never goes back");
+        self.now_us = t;
+        self.stats.events += 1;
+        match event {
+            Event::Deliver {
+                from,
+                to,
+                message,
+                duplicate,
+            } => self.deliver(from, to, message, duplicate),
+            Event::Tick { node, incarnation } => self.tick(node, incarnation),
+            Event::DiskDone { node, incarnation } => self.disk_done(node, incarnation),
+            Event::ClientWake { client } => self.client_wake(client),
+            Event::ClientTimeout { client, op } => self.client_timeout(client, op),
+            Event::Fault => crate::faults::next_fault(self),
+        }
+        true
+    }
+
+    /// Runs every event up to and including virtual time `until_us`; returns false if the
+    /// bounds stopped it first.
+    pub fn run_until(&mut self, until_us: u64) -> bool {
+        while self.queue.peek_time().is_some_and(|t| t <= until_us) {
+            if !self.step() {
+                return false;
+            }
+        }
+        self.now_us = self.now_us.max(until_us);
+        true
+    }
+
+    /// Runs until `done` holds (checked after every event) or `deadline_us` passes.
+    pub fn run_while(&mut self, deadline_us: u64, mut done: impl FnMut(&World) -> bool) -> bool {
+        loop {
+            if done(self) {
+                return true;
+            }
+            if self.queue.peek_time().is_none_or(|t| t > deadline_us) || !self.step() {
+                self.now_us = self.now_us.max(deadline_us);
+                return done(self);
+            }
+        }
+    }
+
+    fn deliver(&mut self, from: NodeId, to: NodeId, message: Message, duplicate: bool) {
+        let host = &mut self.hosts[to.0 as usize - 1];
+        if host.paused && self.network.is_up(from, to) {
+            // Still in flight: it arrives when the node resumes.
+            host.paused_inbox.push((from, message));
+            return;
+        }
+        self.network.arrived(from, to);
+        let reason = if !self.network.is_up(from, to) {
+            Some(DropReason::Partition)
+        } else if !self.hosts[to.0 as usize - 1].is_alive() {
+            Some(DropReason::Crashed)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            self.stats.messages_dropped += 1;
+            return self.record(TraceEvent::Drop {
+                from,
+                to,
+                message,
+                reason,
+            });
+        }
+        self.stats.messages_delivered += 1;
+        self.record(TraceEvent::Deliver {
+            from,
+            to,
+            message: message.clone(),
+            duplicate,
+        });
+        self.input(to, |node, out| node.step(from, message, out));
+    }
+
+    fn tick(&mut self, id: NodeId, incarnation: u64) {
+        let host = &self.hosts[id.0 as usize - 1];
+        if host.incarnation != incarnation || !host.is_alive() {
+            return;
+        }
+        let interval = host.tick_interval_us(self.config.tick_us);
+        let paused = host.paused;
+        self.schedule_tick(id, self.now_us + interval);
+        if paused {
+            return;
+        }
+        if !self.trace_quiet_ticks {
+            self.record(TraceEvent::Tick { node: id });
+        }
+        self.input(id, |node, out| node.tick(out));
+    }
+
+    fn schedule_tick(&mut self, id: NodeId, at_us: u64) {
+        let incarnation = self.hosts[id.0 as usize - 1].incarnation;
+        self.queue.push(
+            at_us,
+            Event::Tick {
+                node: id,
+                incarnation,
+            },
+        );
+    }
+
+    /// The one path by which a node takes an input: step it, trace what changed, run the
+    /// checkers on its outputs, then carry the outputs out in order.
+    pub(crate) fn input(&mut self, id: NodeId, f: impl FnOnce(&mut Node, &mut Vec<Output>)) {
+        let i = id.0 as usize - 1;
+        let Some(node) = self.hosts[i].node.as_mut() else {
+            return;
+        };
+        let before = (node.role_kind(), node.current_term(), node.commit_index());
+        let mut out = std::mem::take(&mut self.scratch);
+        out.clear();
+        f(node, &mut out);
+        let after = (node.role_kind(), node.current_term(), node.commit_index());
+        self.note_changes(id, before, after, &out);
+        self.checkers.after_step(id, &out, &HostsView(&self.hosts));
+        self.hosts[i].outbox.extend(out.drain(..));
+        self.scratch = out;
+        self.drain(id);
+    }
+
+    fn note_changes(
+        &mut self,
+        id: NodeId,
+        before: (RoleKind, raft::Term, raft::LogIndex),
+        after: (RoleKind, raft::Term, raft::LogIndex),
+        out: &[Output],
+    ) {
+        let (role, term, commit) = after;
+        if (before.0, before.1) != (role, term) {
+            if role == RoleKind::Candidate {
+                self.stats.elections += 1;
+            }
+            if role == RoleKind::Leader {
+                self.stats.leader_changes += 1;
+            }
+            self.stats.highest_term = self.stats.highest_term.max(term.0);
+            self.record(TraceEvent::Role {
+                node: id,
+                role,
+                term,
+            });
+        }
+        if commit > before.2 {
+            self.stats.commits += 1;
+            self.record(TraceEvent::Commit {
+                node: id,
+                index: commit,
+            });
+        }
+        let truncations = out
+            .iter()
+            .filter(|o| matches!(o, Output::Persist(Persist::Truncate { .. })))
+            .count();
+        self.stats.truncations += truncations as u64;
+    }
+
+    /// Carries out a node's outputs in order until one waits for the disk.
+    fn drain(&mut self, id: NodeId) {
+        let i = id.0 as usize - 1;
+        while !self.hosts[i].writing.is_empty() {
+            return;
+        }
+        while let Some(output) = self.hosts[i].outbox.pop_front() {
+            match output {
+                Output::Persist(write) => {
+                    let host = &mut self.hosts[i];
+                    host.writing.push(write);
+                    while let Some(Output::Persist(_)) = host.outbox.front() {
+                        let Some(Output::Persist(w)) = host.outbox.pop_front() else {
+                            unreachable!()
+                        };
+                        host.writing.push(w);
+                    }
+                    if self.config.disk_latency_us == 0 {
+                        self.hosts[i].finish_writes();
+                        continue;
+                    }
+                    let incarnation = host.incarnation;
+                    let at = self.now_us + self.config.disk_latency_us;
+                    self.queue.push(
+                        at,
+                        Event::DiskDone {
+                            node: id,
+                            incarnation,
+                        },
+                    );
+                    return;
+                }
+                Output::Send { to, message } => self.send(id, to, message),
+                Output::Apply { entry } => self.applied(id, entry),
+                Output::Committed { .. }
+                | Output::ProposalAccepted { .. }
+                | Output::ProposalRejected(_) => {}
+            }
+        }
+    }
+
+    fn disk_done(&mut self, id: NodeId, incarnation: u64) {
+        let host = &mut self.hosts[id.0 as usize - 1];
+        if host.incarnation != incarnation {
+            return;
+        }
+        let writes = host.finish_writes();
+        if !self.trace_quiet_ticks {
+            self.record(TraceEvent::Durable { node: id, writes });
+        }
+        self.drain(id);
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
+        match self.network.send(&mut self.net_rng, from, to, &message) {
+            Fate::Deliver {
+                latency_us,
+                copy_latency_us,
+            } => {
+                if let Some(copy_us) = copy_latency_us {
+                    let copy = Event::Deliver {
+                        from,
+                        to,
+                        message: message.clone(),
+                        duplicate: true,
+                    };
+                    self.queue.push(self.now_us + copy_us, copy);
+                }
+                let event = Event::Deliver {
+                    from,
+                    to,
+                    message,
+                    duplicate: false,
+                };
+                self.queue.push(self.now_us + latency_us, event);
+            }
+            Fate::Dropped(reason) => {
+                self.stats.messages_dropped += 1;
+                self.record(TraceEvent::Drop {
+                    from,
+                    to,
+                    message,
+                    reason,
+                });
+            }
+            Fate::Held => self.record(TraceEvent::Hold { from, to, message }),
+        }
+    }
+
+    // ----- Clients -----
+
+    fn applied(&mut self, id: NodeId, entry: raft::Entry) {
+        let answered =
+            self.clients
+                .applied(id, entry.command, entry.index, entry.term, self.now_us);
+        if let Some(client) = answered {
+            self.stats.client_ops_ok += 1;
+            self.checkers
+                .on_client_ack(entry.index, entry.term, entry.command);
+            self.record(TraceEvent::ClientDone {
+                client,
+                command: entry.command,
+                index: entry.index,
+            });
+            let c = &self.clients.config;
+            let think = self.workload_rng.gen_range(c.think_min_us..=c.think_max_us);
+            self.queue
+                .push(self.now_us + think, Event::ClientWake { client });
+        }
+    }
+
+    fn client_wake(&mut self, client: u32) {
+        let Some(command) = self.clients.begin(client, self.now_us) else {
+            return;
+        };
+        let target = self.clients.clients[client as usize].target;
+        let op = self.clients.clients[client as usize]
+            .current
+            .expect("begun");
+        match self.propose_from(client, target, command) {
+            Some(_) => {
+                let timeout = self.now_us + self.clients.config.timeout_us;
+                self.queue
+                    .push(timeout, Event::ClientTimeout { client, op });
+            }
+            None => {
+                let retry = self.now_us + self.clients.config.retry_us;
+                self.queue.push(retry, Event::ClientWake { client });
+            }
+        }
+    }
+
+    /// Proposes `command` at `node` for `client`; returns the index if the node accepted it.
+    /// On refusal the client turns to the leader the node named, or to the next node.
+    fn propose_from(
+        &mut self,
+        client: u32,
+        node: NodeId,
+        command: Command,
+    ) -> Option<raft::LogIndex> {
+        let (accepted, hint) = self.propose(node, command, client);
+        if let Some((index, term)) = accepted {
+            self.clients.accepted(client, node, index, term);
+            return Some(index);
+        }
+        let next = hint.unwrap_or(NodeId(node.0 % self.config.nodes + 1));
+        self.clients.clients[client as usize].target = next;
+        None
+    }
+
+    /// A client's proposal reaching `node` directly (clients sit outside any partition).
+    pub fn propose(
+        &mut self,
+        node: NodeId,
+        command: Command,
+        client: u32,
+    ) -> (Option<(raft::LogIndex, raft::Term)>, Option<NodeId>) {
+        let mut result = (None, None);
+        let alive = self.hosts[node.0 as usize - 1].is_alive();
+        if alive && !self.hosts[node.0 as usize - 1].paused {
+            self.input(node, |n, out| {
+                n.propose(command, out);
+                for o in out.iter() {
+                    match o {
+                        Output::ProposalAccepted { index, term } => {
+                            result.0 = Some((*index, *term))
+                        }
+                        Output::ProposalRejected(raft::Rejection::NotLeader { leader }) => {
+                            result.1 = *leader
+                        }
+                        _ => {}
+                    }
+                }
+            });
+        }
+        self.record(TraceEvent::Propose {
+            node,
+            client,
+            command,
+            accepted: result.0.map(|r| r.0),
+        });
+        result
+    }
+
+    fn client_timeout(&mut self, client: u32, op: usize) {
+        if let Some(command) = self.clients.timed_out(client, op, self.now_us) {
+            self.record(TraceEvent::ClientTimeout { client, command });
+            let c = &mut self.clients.clients[client as usize];
+            c.target = NodeId(c.target.0 % self.config.nodes + 1);
+            self.queue.push(self.now_us, Event::ClientWake { client });
+        }
+    }
+
+    // ----- Faults and scripted control -----
+
+    pub fn crash(&mut self, id: NodeId) {
+        let host = &mut self.hosts[id.0 as usize - 1];
+        if !host.is_alive() {
+            return;
+        }
+        let lost_writes = host.crash();
+        self.stats.crashes += 1;
+        self.checkers.on_crash(id);
+        self.record(TraceEvent::Crash {
+            node: id,
+            lost_writes,
+        });
+    }
+
+    pub fn restart(&mut self, id: NodeId) {
+        let i = id.0 as usize - 1;
+        if self.hosts[i].is_alive() {
+            return;
+        }
+        let members: Vec<NodeId> = self.ids().collect();
+        let incarnation = self.hosts[i].incarnation;
+        let disk = self.hosts[i].disk.clone();
+        self.hosts[i].node = Some(new_node(
+            id,
+            &members,
+            &self.raft,
+            self.seed,
+            incarnation,
+            disk,
+        ));
+        self.checkers.on_restart(id, &HostsView(&self.hosts));
+        self.record(TraceEvent::Restart { node: id });
+        let at = self.now_us + self.hosts[i].tick_interval_us(self.config.tick_us);
+        self.schedule_tick(id, at);
+    }
+
+    pub fn pause(&mut self, id: NodeId) {
+        let host = &mut self.hosts[id.0 as usize - 1];
+        if host.is_alive() && !host.paused {
+            host.paused = true;
+            self.record(TraceEvent::Fault {
+                description: format!("{id} paused"),
+            });
+        }
+    }
+
+    pub fn resume(&mut self, id: NodeId) {
+        let host = &mut self.hosts[id.0 as usize - 1];
+        if !host.paused {
+            return;
+        }
+        host.paused = false;
+        let inbox = std::mem::take(&mut host.paused_inbox);
+        self.record(TraceEvent::Fault {
+            description: format!("{id} resumed"),
+        });
+        for (from, message) in inbox {
+            let event = Event::Deliver {
+                from,
+                to: id,
+                message,
+                duplicate: false,
+            };
+            self.queue.push(self.now_us, event);
+        }
+    }
+
+    /// Makes a node time out now (it starts an election).
+    pub fn timeout(&mut self, id: NodeId) {
+        self.record(TraceEvent::Timeout { node: id });
+        self.input(id, |n, out| n.timeout_now(out));
+    }
+
+    /// One extra tick of a node's clock.
+    pub fn tick_node(&mut self, id: NodeId) {
+        self.record(TraceEvent::Tick { node: id });
+        self.input(id, |n, out| n.tick(out));
+    }
+
+    pub fn partition(&mut self, groups: &[Vec<NodeId>]) {
+        self.network.partition(groups);
+        self.stats.partitions += 1;
+        let text: Vec<String> = groups.iter().map(|g| fmt_group(g)).collect();
+        self.record(TraceEvent::Fault {
+            description: format!("partition {}", text.join(" | ")),
+        });
+    }
+
+    pub fn cut(&mut self, from: NodeId, to: NodeId) {
+        self.network.cut(from, to);
+        self.stats.partitions += 1;
+        self.record(TraceEvent::Fault {
+            description: format!("one-way cut {from}->{to}"),
+        });
+    }
+
+    pub fn keep_links(&mut self, links: &[(NodeId, NodeId)]) {
+        self.network.keep_links(links);
+        self.stats.partitions += 1;
+        let text: Vec<String> = links.iter().map(|(a, b)| format!("{a}-{b}")).collect();
+        self.record(TraceEvent::Fault {
+            description: format!("only links {}", text.join(" ")),
+        });
+    }
+
+    pub fn heal(&mut self) {
+        self.network.heal();
+        self.record(TraceEvent::Fault {
+            description: "heal: every link up".into(),
+        });
+    }
+
+    pub fn add_link_rule(&mut self, from: NodeId, to: NodeId, rule: LinkRule) {
+        self.network.add_rule(from, to, rule);
+        let (what, kind) = match rule {
+            LinkRule::Hold(k) => ("hold", k),
+            LinkRule::Drop(k) => ("drop", k),
+        };
+        let kind = kind.map_or("all".to_string(), |k| k.name().to_string());
+        self.record(TraceEvent::Fault {
+            description: format!("{what} {kind} messages {from}->{to}"),
+        });
+    }
+
+    /// Lifts the rules on a link and delivers what was held there, in order.
+    pub fn release(&mut self, from: NodeId, to: NodeId, kind: Option<MessageKind>) {
+        let held = self.network.release(from, to, kind);
+        let kind_name = kind.map_or("all".to_string(), |k| k.name().to_string());
+        self.record(TraceEvent::Fault {
+            description: format!(
+                "release {kind_name} messages {from}->{to} ({} held)",
+                held.len()
+            ),
+        });
+        for (f, t, message) in held {
+            self.send(f, t, message);
+        }
+    }
+
+    pub fn set_drift(&mut self, id: NodeId, drift_ppm: i32) {
+        self.hosts[id.0 as usize - 1].drift_ppm = drift_ppm;
+    }
+}
+
+fn fmt_group(g: &[NodeId]) -> String {
+    let ids: Vec<String> = g.iter().map(|n| n.to_string()).collect();
+    format!("{{{}}}", ids.join(","))
+}
+
+fn new_node(
+    id: NodeId,
+    members: &[NodeId],
+    raft: &raft::Config,
+    seed: u64,
+    incarnation: u64,
+    disk: raft::DurableState,
+) -> Node {
+    let node_seed = stream_seed(seed, Stream::Node(id.0)) ^ incarnation.wrapping_mul(0x9E37_79B9);
+    Node::new(id, members, raft.clone(), node_seed, disk)
+        .expect("raft config validated by the caller")
+}
