@@ -1,2 +1,4 @@
 pub use raft;
 pub use sim;
+pub mod cli;
+pub mod testing;

@@ -11,6 +11,7 @@ pub mod faults;
 pub mod host;
 pub mod network;
 pub mod queue;
+pub mod report;
 pub mod rng;
 pub mod run;
 pub mod trace;

@@ -1,0 +1,135 @@
+//! `raftsim fuzz` and `raftsim replay`.
+
+use super::{FuzzArgs, ReplayArgs, RunFlags};
+use indicatif::{ProgressBar, ProgressStyle};
+use sim::report::{log_table, violation_report};
+use sim::run::run_seed;
+use sim::trace::TraceEvent;
+
+/// The command that replays one seed exactly.
+pub fn reproduce_command(seed: u64, flags: &RunFlags) -> String {
+    format!(
+        "cargo run --release -- replay --seed {seed}{}",
+        flags.to_args()
+    )
+}
+
+/// Wall-clock time for the summary only; it never orders events.
+#[allow(clippy::disallowed_methods)]
+fn now() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+pub fn fuzz(args: &FuzzArgs) -> u8 {
+    let config = args.run.run_config();
+    let count = args.seeds.end - args.seeds.start;
+    let bar = ProgressBar::new(count);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {per_sec}, eta {eta}")
+            .expect("static template"),
+    );
+    let started = now();
+    let (mut events, mut live) = (0u64, 0u64);
+    for seed in args.seeds.clone() {
+        let (outcome, world) = run_seed(seed, &config);
+        events += outcome.stats.events;
+        live += outcome.liveness_passed as u64;
+        bar.inc(1);
+        if let Some(v) = &outcome.violation {
+            bar.finish_and_clear();
+            // Rerun with the whole trace kept, for the report (same seed, same run).
+            let (_, world) = run_seed(
+                seed,
+                &sim::RunConfig {
+                    keep_trace: true,
+                    ..config.clone()
+                },
+            );
+            let seeds_run = seed - args.seeds.start + 1;
+            print!(
+                "{}",
+                violation_report(&world, v, &reproduce_command(seed, &args.run))
+            );
+            println!(
+                "found after {seeds_run} seed(s) ({} nodes; {})",
+                world.config.nodes, outcome.mix
+            );
+            return 1;
+        }
+        drop(world);
+    }
+    bar.finish_and_clear();
+    let secs = now().duration_since(started).as_secs_f64().max(1e-9);
+    println!(
+        "clean: {count} seeds, {events} events, liveness passed in {live}/{count}; {:.0} events/s, {:.0} seeds/s (wall {:.2}s)",
+        events as f64 / secs,
+        count as f64 / secs,
+        secs
+    );
+    0
+}
+
+pub fn replay(args: &ReplayArgs) -> u8 {
+    let config = sim::RunConfig {
+        keep_trace: true,
+        ..args.run.run_config()
+    };
+    let (outcome, world) = run_seed(args.seed, &config);
+    if let Some(path) = &args.trace {
+        let written = std::fs::File::create(path).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            world.trace.write_json_lines(&mut w)
+        });
+        if let Err(e) = written {
+            eprintln!("error: cannot write trace to {}: {e}", path.display());
+            return 2;
+        }
+    }
+    if args.explain {
+        explain(&world);
+    }
+    println!(
+        "seed {}: {} nodes, {}; {} events, {} virtual ms, trace hash {:016x}",
+        args.seed,
+        outcome.nodes,
+        outcome.mix,
+        outcome.stats.events,
+        world.now_us() / 1000,
+        outcome.trace_hash
+    );
+    match &outcome.violation {
+        Some(v) => {
+            print!(
+                "{}",
+                violation_report(&world, v, &reproduce_command(args.seed, &args.run))
+            );
+            1
+        }
+        None => {
+            println!(
+                "no violation; liveness {}",
+                if outcome.liveness_passed {
+                    "passed"
+                } else {
+                    "not reached"
+                }
+            );
+            println!("\n{}", log_table(&world));
+            0
+        }
+    }
+}
+
+/// Every trace line, with the log table after each change of leader.
+fn explain(world: &sim::World) {
+    for line in world.trace.lines() {
+        println!("{line}");
+        if let TraceEvent::Role {
+            role: raft::RoleKind::Leader,
+            ..
+        } = line.event
+        {
+            println!("  (logs are drawn at the end of the run: `--explain` tables per step come with scenarios)");
+        }
+    }
+}

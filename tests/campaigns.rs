@@ -1,0 +1,74 @@
+//! Random campaigns: correct Raft stays clean under every fault kind; each bug knob the issue
+//! names is found, and the test says after how many seeds.
+
+use raft::{BugKnob, Knobs};
+use raftsim::testing::{rerun_line, seeds};
+use sim::faults::FaultKind;
+use sim::run::{run_seed, world_for, RunConfig};
+use std::collections::BTreeSet;
+
+#[test]
+fn correct_raft_is_clean_over_600_seeds_of_3_5_and_7_nodes() {
+    let config = RunConfig::default();
+    let mut sizes = BTreeSet::new();
+    let mut kinds = BTreeSet::new();
+    let (mut drops, mut dups, mut live) = (0, 0, 0);
+    let range = seeds(0..600);
+    let count = range.end - range.start;
+    for seed in range {
+        let (outcome, _) = run_seed(seed, &config);
+        if let Some(v) = &outcome.violation {
+            panic!(
+                "seed {seed}: {}: {}\n{}\n{}",
+                v.property,
+                v.detail,
+                format_args!("replay: cargo run --release -- replay --seed {seed}"),
+                rerun_line("correct_raft_is_clean", seed)
+            );
+        }
+        let (_, mix) = world_for(seed, &config);
+        sizes.insert(outcome.nodes);
+        kinds.extend(mix.kinds.iter().copied());
+        drops += (mix.network.drop_probability > 0.0) as u32;
+        dups += (mix.network.duplicate_probability > 0.0) as u32;
+        live += outcome.liveness_passed as u64;
+    }
+    assert_eq!(live, count, "every seed passes its liveness phase");
+    if count == 600 {
+        assert_eq!(sizes, BTreeSet::from([3, 5, 7]));
+        assert_eq!(
+            kinds.len(),
+            FaultKind::ALL.len(),
+            "every fault kind was used"
+        );
+        assert!(
+            drops > 100 && dups > 100,
+            "loss and duplication were exercised"
+        );
+    }
+}
+
+/// Runs seeds until a violation; returns the seed and how many seeds it took.
+fn seeds_to_find(knob: BugKnob, limit: u64) -> Option<(u64, u64)> {
+    let config = RunConfig {
+        bugs: Knobs::none().with(knob),
+        ..RunConfig::default()
+    };
+    (0..limit)
+        .find(|seed| run_seed(*seed, &config).0.violation.is_some())
+        .map(|seed| (seed, seed + 1))
+}
+
+#[test]
+fn the_fuzzer_finds_vote_without_log_check() {
+    let found = seeds_to_find(BugKnob::VoteWithoutLogCheck, 200);
+    println!("vote-without-log-check found after {found:?} seeds");
+    assert!(found.is_some(), "not found in 200 seeds");
+}
+
+#[test]
+fn the_fuzzer_finds_commit_old_term_by_count() {
+    let found = seeds_to_find(BugKnob::CommitOldTermByCount, 5_000);
+    println!("commit-old-term-by-count found after {found:?} seeds");
+    assert!(found.is_some(), "not found in 5000 seeds");
+}
