@@ -4,6 +4,7 @@
 //! through `World::input` (the only place a node is stepped), which runs the [`checker`]s on
 //! the node's outputs and carries them out through its [`host`]'s disk and the [`network`].
 
+pub mod bench;
 pub mod checker;
 pub mod client;
 pub mod config;

@@ -214,6 +214,12 @@ impl Network {
                 LinkRule::Drop(_) => Fate::Dropped(DropReason::Rule),
             };
         }
+        self.fate(rng, from, to)
+    }
+
+    /// Loss, duplication and latency of one message on a link without rules: the network's
+    /// core decision, also used alone by the ping-mesh benchmark.
+    pub fn fate(&mut self, rng: &mut ChaCha8Rng, from: NodeId, to: NodeId) -> Fate {
         let link = self.link(from, to);
         if self.in_flight[link] as usize >= self.config.max_in_flight_per_link {
             return Fate::Dropped(DropReason::Overflow);

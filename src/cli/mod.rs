@@ -27,6 +27,18 @@ pub enum Command {
     Bugs,
     /// Walk through the shipped scenarios with narration.
     Tour,
+    /// Measure the simulator: events/s and seeds/s of full Raft, deliveries/s of the core.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Seeds of the full-Raft campaign.
+    #[arg(long, default_value_t = 300)]
+    pub seeds: u64,
+    /// Deliveries of the ping-mesh run.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub deliveries: u64,
 }
 
 /// What defines a random run besides its seed; `replay` takes the same flags as `fuzz`.
@@ -124,6 +136,10 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Fuzz(args) => fuzz::fuzz(&args),
         Command::Replay(args) => fuzz::replay(&args),
+        Command::Bench(args) => {
+            bench(&args);
+            0
+        }
         Command::Bugs => {
             print_bugs();
             0
@@ -133,6 +149,22 @@ pub fn run(cli: Cli) -> u8 {
             println!("Meanwhile: `raftsim fuzz --seeds 0..200` and `raftsim bugs`.");
             0
         }
+    }
+}
+
+fn bench(args: &BenchArgs) {
+    println!("raftsim bench (one core, release build; figures vary with the machine)");
+    let (events, seeds) = sim::bench::full_raft(args.seeds);
+    let (mesh, _) = sim::bench::ping_mesh(args.deliveries);
+    for f in [events, seeds, mesh] {
+        println!(
+            "  {:<66} {:>12.0} {}/s  ({} in {:.2}s)",
+            f.name,
+            f.per_sec(),
+            f.unit,
+            f.count,
+            f.secs
+        );
     }
 }
 

@@ -1,0 +1,120 @@
+//! Benchmarks that print figures (`raftsim bench`): speed targets live here, never in tests.
+
+use crate::config::NetworkConfig;
+use crate::network::{Fate, Network};
+use crate::queue::EventQueue;
+use crate::rng::{stream, Stream};
+use crate::run::{run_seed, RunConfig};
+use raft::NodeId;
+
+/// Wall-clock time for measurement only; it never orders events.
+#[allow(clippy::disallowed_methods)]
+pub fn wall_now() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+#[derive(Clone, Debug)]
+pub struct Figure {
+    pub name: &'static str,
+    pub count: u64,
+    pub unit: &'static str,
+    pub secs: f64,
+}
+
+impl Figure {
+    pub fn per_sec(&self) -> f64 {
+        self.count as f64 / self.secs.max(1e-9)
+    }
+}
+
+/// The simulator core alone: 5 trivial nodes; at start each sends a u64 to every other node;
+/// on its r-th receipt a node sends one message to node (self + 1 + r % 4) % 5; latency uniform
+/// 1–10 ms; run to `deliveries` deliveries through the real event queue and network.
+pub fn ping_mesh(deliveries: u64) -> (Figure, u64) {
+    const N: u8 = 5;
+    let config = NetworkConfig {
+        latency_min_us: 1_000,
+        latency_max_us: 10_000,
+        max_in_flight_per_link: usize::MAX,
+        ..NetworkConfig::default()
+    };
+    let mut net = Network::new(N, config);
+    let mut rng = stream(0, Stream::Network);
+    let mut queue: EventQueue<(u8, u8, u64)> = EventQueue::default();
+    let mut received = [0u64; N as usize];
+    let mut send = |queue: &mut EventQueue<(u8, u8, u64)>, now: u64, from: u8, to: u8, v: u64| {
+        if let Fate::Deliver { latency_us, .. } = net.fate(&mut rng, NodeId(from + 1), NodeId(to + 1)) {
+            queue.push(now + latency_us, (from, to, v));
+        }
+    };
+    for a in 0..N {
+        for b in 0..N {
+            if a != b {
+                send(&mut queue, 0, a, b, a as u64);
+            }
+        }
+    }
+    let started = wall_now();
+    let mut checksum = 0u64;
+    for _ in 0..deliveries {
+        let Some((now, (from, to, v))) = queue.pop() else {
+            break;
+        };
+        checksum = checksum.wrapping_mul(31).wrapping_add(v ^ now ^ from as u64);
+        let r = received[to as usize];
+        received[to as usize] += 1;
+        let next = (to as u64 + 1 + r % 4) % N as u64;
+        send(&mut queue, now, to, next as u8, v.wrapping_add(1));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let figure = Figure {
+        name: "ping-mesh (simulator core: queue + network), 5 nodes",
+        count: deliveries,
+        unit: "deliveries",
+        secs,
+    };
+    (figure, checksum)
+}
+
+/// Full Raft, 5 nodes, all checkers on, the default random campaign over `seeds` seeds.
+pub fn full_raft(seeds: u64) -> (Figure, Figure) {
+    let config = RunConfig {
+        nodes: Some(5),
+        ..RunConfig::default()
+    };
+    let started = wall_now();
+    let mut events = 0;
+    for seed in 0..seeds {
+        let (outcome, _) = run_seed(seed, &config);
+        assert!(outcome.violation.is_none(), "seed {seed} of correct Raft failed");
+        events += outcome.stats.events;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    (
+        Figure {
+            name: "full Raft, 5 nodes, all checkers, random faults",
+            count: events,
+            unit: "events",
+            secs,
+        },
+        Figure {
+            name: "full Raft, 5 nodes: whole seeds (fault phase + liveness phase)",
+            count: seeds,
+            unit: "seeds",
+            secs,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ping_mesh_delivers_and_is_deterministic() {
+        let (a, sum_a) = ping_mesh(10_000);
+        let (_, sum_b) = ping_mesh(10_000);
+        assert_eq!(a.count, 10_000);
+        assert_eq!(sum_a, sum_b);
+    }
+}
