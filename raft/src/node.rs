@@ -316,8 +316,10 @@ impl Node {
         self.pending_sends.push(Output::Send { to, message });
     }
 
+    /// A majority of the cluster (§5.2).
     pub(crate) fn quorum(&self) -> usize {
-        (self.peers.len() + 1) / 2 + 1
+        let cluster_size = self.peers.len() + 1;
+        cluster_size / 2 + 1
     }
 
     /// Releases this input's outputs: writes first, then the messages that depend on them, then

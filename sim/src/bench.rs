@@ -43,7 +43,9 @@ pub fn ping_mesh(deliveries: u64) -> (Figure, u64) {
     let mut queue: EventQueue<(u8, u8, u64)> = EventQueue::default();
     let mut received = [0u64; N as usize];
     let mut send = |queue: &mut EventQueue<(u8, u8, u64)>, now: u64, from: u8, to: u8, v: u64| {
-        if let Fate::Deliver { latency_us, .. } = net.fate(&mut rng, NodeId(from + 1), NodeId(to + 1)) {
+        if let Fate::Deliver { latency_us, .. } =
+            net.fate(&mut rng, NodeId(from + 1), NodeId(to + 1))
+        {
             queue.push(now + latency_us, (from, to, v));
         }
     };
@@ -60,7 +62,9 @@ pub fn ping_mesh(deliveries: u64) -> (Figure, u64) {
         let Some((now, (from, to, v))) = queue.pop() else {
             break;
         };
-        checksum = checksum.wrapping_mul(31).wrapping_add(v ^ now ^ from as u64);
+        checksum = checksum
+            .wrapping_mul(31)
+            .wrapping_add(v ^ now ^ from as u64);
         let r = received[to as usize];
         received[to as usize] += 1;
         let next = (to as u64 + 1 + r % 4) % N as u64;
@@ -86,7 +90,10 @@ pub fn full_raft(seeds: u64) -> (Figure, Figure) {
     let mut events = 0;
     for seed in 0..seeds {
         let (outcome, _) = run_seed(seed, &config);
-        assert!(outcome.violation.is_none(), "seed {seed} of correct Raft failed");
+        assert!(
+            outcome.violation.is_none(),
+            "seed {seed} of correct Raft failed"
+        );
         events += outcome.stats.events;
     }
     let secs = started.elapsed().as_secs_f64();

@@ -340,8 +340,8 @@ impl World {
     /// Carries out a node's outputs in order until one waits for the disk.
     fn drain(&mut self, id: NodeId) {
         let i = id.0 as usize - 1;
-        while !self.hosts[i].writing.is_empty() {
-            return;
+        if !self.hosts[i].writing.is_empty() {
+            return; // waiting for the disk; `disk_done` resumes
         }
         while let Some(output) = self.hosts[i].outbox.pop_front() {
             match output {

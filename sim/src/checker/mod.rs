@@ -161,9 +161,8 @@ impl Checkers {
     /// Election Safety and Monotonicity, from the node's state after the step.
     fn on_state(&mut self, id: NodeId, view: &NodeView) {
         let before = self.seen.get(&id).copied().unwrap_or_default();
-        if view.role == RoleKind::Leader && before.role != Some(RoleKind::Leader)
-            || view.role == RoleKind::Leader && before.term != view.term
-        {
+        let was_leader_of_term = before.role == Some(RoleKind::Leader) && before.term == view.term;
+        if view.role == RoleKind::Leader && !was_leader_of_term {
             self.on_new_leader(id, view);
         }
         for (what, old, new) in [
