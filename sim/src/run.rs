@@ -87,7 +87,17 @@ pub fn world_for(seed: u64, config: &RunConfig) -> (World, FaultMix) {
 
 /// Runs one seed to its end or its first violation.
 pub fn run_seed(seed: u64, config: &RunConfig) -> (RunOutcome, World) {
+    run_seed_with(seed, config, |_| {})
+}
+
+/// `run_seed`, with a chance to set up the world (observers only: nothing that changes the run).
+pub fn run_seed_with(
+    seed: u64,
+    config: &RunConfig,
+    setup: impl FnOnce(&mut World),
+) -> (RunOutcome, World) {
     let (mut world, mix) = world_for(seed, config);
+    setup(&mut world);
     let description = mix.describe();
     world.start_clients(config.workload.clone());
     world.start_faults(mix);

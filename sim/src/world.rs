@@ -78,6 +78,9 @@ pub struct World {
     pub trace_quiet_ticks: bool,
     /// The random fault schedule, while it runs.
     pub(crate) faults: Option<crate::faults::FaultMix>,
+    /// When set, the log table is drawn after every change of leader, crash and restart, for
+    /// `--explain`: (number of trace lines so far, table). Never part of the trace hash.
+    pub snapshots: Option<Vec<(u64, String)>>,
 }
 
 impl World {
@@ -114,6 +117,7 @@ impl World {
             scratch: Vec::new(),
             trace_quiet_ticks: true,
             faults: None,
+            snapshots: None,
         };
         for id in members {
             // Each node's clock starts at its own phase within the first tick.
@@ -164,6 +168,17 @@ impl World {
 
     pub(crate) fn record(&mut self, event: TraceEvent) {
         self.trace.record(self.now_us, event);
+    }
+
+    /// Draws the logs for `--explain`, if asked.
+    pub(crate) fn snapshot(&mut self) {
+        if self.snapshots.is_some() {
+            let table = crate::report::log_table(self);
+            let at = self.trace.len();
+            self.snapshots
+                .get_or_insert_with(Vec::new)
+                .push((at, table));
+        }
     }
 
     // ----- The loop -----
@@ -322,6 +337,9 @@ impl World {
                 role,
                 term,
             });
+            if role == RoleKind::Leader {
+                self.snapshot();
+            }
         }
         if commit > before.2 {
             self.stats.commits += 1;

@@ -4,7 +4,7 @@ use super::{FuzzArgs, ReplayArgs, RunFlags};
 use indicatif::{ProgressBar, ProgressStyle};
 use sim::report::{log_table, violation_report};
 use sim::run::run_seed;
-use sim::trace::TraceEvent;
+use std::io::Write;
 
 /// The command that replays one seed exactly.
 pub fn reproduce_command(seed: u64, flags: &RunFlags) -> String {
@@ -74,7 +74,11 @@ pub fn replay(args: &ReplayArgs) -> u8 {
         keep_trace: true,
         ..args.run.run_config()
     };
-    let (outcome, world) = run_seed(args.seed, &config);
+    let (outcome, world) = sim::run::run_seed_with(args.seed, &config, |w| {
+        if args.explain {
+            w.snapshots = Some(Vec::new());
+        }
+    });
     if let Some(path) = &args.trace {
         let written = std::fs::File::create(path).and_then(|f| {
             let mut w = std::io::BufWriter::new(f);
@@ -120,16 +124,20 @@ pub fn replay(args: &ReplayArgs) -> u8 {
     }
 }
 
-/// Every trace line, with the log table after each change of leader.
+/// Every trace line, with the log table after each change of leader and each crash.
 fn explain(world: &sim::World) {
-    for line in world.trace.lines() {
-        println!("{line}");
-        if let TraceEvent::Role {
-            role: raft::RoleKind::Leader,
-            ..
-        } = line.event
-        {
-            println!("  (logs are drawn at the end of the run: `--explain` tables per step come with scenarios)");
+    let snapshots = world.snapshots.as_deref().unwrap_or_default();
+    let mut next = snapshots.iter().peekable();
+    let mut out = std::io::stdout().lock();
+    for (i, line) in world.trace.lines().enumerate() {
+        // A closed pipe (`| head`) ends the listing quietly.
+        if writeln!(out, "{line}").is_err() {
+            return;
+        }
+        while let Some((_, table)) = next.next_if(|(at, _)| *at == i as u64 + 1) {
+            for row in table.lines() {
+                let _ = writeln!(out, "    {row}");
+            }
         }
     }
 }
