@@ -96,8 +96,9 @@ impl Node {
 
     /// Figure 2, "Leaders": "Upon election: send initial empty AppendEntries RPCs (heartbeat) to
     /// each server", with nextIndex initialised to the leader's last log index + 1 and matchIndex
-    /// to 0. The new leader also appends a no-op of its own term (§8), so that entries of earlier
-    /// terms can commit under §5.4.2's rule without waiting for a client.
+    /// to 0. Then the new leader appends a no-op of its own term (§8), so that entries of earlier
+    /// terms can commit under §5.4.2's rule without waiting for a client; it travels to each
+    /// follower once that follower answers the heartbeat.
     pub(crate) fn become_leader(&mut self) {
         let next_index = self.log.last_index().next();
         let progress = self
@@ -112,8 +113,8 @@ impl Node {
         self.role = Role::Leader { progress };
         self.leader_id = Some(self.id);
         self.heartbeat_elapsed = 0;
+        self.broadcast_append();
         self.append_own(Command::Noop);
         self.maybe_commit();
-        self.broadcast_append();
     }
 }
