@@ -46,6 +46,9 @@ pub struct SimConfig {
     /// Bounds on every run: it stops (and says so) when either is reached.
     pub max_events: u64,
     pub max_time_us: u64,
+    /// Start every node's clock at the same phase (by default each starts at a random point of
+    /// its first tick). With equal election timeouts, aligned clocks make candidates collide.
+    pub aligned_clocks: bool,
 }
 
 impl Default for SimConfig {
@@ -57,6 +60,7 @@ impl Default for SimConfig {
             network: NetworkConfig::default(),
             max_events: 2_000_000,
             max_time_us: 600_000_000,
+            aligned_clocks: false,
         }
     }
 }

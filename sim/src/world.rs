@@ -78,6 +78,8 @@ pub struct World {
     pub trace_quiet_ticks: bool,
     /// The random fault schedule, while it runs.
     pub(crate) faults: Option<crate::faults::FaultMix>,
+    /// Writes made by scenario steps, answered when the node they were made at applies them.
+    scripted_writes: Vec<(NodeId, Command)>,
     /// When set, the log table is drawn after every change of leader, crash and restart, for
     /// `--explain`: (number of trace lines so far, table). Never part of the trace hash.
     pub snapshots: Option<Vec<(u64, String)>>,
@@ -118,10 +120,12 @@ impl World {
             trace_quiet_ticks: true,
             faults: None,
             snapshots: None,
+            scripted_writes: Vec::new(),
         };
         for id in members {
             // Each node's clock starts at its own phase within the first tick.
             let phase = world.fault_rng.gen_range(0..world.config.tick_us);
+            let phase = if world.config.aligned_clocks { 0 } else { phase };
             world.schedule_tick(id, phase);
         }
         world
@@ -549,6 +553,29 @@ impl World {
     }
 
     // ----- Faults and scripted control -----
+
+    /// A scenario's client write of `value` at `node`: acknowledged when that node applies it.
+    /// Returns where the node appended it, if it accepted.
+    pub fn scripted_write(&mut self, node: NodeId, value: u64) -> Option<raft::LogIndex> {
+        let command = Command::Client(value);
+        let (accepted, _) = self.propose(node, command, 0);
+        if accepted.is_some() {
+            self.scripted_writes.push((node, command));
+        }
+        accepted.map(|a| a.0)
+    }
+
+    /// Replaces a node's disk before the run starts (scenarios that begin from given logs, such
+    /// as Figure 7) and restarts it from there.
+    pub fn install(&mut self, id: NodeId, disk: raft::DurableState) {
+        let i = id.0 as usize - 1;
+        let members: Vec<NodeId> = self.ids().collect();
+        let incarnation = self.hosts[i].incarnation;
+        let node = new_node(id, &members, &self.raft, self.seed, incarnation, disk.clone());
+        self.hosts[i].disk = disk;
+        self.hosts[i].node = Some(node);
+        self.checkers.on_restart(id, &HostsView(&self.hosts));
+    }
 
     pub fn crash(&mut self, id: NodeId) {
         let host = &mut self.hosts[id.0 as usize - 1];
