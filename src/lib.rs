@@ -1,4 +1,5 @@
 pub use raft;
 pub use sim;
+pub mod catalogue;
 pub mod cli;
 pub mod testing;

@@ -15,6 +15,7 @@ pub mod queue;
 pub mod report;
 pub mod rng;
 pub mod run;
+pub mod scenario;
 pub mod trace;
 pub mod world;
 

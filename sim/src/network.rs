@@ -191,6 +191,27 @@ impl Network {
         released
     }
 
+    /// Takes the oldest `count` messages held on a link (of one kind, or any), leaving its rules.
+    pub fn take_held(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: Option<MessageKind>,
+        count: usize,
+    ) -> Vec<(NodeId, NodeId, Message)> {
+        let mut taken = Vec::new();
+        let mut i = 0;
+        while i < self.held.len() && taken.len() < count {
+            let (f, t, m) = &self.held[i];
+            if *f == from && *t == to && kind.is_none_or(|k| k == m.kind()) {
+                taken.push(self.held.remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        taken
+    }
+
     /// Decides a sent message's fate, drawing from the network stream.
     pub fn send(
         &mut self,

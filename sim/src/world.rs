@@ -125,7 +125,11 @@ impl World {
         for id in members {
             // Each node's clock starts at its own phase within the first tick.
             let phase = world.fault_rng.gen_range(0..world.config.tick_us);
-            let phase = if world.config.aligned_clocks { 0 } else { phase };
+            let phase = if world.config.aligned_clocks {
+                0
+            } else {
+                phase
+            };
             world.schedule_tick(id, phase);
         }
         world
@@ -571,7 +575,14 @@ impl World {
         let i = id.0 as usize - 1;
         let members: Vec<NodeId> = self.ids().collect();
         let incarnation = self.hosts[i].incarnation;
-        let node = new_node(id, &members, &self.raft, self.seed, incarnation, disk.clone());
+        let node = new_node(
+            id,
+            &members,
+            &self.raft,
+            self.seed,
+            incarnation,
+            disk.clone(),
+        );
         self.hosts[i].disk = disk;
         self.hosts[i].node = Some(node);
         self.checkers.on_restart(id, &HostsView(&self.hosts));
@@ -703,16 +714,45 @@ impl World {
 
     /// Lifts the rules on a link and delivers what was held there, in order.
     pub fn release(&mut self, from: NodeId, to: NodeId, kind: Option<MessageKind>) {
-        let held = self.network.release(from, to, kind);
+        self.release_some(from, to, kind, None);
+    }
+
+    /// With `count`, delivers only the oldest `count` held messages and keeps the hold on;
+    /// without, lifts the rules on the link and delivers everything held there, in order.
+    pub fn release_some(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: Option<MessageKind>,
+        count: Option<usize>,
+    ) {
+        let held = match count {
+            Some(n) => self.network.take_held(from, to, kind, n),
+            None => self.network.release(from, to, kind),
+        };
         let kind_name = kind.map_or("all".to_string(), |k| k.name().to_string());
-        self.record(TraceEvent::Fault {
-            description: format!(
+        let what = match count {
+            Some(_) => format!(
+                "deliver {} held {kind_name} message(s) {from}->{to}",
+                held.len()
+            ),
+            None => format!(
                 "release {kind_name} messages {from}->{to} ({} held)",
                 held.len()
             ),
-        });
+        };
+        self.record(TraceEvent::Fault { description: what });
         for (f, t, message) in held {
-            self.send(f, t, message);
+            // Straight onto the wire: the hold was the fault; the network still adds latency.
+            if let Fate::Deliver { latency_us, .. } = self.network.fate(&mut self.net_rng, f, t) {
+                let event = Event::Deliver {
+                    from: f,
+                    to: t,
+                    message,
+                    duplicate: false,
+                };
+                self.queue.push(self.now_us + latency_us, event);
+            }
         }
     }
 

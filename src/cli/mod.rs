@@ -1,6 +1,7 @@
 //! The CLI's commands. Each returns the process exit code: 0 success, 1 violation, 2 bad input.
 
 mod fuzz;
+mod scenarios;
 
 use clap::{Args, Parser, Subcommand};
 use raft::{BugKnob, Knobs};
@@ -25,10 +26,23 @@ pub enum Command {
     Replay(ReplayArgs),
     /// List the bug knobs: each switches off one safety rule.
     Bugs,
-    /// Walk through the shipped scenarios with narration.
+    /// Walk through the shipped scenarios with narration (the main command).
     Tour,
+    /// Run a scenario file (or a shipped scenario by name) and check its expectations.
+    Run(RunArgs),
+    /// List the shipped scenarios.
+    Scenarios,
     /// Measure the simulator: events/s and seeds/s of full Raft, deliveries/s of the core.
     Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// A scenario file, e.g. scenarios/figure8.toml, or a shipped scenario's name.
+    pub file: String,
+    /// Narrate every step: what happened, the logs, who leads, and why a broken rule matters.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Args, Debug)]
@@ -144,11 +158,9 @@ pub fn run(cli: Cli) -> u8 {
             print_bugs();
             0
         }
-        Command::Tour => {
-            println!("raftsim tour: the scenario catalogue is not shipped yet.");
-            println!("Meanwhile: `raftsim fuzz --seeds 0..200` and `raftsim bugs`.");
-            0
-        }
+        Command::Tour => scenarios::tour(),
+        Command::Run(args) => scenarios::run(&args.file, args.explain),
+        Command::Scenarios => scenarios::list(),
     }
 }
 

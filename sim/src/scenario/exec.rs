@@ -1,0 +1,428 @@
+//! Runs a scenario: its steps in order on one deterministic world, its expectations checked,
+//! and (with `explain`) a narration a learner can follow: what each step did, the logs drawn
+//! like the paper's figures, who leads, and at a violation the rule that broke and why it exists.
+
+use super::ast::{Condition, Expectation, Scenario, Step, StepAt};
+use crate::checker::Property;
+use crate::network::LinkRule;
+use crate::report::{leadership, log_table};
+use crate::trace::{Trace, TraceEvent, TraceLine};
+use crate::world::World;
+use raft::{Knobs, NodeId, RoleKind};
+use std::fmt::Write;
+
+/// One expectation that did not hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub line: usize,
+    pub message: String,
+}
+
+/// The result of running a scenario.
+pub struct ScenarioReport {
+    pub failures: Vec<Failure>,
+    /// Violations found that no `expect = { violation = ... }` step asked for.
+    pub unexpected: Vec<String>,
+    pub expectations_checked: usize,
+    /// The narration (only with `explain`).
+    pub narration: String,
+}
+
+impl ScenarioReport {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty() && self.unexpected.is_empty()
+    }
+}
+
+struct Runner<'a> {
+    scenario: &'a Scenario,
+    world: World,
+    explain: bool,
+    out: String,
+    /// Trace lines already narrated.
+    shown: usize,
+    /// Violations already explained.
+    explained: usize,
+    failures: Vec<Failure>,
+    checked: usize,
+    /// Properties some step expected, in the current branch.
+    expected: Vec<Property>,
+}
+
+/// Builds the scenario's world from the start, with `bugs` if given instead of the file's.
+fn build(s: &Scenario, bugs: Option<Knobs>) -> World {
+    let mut raft = s.raft.clone();
+    if let Some(b) = bugs {
+        raft.bugs = b;
+    }
+    let mut world = World::new(s.seed, s.sim.clone(), raft, Trace::new(true, 0));
+    for (id, disk) in &s.initial {
+        world.install(*id, disk.clone());
+    }
+    world
+}
+
+pub fn run_scenario(s: &Scenario, explain: bool) -> ScenarioReport {
+    let mut r = Runner {
+        scenario: s,
+        world: build(s, None),
+        explain,
+        out: String::new(),
+        shown: 0,
+        explained: 0,
+        failures: Vec::new(),
+        checked: 0,
+        expected: Vec::new(),
+    };
+    r.intro();
+    let mut unexpected = Vec::new();
+    for (i, step) in s.steps.iter().enumerate() {
+        if let Step::Rewind { label, bugs } = &step.step {
+            unexpected.extend(r.unexpected());
+            r.rewind(i, label, *bugs);
+            continue;
+        }
+        r.step(step, true);
+    }
+    unexpected.extend(r.unexpected());
+    if r.explain {
+        let _ = writeln!(
+            r.out,
+            "\n{} expectation(s) checked, {} failed.",
+            r.checked,
+            r.failures.len()
+        );
+    }
+    ScenarioReport {
+        failures: r.failures,
+        unexpected,
+        expectations_checked: r.checked,
+        narration: r.out,
+    }
+}
+
+impl Runner<'_> {
+    fn intro(&mut self) {
+        if !self.explain {
+            return;
+        }
+        let s = self.scenario;
+        let _ = writeln!(self.out, "=== {} — {}", s.name, s.description);
+        for line in s.header.lines() {
+            let _ = writeln!(self.out, "  {line}");
+        }
+        let bugs: Vec<&str> = s.raft.bugs.iter().map(|k| k.name()).collect();
+        let _ = writeln!(
+            self.out,
+            "\n{} servers, seed {}, bug knobs: {}",
+            s.sim.nodes,
+            s.seed,
+            if bugs.is_empty() {
+                "none (correct Raft)".to_string()
+            } else {
+                bugs.join(", ")
+            }
+        );
+        if !s.initial.is_empty() {
+            self.table();
+        }
+    }
+
+    /// Violations found in the current branch that no step expected.
+    fn unexpected(&self) -> Vec<String> {
+        self.world
+            .violations()
+            .iter()
+            .filter(|v| !self.expected.contains(&v.property))
+            .map(|v| format!("{}: {}", v.property, v.detail))
+            .collect()
+    }
+
+    /// Rebuilds the world and replays every step up to the one labelled `label`, silently.
+    fn rewind(&mut self, at: usize, label: &str, bugs: Option<Knobs>) {
+        let steps = &self.scenario.steps[..at];
+        let Some(end) = steps
+            .iter()
+            .position(|st| st.label.as_deref() == Some(label))
+        else {
+            let line = self.scenario.steps[at].line;
+            self.fail(
+                line,
+                format!("rewind: no earlier step is labelled \"{label}\""),
+            );
+            return;
+        };
+        if self.explain {
+            let what = match bugs {
+                Some(k) if k.is_empty() => " with every safety rule on".to_string(),
+                Some(k) => format!(
+                    " with bug knobs {:?}",
+                    k.iter().map(|b| b.name()).collect::<Vec<_>>()
+                ),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                self.out,
+                "\n--- rewind to \"{label}\"{what}: the same seed replays the same steps exactly"
+            );
+        }
+        self.world = build(self.scenario, bugs);
+        self.expected.clear();
+        let explain = std::mem::replace(&mut self.explain, false);
+        for st in &steps[..=end] {
+            if !matches!(st.step, Step::Expect(_) | Step::Rewind { .. }) {
+                self.step(st, false);
+            }
+        }
+        self.explain = explain;
+        self.shown = self.world.trace.lines().count();
+        self.explained = self.world.violations().len();
+        if self.explain {
+            self.table();
+        }
+    }
+
+    fn fail(&mut self, line: usize, message: String) {
+        if self.explain {
+            let _ = writeln!(self.out, "  ✗ line {line}: {message}");
+        }
+        self.failures.push(Failure { line, message });
+    }
+
+    fn step(&mut self, st: &StepAt, check: bool) {
+        let w = &mut self.world;
+        let mut draw = true;
+        match &st.step {
+            Step::Timeout(n) => w.timeout(*n),
+            Step::RunUntil { cond, within_us } => {
+                let deadline = w.now_us() + within_us;
+                let cond = cond.clone();
+                if !w.run_while(deadline, |w| holds(w, &cond)) && check {
+                    let msg = format!(
+                        "run-until: {} not reached within {}ms",
+                        describe(&cond),
+                        within_us / 1000
+                    );
+                    self.fail(st.line, msg);
+                }
+            }
+            Step::Write { node, value } => {
+                w.scripted_write(*node, *value);
+            }
+            Step::Partition(groups) => w.partition(groups),
+            Step::Cut { from, to } => w.cut(*from, *to),
+            Step::Links(links) => w.keep_links(links),
+            Step::Heal => w.heal(),
+            Step::Crash(n) => w.crash(*n),
+            Step::Restart(n) => w.restart(*n),
+            Step::Hold { from, to, kind } => w.add_link_rule(*from, *to, LinkRule::Hold(*kind)),
+            Step::Drop { from, to, kind } => w.add_link_rule(*from, *to, LinkRule::Drop(*kind)),
+            Step::Release {
+                from,
+                to,
+                kind,
+                count,
+            } => w.release_some(*from, *to, *kind, *count),
+            Step::Tick { node, count } => {
+                for _ in 0..*count {
+                    w.tick_node(*node);
+                }
+            }
+            Step::Run { duration_us } => {
+                let until = w.now_us() + duration_us;
+                w.run_until(until);
+            }
+            Step::Expect(e) => {
+                draw = false;
+                if check {
+                    self.expect(st.line, e);
+                }
+            }
+            Step::Say(text) => {
+                draw = false;
+                if self.explain {
+                    let _ = writeln!(self.out, "\n» {text}");
+                }
+            }
+            Step::Rewind { .. } => unreachable!("handled by run_scenario"),
+        }
+        if self.explain && draw {
+            self.narrate(st);
+        }
+    }
+
+    fn narrate(&mut self, st: &StepAt) {
+        let _ = writeln!(self.out, "\n[line {}] {}", st.line, st.step);
+        if let Some(note) = &st.note {
+            let _ = writeln!(self.out, "  ({note})");
+        }
+        let lines: Vec<TraceLine> = self.world.trace.lines().skip(self.shown).cloned().collect();
+        self.shown += lines.len();
+        for line in lines.iter().filter(|l| worth_showing(&l.event)) {
+            let _ = writeln!(self.out, "  {line}");
+        }
+        if st.step.changes_state() {
+            self.table();
+        }
+        self.explain_violations();
+    }
+
+    fn table(&mut self) {
+        let _ = writeln!(
+            self.out,
+            "  {}; logs (term per index, * = committed):",
+            leadership(&self.world)
+        );
+        for row in log_table(&self.world).lines() {
+            let _ = writeln!(self.out, "    {row}");
+        }
+    }
+
+    fn explain_violations(&mut self) {
+        let new: Vec<_> = self.world.violations()[self.explained..].to_vec();
+        self.explained += new.len();
+        for v in new {
+            let _ = writeln!(self.out, "  !! VIOLATION of {}: {}", v.property, v.detail);
+            let _ = writeln!(self.out, "     the rule: {}", v.property.rule());
+            let _ = writeln!(self.out, "     why it exists: {}", v.property.why());
+        }
+    }
+
+    fn expect(&mut self, line: usize, e: &Expectation) {
+        let results = check_expectation(&self.world, e);
+        if let Some(p) = e.violation {
+            self.expected.push(p);
+        }
+        for (what, outcome) in results {
+            self.checked += 1;
+            match outcome {
+                Ok(()) => {
+                    if self.explain {
+                        let _ = writeln!(self.out, "  ✓ {what}");
+                    }
+                }
+                Err(msg) => self.fail(line, format!("expected {what}, but {msg}")),
+            }
+        }
+    }
+}
+
+/// Ticks, disk completions and client chatter are left out of narration; the trace has them.
+fn worth_showing(event: &TraceEvent) -> bool {
+    !matches!(event, TraceEvent::Tick { .. } | TraceEvent::Durable { .. })
+}
+
+fn holds(w: &World, cond: &Condition) -> bool {
+    match cond {
+        Condition::Leader(n) => w
+            .node(*n)
+            .is_some_and(|x| x.role_kind() == RoleKind::Leader),
+        Condition::AnyLeader => w.leader().is_some(),
+        Condition::Committed { node, index } => {
+            w.node(*node).is_some_and(|x| x.commit_index().0 >= *index)
+        }
+    }
+}
+
+fn describe(cond: &Condition) -> String {
+    match cond {
+        Condition::Leader(n) => format!("{n} leading"),
+        Condition::AnyLeader => "a leader".into(),
+        Condition::Committed { node, index } => format!("{node} committing index {index}"),
+    }
+}
+
+/// Each part of an expectation, described, with whether it holds.
+pub fn check_expectation(w: &World, e: &Expectation) -> Vec<(String, Result<(), String>)> {
+    let mut out = Vec::new();
+    if let Some((leader, term)) = e.leader {
+        let what = match term {
+            Some(t) => format!("{leader} to lead term {t}"),
+            None => format!("{leader} to lead"),
+        };
+        let got = match w.node(leader) {
+            None => Err(format!("{leader} is crashed")),
+            Some(n) if n.role_kind() != RoleKind::Leader => Err(format!(
+                "{leader} is a {} in term {} ({})",
+                n.role_kind(),
+                n.current_term(),
+                leadership(w)
+            )),
+            Some(n) if term.is_some_and(|t| t != n.current_term().0) => {
+                Err(format!("it leads term {}", n.current_term()))
+            }
+            Some(_) => Ok(()),
+        };
+        out.push((what, got));
+    }
+    if let Some(node) = e.node {
+        if let Some(want) = &e.log {
+            let have = logged_terms(w, node);
+            let got = if &have == want {
+                Ok(())
+            } else {
+                Err(format!("it is {have:?}"))
+            };
+            out.push((format!("{node}'s log to be {want:?}"), got));
+        }
+        if let Some(want) = e.commit {
+            let have = w.node(node).map(|n| n.commit_index().0);
+            let got = match have {
+                Some(c) if c == want => Ok(()),
+                Some(c) => Err(format!("it is {c}")),
+                None => Err(format!("{node} is crashed")),
+            };
+            out.push((format!("{node}'s commitIndex to be {want}"), got));
+        }
+    }
+    if let Some(p) = e.violation {
+        let found = w.violations().iter().find(|v| v.property == p);
+        let got = match found {
+            Some(_) => Ok(()),
+            None => Err(format!("none was found ({})", found_list(w))),
+        };
+        out.push((format!("a violation of {p}"), got));
+    }
+    if e.no_violation {
+        let got = if w.violations().is_empty() {
+            Ok(())
+        } else {
+            Err(found_list(w))
+        };
+        out.push(("no violation".into(), got));
+    }
+    if e.no_leader {
+        let got = match w.leader() {
+            None => Ok(()),
+            Some(_) => Err(leadership(w)),
+        };
+        out.push(("no leader".into(), got));
+    }
+    out
+}
+
+/// A node's log as terms by index (its disk's, if it is crashed).
+fn logged_terms(w: &World, node: NodeId) -> Vec<u64> {
+    match w.node(node) {
+        Some(n) => n.log().terms(),
+        None => w.hosts[node.0 as usize - 1]
+            .disk
+            .log
+            .iter()
+            .map(|e| e.term.0)
+            .collect(),
+    }
+}
+
+fn found_list(w: &World) -> String {
+    let v: Vec<String> = w
+        .violations()
+        .iter()
+        .map(|v| format!("{}: {}", v.property, v.detail))
+        .collect();
+    if v.is_empty() {
+        "no violation was found".into()
+    } else {
+        format!("found: {}", v.join("; "))
+    }
+}

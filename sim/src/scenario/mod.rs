@@ -1,0 +1,13 @@
+//! Scenario files: a TOML story of steps and expectations (`scenarios/*.toml`), parsed with
+//! errors that name file, line and column, and run on one deterministic world.
+
+pub mod ast;
+pub mod error;
+pub mod exec;
+pub mod parse;
+mod steps;
+
+pub use ast::{Condition, Expectation, Scenario, Step, StepAt};
+pub use error::ScenarioError;
+pub use exec::{run_scenario, ScenarioReport};
+pub use parse::{load_scenario, parse_scenario};

@@ -1,0 +1,562 @@
+//! Parsing `[[step]]` tables: exactly one action each, plus an optional `note` and `label`.
+
+use super::ast::{Condition, Expectation, Step, StepAt};
+use super::error::{suggestion, ScenarioError};
+use super::parse::{get, type_name, Parser, Table};
+use crate::checker::Property;
+use raft::{MessageKind, NodeId};
+use toml::{Spanned, Value};
+
+type Inline = toml::map::Map<String, Value>;
+
+impl Parser<'_> {
+    pub(super) fn step(&self, t: &Spanned<Table>, nodes: u8) -> Result<StepAt, ScenarioError> {
+        let table = t.get_ref();
+        let mut actions = table
+            .iter()
+            .filter(|(k, _)| !["note", "label"].contains(&k.get_ref().as_str()));
+        let Some((key, value)) = actions.next() else {
+            let msg = format!(
+                "a step needs one action; expected one of: {}",
+                Step::ACTIONS.join(", ")
+            );
+            return Err(self.err(t.span().start, msg));
+        };
+        if let Some((second, _)) = actions.next() {
+            let msg = format!(
+                "a step has exactly one action, but this one also has \"{}\"; put it in its own [[step]]",
+                key.get_ref()
+            );
+            return Err(self.err(second.span().start, msg));
+        }
+        let name = key.get_ref().as_str();
+        if !Step::ACTIONS.contains(&name) {
+            let hint = suggestion(name, Step::ACTIONS);
+            let msg = format!(
+                "unknown step \"{name}\"{hint}; expected one of: {}",
+                Step::ACTIONS.join(", ")
+            );
+            return Err(self.err(key.span().start, msg));
+        }
+        let step = self.action(name, value, nodes)?;
+        let note = get(table, "note")
+            .map(|v| self.string(v, "note"))
+            .transpose()?;
+        let label = get(table, "label")
+            .map(|v| self.string(v, "label"))
+            .transpose()?;
+        let line = ScenarioError::at(self.file, self.text, key.span().start, "").line;
+        Ok(StepAt {
+            step,
+            line,
+            note,
+            label,
+        })
+    }
+
+    fn action(&self, name: &str, v: &Spanned<Value>, nodes: u8) -> Result<Step, ScenarioError> {
+        Ok(match name {
+            "timeout" => Step::Timeout(self.node(v, "timeout", nodes)?),
+            "crash" => Step::Crash(self.node(v, "crash", nodes)?),
+            "restart" => Step::Restart(self.node(v, "restart", nodes)?),
+            "heal" => match v.get_ref() {
+                Value::Boolean(true) => Step::Heal,
+                other => return Err(self.type_error(v, "heal", "true", other)),
+            },
+            "say" => Step::Say(self.string(v, "say")?),
+            "run" => Step::Run {
+                duration_us: self.duration(v, v.get_ref(), "run")?,
+            },
+            "partition" => Step::Partition(self.groups(v, nodes)?),
+            "links" => Step::Links(self.links(v, nodes)?),
+            "run-until" => self.run_until(v, nodes)?,
+            "expect" => Step::Expect(self.expectation(v, nodes)?),
+            "rewind" => self.rewind(v)?,
+            _ => self.link_action(name, v, nodes)?,
+        })
+    }
+
+    /// `write`, `cut`, `hold`, `release`, `drop`, `tick`: inline tables of named fields.
+    fn link_action(
+        &self,
+        name: &str,
+        v: &Spanned<Value>,
+        nodes: u8,
+    ) -> Result<Step, ScenarioError> {
+        let (allowed, example): (&[&str], &str) = match name {
+            "write" => (&["node", "value"], "{ node = 1, value = 7 }"),
+            "cut" => (&["from", "to"], "{ from = 1, to = 3 }"),
+            "tick" => (&["node", "count"], "{ node = 2, count = 3 }"),
+            "release" => (
+                &["from", "to", "type", "count"],
+                "{ from = 1, to = 3, count = 1 }",
+            ),
+            _ => (
+                &["from", "to", "type"],
+                "{ from = 1, to = 3, type = \"append-entries\" }",
+            ),
+        };
+        let t = self.inline(v, name, allowed, example)?;
+        let node = |k: &str| self.field_node(v, &t, name, k, nodes);
+        let count = |default: Option<u64>| -> Result<Option<u64>, ScenarioError> {
+            match t.get("count") {
+                None => Ok(default),
+                Some(Value::Integer(c)) if *c >= 1 && *c <= 1_000_000 => Ok(Some(*c as u64)),
+                Some(other) => {
+                    Err(self.field_error(v, name, "count", "a whole number from 1", other))
+                }
+            }
+        };
+        Ok(match name {
+            "write" => {
+                let value = match t.get("value") {
+                    Some(Value::Integer(x))
+                        if *x >= 0 && (*x as u64) < crate::client::PAYLOAD_BASE =>
+                    {
+                        *x as u64
+                    }
+                    Some(other) => {
+                        return Err(self.field_error(
+                            v,
+                            name,
+                            "value",
+                            "a whole number below 1000000",
+                            other,
+                        ))
+                    }
+                    None => {
+                        return Err(self.err(
+                            v.span().start,
+                            format!("write needs `value`, e.g. {example}"),
+                        ))
+                    }
+                };
+                Step::Write {
+                    node: node("node")?,
+                    value,
+                }
+            }
+            "cut" => Step::Cut {
+                from: node("from")?,
+                to: node("to")?,
+            },
+            "tick" => Step::Tick {
+                node: node("node")?,
+                count: count(Some(1))?.unwrap_or(1) as u32,
+            },
+            "release" => Step::Release {
+                from: node("from")?,
+                to: node("to")?,
+                kind: self.kind(v, &t, name)?,
+                count: count(None)?.map(|c| c as usize),
+            },
+            "hold" => Step::Hold {
+                from: node("from")?,
+                to: node("to")?,
+                kind: self.kind(v, &t, name)?,
+            },
+            _ => Step::Drop {
+                from: node("from")?,
+                to: node("to")?,
+                kind: self.kind(v, &t, name)?,
+            },
+        })
+    }
+
+    fn inline(
+        &self,
+        v: &Spanned<Value>,
+        what: &str,
+        allowed: &[&str],
+        example: &str,
+    ) -> Result<Inline, ScenarioError> {
+        let Value::Table(t) = v.get_ref() else {
+            return Err(self.type_error(v, what, &format!("a table like {example}"), v.get_ref()));
+        };
+        for k in t.keys() {
+            if !allowed.contains(&k.as_str()) {
+                let hint = suggestion(k, allowed.iter().copied());
+                let msg = format!(
+                    "{what} has no field \"{k}\"{hint}; expected: {}",
+                    allowed.join(", ")
+                );
+                return Err(self.err(self.key_offset(v, k), msg));
+            }
+        }
+        Ok(t.clone())
+    }
+
+    /// Where `key` stands inside an inline table value (or the value's start).
+    fn key_offset(&self, v: &Spanned<Value>, key: &str) -> usize {
+        let src = self.text.get(v.span()).unwrap_or("");
+        src.find(key).map_or(v.span().start, |i| v.span().start + i)
+    }
+
+    fn field_error(
+        &self,
+        v: &Spanned<Value>,
+        what: &str,
+        field: &str,
+        expected: &str,
+        got: &Value,
+    ) -> ScenarioError {
+        let msg = format!("{what}.{field} expects {expected}, got {}", type_name(got));
+        self.err(self.key_offset(v, field), msg)
+    }
+
+    fn field_node(
+        &self,
+        v: &Spanned<Value>,
+        t: &Inline,
+        what: &str,
+        field: &str,
+        nodes: u8,
+    ) -> Result<NodeId, ScenarioError> {
+        match t.get(field) {
+            None => Err(self.err(
+                v.span().start,
+                format!("{what} needs `{field}` (a node number 1..{nodes})"),
+            )),
+            Some(x) => self.node_value(v, x, &format!("{what}.{field}"), nodes, field),
+        }
+    }
+
+    fn node_value(
+        &self,
+        v: &Spanned<Value>,
+        x: &Value,
+        what: &str,
+        nodes: u8,
+        near: &str,
+    ) -> Result<NodeId, ScenarioError> {
+        match x {
+            Value::Integer(i) if *i >= 1 && *i <= nodes as i64 => Ok(NodeId(*i as u8)),
+            Value::Integer(i) => Err(self.err(
+                self.key_offset(v, near),
+                format!("node {i} is out of range: this cluster has nodes 1..{nodes}"),
+            )),
+            other => Err(self.err(
+                self.key_offset(v, near),
+                format!("{what} expects a node number, got {}", type_name(other)),
+            )),
+        }
+    }
+
+    fn kind(
+        &self,
+        v: &Spanned<Value>,
+        t: &Inline,
+        what: &str,
+    ) -> Result<Option<MessageKind>, ScenarioError> {
+        let Some(x) = t.get("type") else {
+            return Ok(None);
+        };
+        let names = MessageKind::ALL.map(|k| k.name());
+        match x {
+            Value::String(s) => match MessageKind::ALL.into_iter().find(|k| k.name() == s) {
+                Some(k) => Ok(Some(k)),
+                None => {
+                    let hint = suggestion(s, names);
+                    let msg = format!(
+                        "unknown message type \"{s}\"{hint}; expected one of: {}",
+                        names.join(", ")
+                    );
+                    Err(self.err(self.key_offset(v, s), msg))
+                }
+            },
+            other => Err(self.field_error(v, what, "type", "a message type name", other)),
+        }
+    }
+
+    /// `"150ms"`, `"2s"`, `"500us"`, or a whole number of milliseconds.
+    fn duration(&self, v: &Spanned<Value>, x: &Value, what: &str) -> Result<u64, ScenarioError> {
+        let bad = |got: &str| {
+            self.err(
+                v.span().start,
+                format!("{what} expects a duration like \"150ms\", \"2s\" or \"500us\", got {got}"),
+            )
+        };
+        match x {
+            Value::Integer(ms) if *ms >= 0 => Ok(*ms as u64 * 1000),
+            Value::String(s) => {
+                let s = s.trim();
+                let (num, unit) =
+                    s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+                let n: u64 = num.parse().map_err(|_| bad(&format!("\"{s}\"")))?;
+                let scale = match unit.trim() {
+                    "us" => 1,
+                    "ms" | "" => 1_000,
+                    "s" => 1_000_000,
+                    _ => return Err(bad(&format!("\"{s}\""))),
+                };
+                n.checked_mul(scale)
+                    .ok_or_else(|| bad("a duration too long"))
+            }
+            other => Err(bad(type_name(other))),
+        }
+    }
+
+    fn node_list(
+        &self,
+        v: &Spanned<Value>,
+        x: &Value,
+        what: &str,
+        nodes: u8,
+    ) -> Result<Vec<NodeId>, ScenarioError> {
+        let Value::Array(items) = x else {
+            return Err(self.err(
+                v.span().start,
+                format!(
+                    "{what} expects a list of node numbers, got {}",
+                    type_name(x)
+                ),
+            ));
+        };
+        items
+            .iter()
+            .map(|i| self.node_value(v, i, what, nodes, &value_text(i)))
+            .collect()
+    }
+
+    fn groups(&self, v: &Spanned<Value>, nodes: u8) -> Result<Vec<Vec<NodeId>>, ScenarioError> {
+        let Value::Array(groups) = v.get_ref() else {
+            return Err(self.type_error(
+                v,
+                "partition",
+                "groups like [[1, 2], [3, 4, 5]]",
+                v.get_ref(),
+            ));
+        };
+        let groups = groups
+            .iter()
+            .map(|g| self.node_list(v, g, "partition", nodes))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut seen = Vec::new();
+        for n in groups.iter().flatten() {
+            if seen.contains(n) {
+                return Err(self.err(
+                    v.span().start,
+                    format!("partition lists {n} twice: each node belongs to at most one group"),
+                ));
+            }
+            seen.push(*n);
+        }
+        Ok(groups)
+    }
+
+    fn links(&self, v: &Spanned<Value>, nodes: u8) -> Result<Vec<(NodeId, NodeId)>, ScenarioError> {
+        let Value::Array(pairs) = v.get_ref() else {
+            return Err(self.type_error(v, "links", "pairs like [[1, 2], [2, 3]]", v.get_ref()));
+        };
+        pairs
+            .iter()
+            .map(|p| match self.node_list(v, p, "links", nodes)?.as_slice() {
+                [a, b] if a != b => Ok((*a, *b)),
+                _ => Err(self.err(
+                    v.span().start,
+                    "links expects pairs of two different nodes, like [1, 2]",
+                )),
+            })
+            .collect()
+    }
+
+    fn run_until(&self, v: &Spanned<Value>, nodes: u8) -> Result<Step, ScenarioError> {
+        let example =
+            "{ leader = 1 }, { any-leader = true } or { committed = { node = 1, index = 2 } }";
+        let t = self.inline(
+            v,
+            "run-until",
+            &["leader", "any-leader", "committed", "within-ms"],
+            example,
+        )?;
+        let within_us = match t.get("within-ms") {
+            None => 10_000_000,
+            Some(x) => self.duration(v, x, "run-until.within-ms")?,
+        };
+        let cond = if let Some(x) = t.get("leader") {
+            Condition::Leader(self.node_value(v, x, "run-until.leader", nodes, "leader")?)
+        } else if let Some(x) = t.get("committed") {
+            let c = match x {
+                Value::Table(c) => c,
+                other => {
+                    return Err(self.field_error(
+                        v,
+                        "run-until",
+                        "committed",
+                        "{ node = N, index = I }",
+                        other,
+                    ))
+                }
+            };
+            let node = c
+                .get("node")
+                .ok_or_else(|| self.err(v.span().start, "run-until.committed needs `node`"))?;
+            let index = match c.get("index") {
+                Some(Value::Integer(i)) if *i >= 0 => *i as u64,
+                _ => {
+                    return Err(self.err(
+                        self.key_offset(v, "index"),
+                        "run-until.committed needs `index`, a whole number",
+                    ))
+                }
+            };
+            Condition::Committed {
+                node: self.node_value(v, node, "run-until.committed.node", nodes, "node")?,
+                index,
+            }
+        } else if t.get("any-leader") == Some(&Value::Boolean(true)) {
+            Condition::AnyLeader
+        } else {
+            return Err(self.err(
+                v.span().start,
+                format!("run-until needs a condition: {example}"),
+            ));
+        };
+        Ok(Step::RunUntil { cond, within_us })
+    }
+
+    fn expectation(&self, v: &Spanned<Value>, nodes: u8) -> Result<Expectation, ScenarioError> {
+        let keys = [
+            "leader",
+            "term",
+            "node",
+            "log",
+            "commit",
+            "violation",
+            "no-violation",
+            "no-leader",
+        ];
+        let t = self.inline(v, "expect", &keys, "{ node = 1, log = [1, 2] }")?;
+        let mut e = Expectation::default();
+        if let Some(x) = t.get("leader") {
+            let term = match t.get("term") {
+                None => None,
+                Some(Value::Integer(i)) if *i >= 0 => Some(*i as u64),
+                Some(other) => {
+                    return Err(self.field_error(v, "expect", "term", "a whole number", other))
+                }
+            };
+            e.leader = Some((
+                self.node_value(v, x, "expect.leader", nodes, "leader")?,
+                term,
+            ));
+        } else if t.contains_key("term") {
+            return Err(self.err(self.key_offset(v, "term"), "expect.term goes with `leader`"));
+        }
+        if let Some(x) = t.get("node") {
+            e.node = Some(self.node_value(v, x, "expect.node", nodes, "node")?);
+        }
+        if let Some(x) = t.get("log") {
+            let spanned = Spanned::new(v.span(), x.clone());
+            e.log = Some(self.terms(&spanned, "expect.log")?);
+        }
+        match t.get("commit") {
+            None => {}
+            Some(Value::Integer(c)) if *c >= 0 => e.commit = Some(*c as u64),
+            Some(other) => {
+                return Err(self.field_error(v, "expect", "commit", "a whole number", other))
+            }
+        }
+        if (e.log.is_some() || e.commit.is_some()) && e.node.is_none() {
+            return Err(self.err(v.span().start, "expect.log and expect.commit need `node`"));
+        }
+        if let Some(x) = t.get("violation") {
+            e.violation = Some(self.property(v, x)?);
+        }
+        e.no_violation = t.get("no-violation") == Some(&Value::Boolean(true));
+        e.no_leader = t.get("no-leader") == Some(&Value::Boolean(true));
+        if e == Expectation::default() {
+            return Err(self.err(v.span().start, "expect needs something to check: leader, node with log/commit, violation, no-violation or no-leader"));
+        }
+        Ok(e)
+    }
+
+    fn property(&self, v: &Spanned<Value>, x: &Value) -> Result<Property, ScenarioError> {
+        let names = Property::ALL.map(|p| p.name());
+        let Value::String(s) = x else {
+            return Err(self.field_error(v, "expect", "violation", "a property name", x));
+        };
+        Property::from_name(s).ok_or_else(|| {
+            let hint = suggestion(s, names);
+            let msg = format!(
+                "unknown property \"{s}\"{hint}; expected one of: {}",
+                names.join(", ")
+            );
+            self.err(self.key_offset(v, s), msg)
+        })
+    }
+
+    fn rewind(&self, v: &Spanned<Value>) -> Result<Step, ScenarioError> {
+        match v.get_ref() {
+            Value::String(label) => Ok(Step::Rewind {
+                label: label.clone(),
+                bugs: None,
+            }),
+            Value::Table(t) => {
+                self.inline(
+                    v,
+                    "rewind",
+                    &["to", "bugs"],
+                    "{ to = \"label\", bugs = [] }",
+                )?;
+                let label = match t.get("to") {
+                    Some(Value::String(s)) => s.clone(),
+                    _ => {
+                        return Err(self.err(
+                            v.span().start,
+                            "rewind needs `to = \"label\"`, the label of an earlier step",
+                        ))
+                    }
+                };
+                let bugs = t
+                    .get("bugs")
+                    .map(|b| self.knobs(&Spanned::new(v.span(), b.clone()), "rewind.bugs"))
+                    .transpose()?;
+                Ok(Step::Rewind { label, bugs })
+            }
+            other => Err(self.type_error(
+                v,
+                "rewind",
+                "a label or { to = \"label\", bugs = [...] }",
+                other,
+            )),
+        }
+    }
+
+    /// Every `rewind` names a label of an earlier step.
+    pub(super) fn check_rewinds(
+        &self,
+        raw: &[Spanned<Table>],
+        steps: &[StepAt],
+    ) -> Result<(), ScenarioError> {
+        for (i, st) in steps.iter().enumerate() {
+            if let Step::Rewind { label, .. } = &st.step {
+                if !steps[..i]
+                    .iter()
+                    .any(|s| s.label.as_deref() == Some(label.as_str()))
+                {
+                    let labels: Vec<&str> = steps[..i]
+                        .iter()
+                        .filter_map(|s| s.label.as_deref())
+                        .collect();
+                    let hint = suggestion(label, labels.iter().copied());
+                    let at = get(raw[i].get_ref(), "rewind")
+                        .map_or(raw[i].span().start, |v| v.span().start);
+                    return Err(self.err(
+                        at,
+                        format!("rewind to \"{label}\": no earlier step has that label{hint}"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Integer(i) => i.to_string(),
+        Value::String(s) => s.clone(),
+        _ => String::new(),
+    }
+}
