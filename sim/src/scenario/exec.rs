@@ -258,8 +258,17 @@ impl Runner<'_> {
         }
         let lines: Vec<TraceLine> = self.world.trace.lines().skip(self.shown).cloned().collect();
         self.shown += lines.len();
-        for line in lines.iter().filter(|l| worth_showing(&l.event)) {
-            let _ = writeln!(self.out, "  {line}");
+        let shown: Vec<&TraceLine> = lines.iter().filter(|l| worth_showing(&l.event)).collect();
+        // A long run is summarised: its first and last events, and how many between.
+        let (head, tail) = (30, 10);
+        for (i, line) in shown.iter().enumerate() {
+            if shown.len() > head + tail && i == head {
+                let skipped = shown.len() - head - tail;
+                let _ = writeln!(self.out, "  ... {skipped} more events ...");
+            }
+            if shown.len() <= head + tail || i < head || i >= shown.len() - tail {
+                let _ = writeln!(self.out, "  {line}");
+            }
         }
         if st.step.changes_state() {
             self.table();

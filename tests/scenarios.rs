@@ -1,0 +1,63 @@
+//! The shipped scenario catalogue: every expectation holds, every narration is pinned by an
+//! insta snapshot (review changes with `cargo insta review`), and the built-in list matches the
+//! files in scenarios/.
+
+use raftsim::catalogue::SCENARIOS;
+use sim::scenario::{parse_scenario, run_scenario};
+
+#[test]
+fn every_shipped_scenario_holds() {
+    for (file, text) in SCENARIOS {
+        let scenario = parse_scenario(file, text).unwrap_or_else(|e| panic!("{e}"));
+        let report = run_scenario(&scenario, false);
+        assert!(
+            report.passed(),
+            "{file}: failures {:?}, unexpected violations {:?}",
+            report.failures,
+            report.unexpected
+        );
+        assert!(report.expectations_checked > 0, "{file} checks nothing");
+    }
+}
+
+#[test]
+fn explain_narrations_match_their_snapshots() {
+    for (file, text) in SCENARIOS {
+        let scenario = parse_scenario(file, text).unwrap();
+        let narration = run_scenario(&scenario, true).narration;
+        insta::assert_snapshot!(file.trim_end_matches(".toml"), narration);
+    }
+}
+
+#[test]
+fn the_built_in_catalogue_is_the_scenarios_folder() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    on_disk.sort();
+    let mut built_in: Vec<String> = SCENARIOS.iter().map(|(f, _)| f.to_string()).collect();
+    built_in.sort();
+    assert_eq!(
+        on_disk, built_in,
+        "add new scenario files to src/catalogue.rs"
+    );
+}
+
+#[test]
+fn every_scenario_has_a_story_and_a_description() {
+    for (file, text) in SCENARIOS {
+        let s = parse_scenario(file, text).unwrap();
+        assert!(
+            s.header.lines().count() >= 3,
+            "{file}: tell the story in the header comment"
+        );
+        assert!(
+            s.header.contains("Source"),
+            "{file}: name the source in the header"
+        );
+        assert!(!s.description.is_empty(), "{file}: needs a description");
+    }
+}
