@@ -87,3 +87,58 @@ fn replay_writes_a_json_lines_trace_and_bugs_lists_every_knob() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("raftsim-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn run_exits_0_when_expectations_hold_1_when_not_2_on_bad_input() {
+    let (code, out, _) = raftsim(&["run", "scenarios/figure8.toml"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("figure8: ok"), "{out}");
+
+    let wrong = "[cluster]\nnodes = 3\n[[step]]\ntimeout = 1\n[[step]]\nrun = \"100ms\"\n[[step]]\nexpect = { leader = 2 }\n";
+    let path = temp_file("wrong.toml", wrong);
+    let (code, out, _) = raftsim(&["run", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(":8: expectation failed: expected n2 to lead"),
+        "{out}"
+    );
+
+    let bad = "[cluster]\nnodes = 3\n[[step]]\ncrash = 4\n";
+    let path = temp_file("bad.toml", bad);
+    let (code, _, err) = raftsim(&["run", path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("bad.toml:4:9: error: node 4 is out of range: this cluster has nodes 1..3"),
+        "{err}"
+    );
+
+    let (code, _, err) = raftsim(&["run", "no/such/file.toml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no/such/file.toml:1:1: error: cannot read the scenario file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn scenarios_lists_the_catalogue_and_tour_narrates_it() {
+    let (code, out, _) = raftsim(&["scenarios"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("figure8 ") && out.contains("figure7 "),
+        "{out}"
+    );
+    let (code, out, _) = raftsim(&["tour"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("=== figure8"), "{out}");
+    assert!(out.contains("VIOLATION of Leader Completeness"), "{out}");
+    assert!(!out.contains("FAILED"), "{out}");
+}

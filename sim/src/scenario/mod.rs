@@ -6,6 +6,8 @@ pub mod error;
 pub mod exec;
 pub mod parse;
 mod steps;
+#[cfg(test)]
+mod tests;
 
 pub use ast::{Condition, Expectation, Scenario, Step, StepAt};
 pub use error::ScenarioError;

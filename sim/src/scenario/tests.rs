@@ -1,0 +1,219 @@
+//! Bad scenario files get an error naming file, line, column and what was expected; no input
+//! makes the parser panic.
+
+use super::*;
+use proptest::prelude::*;
+
+const HEAD: &str = "[cluster]\nnodes = 5\n";
+
+fn err(text: &str) -> ScenarioError {
+    parse_scenario("t.toml", text).expect_err("should not parse")
+}
+
+fn at(text: &str) -> (usize, usize, String) {
+    let e = err(text);
+    (e.line, e.column, e.message)
+}
+
+#[test]
+fn a_full_example_parses() {
+    let text = r#"# The story.
+# Source: here.
+name = "ex"
+description = "an example"
+[cluster]
+nodes = 3
+seed = 9
+[raft]
+bugs = ["volatile-vote"]
+election_timeout_min_ticks = 30
+election_timeout_max_ticks = 40
+[network]
+latency_max_us = 5000
+[sim]
+disk_latency_us = 0
+[[node]]
+id = 2
+log = [1, 1, 2]
+[[step]]
+timeout = 1
+note = "n1 first"
+label = "start"
+[[step]]
+run-until = { committed = { node = 1, index = 2 }, within-ms = 500 }
+[[step]]
+hold = { from = 1, to = 3, type = "append-entries" }
+[[step]]
+release = { from = 1, to = 3, count = 2 }
+[[step]]
+run = "1500us"
+[[step]]
+expect = { leader = 1, term = 2 }
+[[step]]
+expect = { node = 2, log = [1, 1, 2], commit = 0 }
+[[step]]
+rewind = { to = "start", bugs = [] }
+"#;
+    let s = parse_scenario("ex.toml", text).unwrap();
+    assert_eq!(s.name, "ex");
+    assert_eq!(s.header, "The story.\nSource: here.");
+    assert_eq!((s.sim.nodes, s.seed), (3, 9));
+    assert!(s.raft.bugs.contains(raft::BugKnob::VolatileVote));
+    assert_eq!(s.raft.election_timeout_min_ticks, 30);
+    assert_eq!(s.sim.network.latency_max_us, 5000);
+    assert_eq!(s.sim.disk_latency_us, 0);
+    assert_eq!(s.initial[0].1.current_term, raft::Term(2));
+    assert_eq!(s.steps.len(), 8);
+    assert_eq!(s.steps[0].step, Step::Timeout(raft::NodeId(1)));
+    assert_eq!(
+        (s.steps[0].line, s.steps[0].label.as_deref()),
+        (20, Some("start"))
+    );
+    assert_eq!(s.steps[4].step, Step::Run { duration_us: 1500 });
+    assert!(matches!(
+        s.steps[3].step,
+        Step::Release { count: Some(2), .. }
+    ));
+    assert!(matches!(s.steps[7].step, Step::Rewind { bugs: Some(k), .. } if k.is_empty()));
+}
+
+#[test]
+fn invalid_toml_points_at_the_error() {
+    let (line, col, msg) = at("[cluster]\nnodes = = 5\n");
+    assert_eq!((line, col), (2, 9));
+    assert!(msg.starts_with("invalid scenario:"), "{msg}");
+}
+
+#[test]
+fn unknown_step_suggests_the_nearest_name() {
+    let (line, col, msg) = at(&format!("{HEAD}[[step]]\npartiton = [[1, 2], [3]]\n"));
+    assert_eq!((line, col), (4, 1));
+    assert!(
+        msg.starts_with("unknown step \"partiton\"; did you mean \"partition\"?"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn wrong_type_says_what_was_expected() {
+    let (line, col, msg) = at(&format!("{HEAD}[[step]]\ncrash = \"n1\"\n"));
+    assert_eq!((line, col), (4, 9));
+    assert_eq!(msg, "crash expects a node number, got a string");
+}
+
+#[test]
+fn node_out_of_range_names_the_cluster() {
+    let (line, col, msg) = at(&format!("{HEAD}[[step]]\nrestart = 6\n"));
+    assert_eq!((line, col), (4, 11));
+    assert_eq!(msg, "node 6 is out of range: this cluster has nodes 1..5");
+    let (line, col, msg) = at(&format!("{HEAD}[[step]]\ncut = {{ from = 1, to = 9 }}\n"));
+    assert_eq!((line, col), (4, 19));
+    assert_eq!(msg, "node 9 is out of range: this cluster has nodes 1..5");
+}
+
+#[test]
+fn steps_need_exactly_one_action() {
+    let (_, _, msg) = at(&format!("{HEAD}[[step]]\nnote = \"x\"\n"));
+    assert!(msg.starts_with("a step needs one action"), "{msg}");
+    let (line, _, msg) = at(&format!("{HEAD}[[step]]\ncrash = 1\nrestart = 1\n"));
+    assert_eq!(line, 5);
+    assert!(msg.contains("exactly one action"), "{msg}");
+}
+
+#[test]
+fn unknown_names_in_values_get_suggestions() {
+    let (_, _, msg) = at(&format!(
+        "{HEAD}[[step]]\nhold = {{ from = 1, to = 2, type = \"append-entry\" }}\n"
+    ));
+    assert!(
+        msg.starts_with("unknown message type \"append-entry\"; did you mean \"append-entries\"?"),
+        "{msg}"
+    );
+    let (_, _, msg) = at(&format!(
+        "{HEAD}[[step]]\nexpect = {{ violation = \"Election Safty\" }}\n"
+    ));
+    assert!(
+        msg.starts_with("unknown property \"Election Safty\"; did you mean \"Election Safety\"?"),
+        "{msg}"
+    );
+    let (line, col, msg) = at(&format!("{HEAD}[raft]\nbugs = [\"volatile-vot\"]\n"));
+    assert_eq!((line, col), (4, 10));
+    assert!(
+        msg.starts_with("unknown bug knob \"volatile-vot\"; did you mean \"volatile-vote\"?"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unknown_keys_in_sections_are_named() {
+    let (line, col, msg) = at(&format!("{HEAD}[network]\nlatency_max = 5\n"));
+    assert_eq!((line, col), (4, 1));
+    assert!(
+        msg.starts_with(
+            "unknown key \"latency_max\" in [network]; did you mean \"latency_max_us\"?"
+        ),
+        "{msg}"
+    );
+    let (_, _, msg) = at("[cluster]\nnodes = 3\nsed = 1\n");
+    assert!(
+        msg.starts_with("unknown key \"sed\" in [cluster]; did you mean \"seed\"?"),
+        "{msg}"
+    );
+    let (line, _, msg) = at(&format!(
+        "{HEAD}[raft]\nheartbeat_interval_ticks = \"fast\"\n"
+    ));
+    assert_eq!(line, 4);
+    assert!(
+        msg.starts_with("[raft] heartbeat_interval_ticks expects a whole number"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn invalid_configs_and_durations_and_missing_cluster() {
+    let (_, _, msg) = at(&format!("{HEAD}[raft]\nelection_timeout_min_ticks = 1\n"));
+    assert!(
+        msg.contains("must be greater than heartbeat_interval_ticks"),
+        "{msg}"
+    );
+    let (_, _, msg) = at(&format!("{HEAD}[[step]]\nrun = \"fast\"\n"));
+    assert!(
+        msg.starts_with("run expects a duration like \"150ms\""),
+        "{msg}"
+    );
+    let (line, col, msg) = at("[[step]]\nheal = true\n");
+    assert_eq!((line, col), (1, 1));
+    assert!(msg.starts_with("missing [cluster] section"), "{msg}");
+    let (_, _, msg) = at(&format!("{HEAD}[[step]]\nrewind = \"nowhere\"\n"));
+    assert!(msg.contains("no earlier step has that label"), "{msg}");
+}
+
+#[test]
+fn errors_print_like_rustc() {
+    let e = err(&format!("{HEAD}[[step]]\ncrash = 7\n"));
+    assert_eq!(
+        e.to_string(),
+        "t.toml:4:9: error: node 7 is out of range: this cluster has nodes 1..5\n  |\n4 | crash = 7\n  |         ^"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+        let _ = parse_scenario("p.toml", &text);
+    }
+
+    #[test]
+    fn mutated_valid_files_never_panic(cut in 0usize..2000, insert in "[\\[\\]{}=\"#,a-z0-9 \n]{0,4}") {
+        let text = include_str!("../../../scenarios/figure8.toml");
+        let mut chars: Vec<char> = text.chars().collect();
+        let at = cut % chars.len();
+        chars.remove(at);
+        let mut mutated: String = chars.into_iter().collect();
+        let at = mutated.char_indices().nth(at).map_or(mutated.len(), |(i, _)| i);
+        mutated.insert_str(at, &insert);
+        let _ = parse_scenario("m.toml", &mutated);
+    }
+}
