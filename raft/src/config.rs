@@ -18,6 +18,9 @@ pub enum BugKnob {
     CommitIndexWithoutMin,
     AcceptStaleTermReplies,
     NoRandomizedTimeout,
+    /// Client-facing: the node does nothing different; the host acknowledges a write as soon as
+    /// the leader has appended it (`Output::ProposalAccepted`) instead of when it is applied.
+    AckUncommittedWrite,
 }
 
 /// What a knob switches off, where the paper states the rule, and what breaks.
@@ -31,7 +34,7 @@ pub struct KnobDoc {
 }
 
 impl BugKnob {
-    pub const ALL: [BugKnob; 10] = [
+    pub const ALL: [BugKnob; 11] = [
         BugKnob::VoteWithoutLogCheck,
         BugKnob::VoteByCommitIndex,
         BugKnob::CommitOldTermByCount,
@@ -42,6 +45,7 @@ impl BugKnob {
         BugKnob::CommitIndexWithoutMin,
         BugKnob::AcceptStaleTermReplies,
         BugKnob::NoRandomizedTimeout,
+        BugKnob::AckUncommittedWrite,
     ];
 
     /// The kebab-case name users type (`--bug commit-old-term-by-count`).
@@ -57,6 +61,7 @@ impl BugKnob {
             BugKnob::CommitIndexWithoutMin => "commit-index-without-min",
             BugKnob::AcceptStaleTermReplies => "accept-stale-term-replies",
             BugKnob::NoRandomizedTimeout => "no-randomized-timeout",
+            BugKnob::AckUncommittedWrite => "ack-uncommitted-write",
         }
     }
 
@@ -125,6 +130,12 @@ impl BugKnob {
                 "§5.2",
                 "liveness (no leader elected)",
                 "With equal timeouts candidates start together and split the vote in every term.",
+            ),
+            BugKnob::AckUncommittedWrite => (
+                "a leader answers a client only once the client's entry is committed and applied",
+                "§8, thesis §6.3",
+                "Committed-entry durability / Linearizability",
+                "An entry appended by a leader can still be lost with that leader; a client told it succeeded would see it vanish.",
             ),
         };
         KnobDoc {
@@ -202,6 +213,15 @@ pub struct Config {
     pub heartbeat_interval_ticks: u32,
     /// Upper bound on entries carried by one AppendEntries.
     pub max_entries_per_append: usize,
+    /// Thesis §9.6: a candidate first asks whether it could win, without raising any term.
+    pub pre_vote: bool,
+    /// Thesis §6.2: a leader that has not heard from a majority within an election timeout
+    /// steps down; and (§4.2.3) a server that heard from a leader within the minimum election
+    /// timeout ignores vote requests. Required for lease reads.
+    pub check_quorum: bool,
+    /// Lease reads (thesis §6.4.1): the lease ends this many ticks before the minimum election
+    /// timeout after a confirmed heartbeat round, to cover clock drift between servers.
+    pub lease_margin_ticks: u32,
     /// Rules switched off on purpose.
     pub bugs: Knobs,
 }
@@ -213,6 +233,9 @@ impl Default for Config {
             election_timeout_max_ticks: 20,
             heartbeat_interval_ticks: 2,
             max_entries_per_append: 64,
+            pre_vote: false,
+            check_quorum: false,
+            lease_margin_ticks: 2,
             bugs: Knobs::none(),
         }
     }
@@ -233,6 +256,11 @@ pub enum ConfigError {
     },
     ZeroHeartbeatInterval,
     ZeroMaxEntries,
+    /// A lease must last a positive time.
+    LeaseMarginTooLarge {
+        margin: u32,
+        min: u32,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -250,6 +278,10 @@ impl fmt::Display for ConfigError {
                 write!(f, "heartbeat_interval_ticks must be at least 1")
             }
             ConfigError::ZeroMaxEntries => write!(f, "max_entries_per_append must be at least 1"),
+            ConfigError::LeaseMarginTooLarge { margin, min } => write!(
+                f,
+                "lease_margin_ticks ({margin}) must be less than election_timeout_min_ticks ({min})"
+            ),
         }
     }
 }
@@ -275,6 +307,12 @@ impl Config {
         }
         if self.max_entries_per_append == 0 {
             return Err(ConfigError::ZeroMaxEntries);
+        }
+        if self.lease_margin_ticks >= self.election_timeout_min_ticks {
+            return Err(ConfigError::LeaseMarginTooLarge {
+                margin: self.lease_margin_ticks,
+                min: self.election_timeout_min_ticks,
+            });
         }
         Ok(())
     }

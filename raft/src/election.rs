@@ -6,6 +6,83 @@ use crate::node::{Node, Progress, Role};
 use crate::types::{Command, LogIndex, NodeId, NodeSet, Term};
 
 impl Node {
+    /// The election timeout passed: with PreVote, first ask whether an election could be won.
+    pub(crate) fn start_election(&mut self) {
+        if self.config.pre_vote {
+            self.pre_campaign();
+        } else {
+            self.campaign();
+        }
+    }
+
+    /// Thesis §9.6: "a candidate would first ask other servers whether its log was up-to-date
+    /// enough to get their vote. Only if the candidate believed it could get votes from a
+    /// majority of the cluster would it increment its term and start a normal election."
+    fn pre_campaign(&mut self) {
+        let mut votes = NodeSet::new();
+        votes.insert(self.id);
+        self.role = Role::PreCandidate { votes };
+        self.leader_id = None;
+        self.reset_election_timer();
+        if votes.len() >= self.quorum() {
+            self.campaign();
+            return;
+        }
+        let request = Message::PreVote {
+            term: Term(self.current_term.0 + 1),
+            candidate: self.id,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+        };
+        for i in 0..self.peers.len() {
+            self.send(self.peers[i], request.clone());
+        }
+    }
+
+    /// A pre-vote is granted when the candidate's next term is ahead of ours, its log is at least
+    /// as up-to-date as ours (§5.4.1), and we have not heard from a leader within the minimum
+    /// election timeout. Nothing about our own state changes.
+    pub(crate) fn handle_pre_vote(
+        &mut self,
+        term: Term,
+        candidate: NodeId,
+        last_log_index: LogIndex,
+        last_log_term: Term,
+    ) {
+        let heard_from_leader = self.leader_id.is_some()
+            && (matches!(self.role, Role::Leader { .. })
+                || self.election_elapsed < self.config.election_timeout_min_ticks);
+        let grant = term > self.current_term
+            && !heard_from_leader
+            && self.candidate_is_up_to_date(last_log_index, last_log_term, LogIndex(u64::MAX));
+        let reply = Message::PreVoteResponse {
+            term: if grant { term } else { self.current_term },
+            vote_granted: grant,
+        };
+        self.send(candidate, reply);
+    }
+
+    pub(crate) fn handle_pre_vote_response(&mut self, from: NodeId, term: Term, granted: bool) {
+        if !granted {
+            if term > self.current_term {
+                self.become_follower(term, None);
+            }
+            return;
+        }
+        let quorum = self.quorum();
+        let next_term = Term(self.current_term.0 + 1);
+        let Role::PreCandidate { votes } = &mut self.role else {
+            return;
+        };
+        if term != next_term || !self.peers.contains(&from) {
+            return;
+        }
+        votes.insert(from);
+        if votes.len() >= quorum {
+            self.campaign();
+        }
+    }
+
     /// Figure 2, "Candidates (§5.2)": "On conversion to candidate, start election: increment
     /// currentTerm, vote for self, reset election timer, send RequestVote RPCs to all other
     /// servers."
@@ -113,6 +190,9 @@ impl Node {
         self.role = Role::Leader { progress };
         self.leader_id = Some(self.id);
         self.heartbeat_elapsed = 0;
+        self.reads = crate::read::ReadState::for_leader(self.peers.len());
+        self.recent_active = NodeSet::new();
+        self.quorum_elapsed = 0;
         self.broadcast_append();
         self.append_own(Command::Noop);
         self.maybe_commit();

@@ -21,6 +21,7 @@ pub mod log;
 pub mod message;
 pub mod node;
 pub mod output;
+pub mod read;
 pub mod replication;
 pub mod types;
 

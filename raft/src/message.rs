@@ -38,6 +38,29 @@ pub enum Message {
         /// back-off: the follower's log cannot match beyond this index.
         last_index: LogIndex,
     },
+    /// Thesis §9.6, PreVote: "would you vote for me in `term`?" Nobody's term changes.
+    PreVote {
+        term: Term,
+        candidate: NodeId,
+        last_log_index: LogIndex,
+        last_log_term: Term,
+    },
+    /// `term` is the term asked about when granted, the voter's own term when refused.
+    PreVoteResponse {
+        term: Term,
+        vote_granted: bool,
+    },
+    /// Thesis §6.4: a leader confirms it still leads, for ReadIndex and leases. `round`
+    /// numbers the leader's confirmation rounds.
+    Heartbeat {
+        term: Term,
+        leader: NodeId,
+        round: u64,
+    },
+    HeartbeatResponse {
+        term: Term,
+        round: u64,
+    },
 }
 
 impl Message {
@@ -46,7 +69,11 @@ impl Message {
             Message::RequestVote { term, .. }
             | Message::RequestVoteResponse { term, .. }
             | Message::AppendEntries { term, .. }
-            | Message::AppendEntriesResponse { term, .. } => *term,
+            | Message::AppendEntriesResponse { term, .. }
+            | Message::PreVote { term, .. }
+            | Message::PreVoteResponse { term, .. }
+            | Message::Heartbeat { term, .. }
+            | Message::HeartbeatResponse { term, .. } => *term,
         }
     }
 
@@ -57,6 +84,10 @@ impl Message {
             Message::RequestVoteResponse { .. } => MessageKind::RequestVoteResponse,
             Message::AppendEntries { .. } => MessageKind::AppendEntries,
             Message::AppendEntriesResponse { .. } => MessageKind::AppendEntriesResponse,
+            Message::PreVote { .. } => MessageKind::PreVote,
+            Message::PreVoteResponse { .. } => MessageKind::PreVoteResponse,
+            Message::Heartbeat { .. } => MessageKind::Heartbeat,
+            Message::HeartbeatResponse { .. } => MessageKind::HeartbeatResponse,
         }
     }
 }
@@ -68,14 +99,22 @@ pub enum MessageKind {
     RequestVoteResponse,
     AppendEntries,
     AppendEntriesResponse,
+    PreVote,
+    PreVoteResponse,
+    Heartbeat,
+    HeartbeatResponse,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 4] = [
+    pub const ALL: [MessageKind; 8] = [
         MessageKind::RequestVote,
         MessageKind::RequestVoteResponse,
         MessageKind::AppendEntries,
         MessageKind::AppendEntriesResponse,
+        MessageKind::PreVote,
+        MessageKind::PreVoteResponse,
+        MessageKind::Heartbeat,
+        MessageKind::HeartbeatResponse,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -83,6 +122,10 @@ impl MessageKind {
             MessageKind::RequestVoteResponse => "request-vote-response",
             MessageKind::AppendEntries => "append-entries",
             MessageKind::AppendEntriesResponse => "append-entries-response",
+            MessageKind::PreVote => "pre-vote",
+            MessageKind::PreVoteResponse => "pre-vote-response",
+            MessageKind::Heartbeat => "heartbeat",
+            MessageKind::HeartbeatResponse => "heartbeat-response",
         }
     }
 }
@@ -129,6 +172,24 @@ impl fmt::Display for Message {
                 f,
                 "AppendEntriesResponse term={term} success={success} last={last_index}"
             ),
+            Message::PreVote {
+                term,
+                candidate,
+                last_log_index,
+                last_log_term,
+            } => write!(
+                f,
+                "PreVote term={term} candidate={candidate} last={last_log_index}:{last_log_term}"
+            ),
+            Message::PreVoteResponse { term, vote_granted } => {
+                write!(f, "PreVoteResponse term={term} granted={vote_granted}")
+            }
+            Message::Heartbeat { term, round, .. } => {
+                write!(f, "Heartbeat term={term} round={round}")
+            }
+            Message::HeartbeatResponse { term, round } => {
+                write!(f, "HeartbeatResponse term={term} round={round}")
+            }
         }
     }
 }

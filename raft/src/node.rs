@@ -25,14 +25,23 @@ pub struct Progress {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Role {
     Follower,
-    Candidate { votes: NodeSet },
-    Leader { progress: Vec<Progress> },
+    /// Thesis §9.6: asking for pre-votes, its term not yet raised.
+    PreCandidate {
+        votes: NodeSet,
+    },
+    Candidate {
+        votes: NodeSet,
+    },
+    Leader {
+        progress: Vec<Progress>,
+    },
 }
 
 /// The role's name alone, for checkers and renderers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum RoleKind {
     Follower,
+    PreCandidate,
     Candidate,
     Leader,
 }
@@ -41,6 +50,7 @@ impl std::fmt::Display for RoleKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             RoleKind::Follower => "follower",
+            RoleKind::PreCandidate => "pre-candidate",
             RoleKind::Candidate => "candidate",
             RoleKind::Leader => "leader",
         })
@@ -70,6 +80,12 @@ pub struct Node {
     pub(crate) election_elapsed: u32,
     pub(crate) election_timeout: u32,
     pub(crate) heartbeat_elapsed: u32,
+    /// The node's own clock: ticks since it started (leases are measured on it).
+    pub(crate) ticks: u64,
+    /// CheckQuorum: followers heard from since the last check, and ticks since that check.
+    pub(crate) recent_active: NodeSet,
+    pub(crate) quorum_elapsed: u32,
+    pub(crate) reads: crate::read::ReadState,
 
     // Outputs of the current input, released in dependency order by `flush`.
     persisted_hard: (Term, Option<NodeId>),
@@ -108,6 +124,10 @@ impl Node {
             election_elapsed: 0,
             election_timeout: 0,
             heartbeat_elapsed: 0,
+            ticks: 0,
+            recent_active: NodeSet::new(),
+            quorum_elapsed: 0,
+            reads: Default::default(),
             persisted_hard: (durable.current_term, durable.voted_for),
             pending_persist: Vec::new(),
             pending_sends: Vec::new(),
@@ -122,22 +142,60 @@ impl Node {
     /// Time passes by one tick. Followers and candidates count toward their election timeout
     /// (§5.2); leaders count toward their next heartbeat.
     pub fn tick(&mut self, out: &mut Vec<Output>) {
+        self.ticks += 1;
         match self.role {
             Role::Leader { .. } => {
                 self.heartbeat_elapsed += 1;
                 if self.heartbeat_elapsed >= self.config.heartbeat_interval_ticks {
                     self.heartbeat_elapsed = 0;
                     self.broadcast_append();
+                    if self.config.check_quorum {
+                        // Keeps the lease fresh (thesis §6.4.1).
+                        self.start_round();
+                    }
                 }
+                self.check_quorum();
             }
-            Role::Follower | Role::Candidate { .. } => {
+            Role::Follower | Role::PreCandidate { .. } | Role::Candidate { .. } => {
                 self.election_elapsed += 1;
                 if self.election_elapsed >= self.election_timeout {
-                    self.campaign();
+                    self.start_election();
                 }
             }
         }
         self.flush(out);
+    }
+
+    /// Thesis §6.2, CheckQuorum: a leader that has not heard from a majority within the minimum
+    /// election timeout steps down, so that a leader cut off in a minority stops serving.
+    fn check_quorum(&mut self) {
+        if !self.config.check_quorum {
+            return;
+        }
+        self.quorum_elapsed += 1;
+        if self.quorum_elapsed < self.config.election_timeout_min_ticks {
+            return;
+        }
+        self.quorum_elapsed = 0;
+        let active = self.recent_active.len() + 1;
+        self.recent_active = NodeSet::new();
+        if active < self.quorum() {
+            self.become_follower(self.current_term, None);
+        }
+    }
+
+    /// Thesis §4.2.3: with CheckQuorum, a server that heard from a leader within the minimum
+    /// election timeout ignores requests to vote (the leader itself too): the lease that lease
+    /// reads rely on.
+    pub(crate) fn in_leader_lease(&self) -> bool {
+        self.config.check_quorum
+            && match self.role {
+                Role::Leader { .. } => true,
+                _ => {
+                    self.leader_id.is_some()
+                        && self.election_elapsed < self.config.election_timeout_min_ticks
+                }
+            }
     }
 
     /// Makes this node start an election now, as if its election timeout had passed. The
@@ -152,6 +210,9 @@ impl Node {
     /// A message arrives from `from`.
     pub fn step(&mut self, from: NodeId, message: Message, out: &mut Vec<Output>) {
         if self.observe_term(from, &message) {
+            if matches!(self.role, Role::Leader { .. }) {
+                self.recent_active.insert(from);
+            }
             self.dispatch(from, message);
         }
         self.flush(out);
@@ -183,9 +244,22 @@ impl Node {
     /// term are dropped (§5.1), unless `accept-stale-term-replies` is on. Returns whether the
     /// message should still be handled.
     fn observe_term(&mut self, from: NodeId, message: &Message) -> bool {
+        if matches!(
+            message,
+            Message::PreVote { .. } | Message::PreVoteResponse { .. }
+        ) {
+            return true; // pre-votes change no term (thesis §9.6); see election.rs
+        }
         let term = message.term();
         if term > self.current_term {
-            let leader = matches!(message, Message::AppendEntries { .. }).then_some(from);
+            if matches!(message, Message::RequestVote { .. }) && self.in_leader_lease() {
+                return false;
+            }
+            let leader = matches!(
+                message,
+                Message::AppendEntries { .. } | Message::Heartbeat { .. }
+            )
+            .then_some(from);
             self.become_follower(term, leader);
             return true;
         }
@@ -209,9 +283,20 @@ impl Node {
                 );
                 false
             }
-            Message::RequestVoteResponse { .. } | Message::AppendEntriesResponse { .. } => {
+            Message::Heartbeat { .. } => {
+                let reply = Message::HeartbeatResponse {
+                    term: self.current_term,
+                    round: 0,
+                };
+                self.send(from, reply);
+                false
+            }
+            Message::RequestVoteResponse { .. }
+            | Message::AppendEntriesResponse { .. }
+            | Message::HeartbeatResponse { .. } => {
                 self.config.bugs.contains(BugKnob::AcceptStaleTermReplies)
             }
+            Message::PreVote { .. } | Message::PreVoteResponse { .. } => unreachable!(),
         }
     }
 
@@ -246,10 +331,24 @@ impl Node {
                 last_index,
                 ..
             } => self.handle_append_response(from, success, last_index),
+            Message::PreVote {
+                term,
+                candidate,
+                last_log_index,
+                last_log_term,
+            } => self.handle_pre_vote(term, candidate, last_log_index, last_log_term),
+            Message::PreVoteResponse { term, vote_granted } => {
+                self.handle_pre_vote_response(from, term, vote_granted)
+            }
+            Message::Heartbeat { leader, round, .. } => self.handle_heartbeat(leader, round),
+            Message::HeartbeatResponse { round, .. } => self.handle_heartbeat_response(from, round),
         }
     }
 
     pub(crate) fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
+        if matches!(self.role, Role::Leader { .. }) {
+            self.drop_reads();
+        }
         if term > self.current_term {
             self.current_term = term;
             self.voted_for = None;
@@ -325,7 +424,7 @@ impl Node {
     /// Releases this input's outputs: writes first, then the messages that depend on them, then
     /// the notices (Figure 2: "updated on stable storage before responding to RPCs").
     /// `respond-before-persist` swaps the first two.
-    fn flush(&mut self, out: &mut Vec<Output>) {
+    pub(crate) fn flush(&mut self, out: &mut Vec<Output>) {
         let volatile_vote = self.config.bugs.contains(BugKnob::VolatileVote);
         let hard = (
             self.current_term,
@@ -363,6 +462,7 @@ impl Node {
     pub fn role_kind(&self) -> RoleKind {
         match self.role {
             Role::Follower => RoleKind::Follower,
+            Role::PreCandidate { .. } => RoleKind::PreCandidate,
             Role::Candidate { .. } => RoleKind::Candidate,
             Role::Leader { .. } => RoleKind::Leader,
         }

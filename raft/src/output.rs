@@ -49,6 +49,16 @@ pub enum Output {
         term: Term,
     },
     ProposalRejected(Rejection),
+    /// The read `ctx` may be served once the state machine has applied `index` (thesis §6.4).
+    ReadReady {
+        ctx: u64,
+        index: LogIndex,
+    },
+    /// This node cannot serve the read `ctx`; `leader` is its guess of who can.
+    ReadRejected {
+        ctx: u64,
+        leader: Option<NodeId>,
+    },
 }
 
 /// What a node finds on its disk when it restarts: exactly what its `Persist` outputs wrote.

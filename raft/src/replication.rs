@@ -185,6 +185,7 @@ impl Node {
         let old_term_by_count = self.config.bugs.contains(BugKnob::CommitOldTermByCount);
         if old_term_by_count || self.log.term_at(n) == Some(self.current_term) {
             self.advance_commit(n);
+            self.release_reads();
         }
     }
 }

@@ -66,6 +66,7 @@ fn row(world: &World, id: NodeId) -> Row {
             let role = match n.role_kind() {
                 RoleKind::Leader => "L",
                 RoleKind::Candidate => "C",
+                RoleKind::PreCandidate => "P",
                 RoleKind::Follower => "F",
             };
             Row {

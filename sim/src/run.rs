@@ -18,6 +18,9 @@ pub struct RunConfig {
     /// Cluster size; `None` lets each seed choose 3, 5 or 7.
     pub nodes: Option<u8>,
     pub bugs: Knobs,
+    /// Thesis §9.6 and §6.2 (off by default, as in the paper).
+    pub pre_vote: bool,
+    pub check_quorum: bool,
     pub max_events: u64,
     /// Virtual time with faults on.
     pub fault_phase_us: u64,
@@ -33,6 +36,8 @@ impl Default for RunConfig {
         RunConfig {
             nodes: None,
             bugs: Knobs::none(),
+            pre_vote: false,
+            check_quorum: false,
             max_events: 1_000_000,
             fault_phase_us: 5_000_000,
             liveness_us: 5_000_000,
@@ -74,6 +79,8 @@ pub fn world_for(seed: u64, config: &RunConfig) -> (World, FaultMix) {
     };
     let raft = raft::Config {
         bugs: config.bugs,
+        pre_vote: config.pre_vote,
+        check_quorum: config.check_quorum,
         max_entries_per_append: mix.max_entries_per_append,
         ..raft::Config::default()
     };

@@ -397,6 +397,8 @@ impl World {
                 }
                 Output::Send { to, message } => self.send(id, to, message),
                 Output::Apply { entry } => self.applied(id, entry),
+                Output::ReadReady { ctx, index } => self.read_ready(id, ctx, index),
+                Output::ReadRejected { ctx, leader } => self.read_rejected(id, ctx, leader),
                 Output::Committed { .. }
                 | Output::ProposalAccepted { .. }
                 | Output::ProposalRejected(_) => {}
@@ -453,6 +455,10 @@ impl World {
     }
 
     // ----- Clients -----
+
+    fn read_ready(&mut self, _id: NodeId, _ctx: u64, _index: raft::LogIndex) {}
+
+    fn read_rejected(&mut self, _id: NodeId, _ctx: u64, _leader: Option<NodeId>) {}
 
     fn applied(&mut self, id: NodeId, entry: raft::Entry) {
         let answered =

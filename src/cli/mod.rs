@@ -67,6 +67,12 @@ pub struct RunFlags {
     /// Bound on events per seed.
     #[arg(long, default_value_t = 1_000_000)]
     pub max_events: u64,
+    /// Candidates ask for pre-votes first (thesis §9.6).
+    #[arg(long)]
+    pub pre_vote: bool,
+    /// Leaders step down without a majority; voters respect a leader's lease (thesis §6.2).
+    #[arg(long)]
+    pub check_quorum: bool,
 }
 
 #[derive(Args, Debug)]
@@ -125,6 +131,8 @@ impl RunFlags {
         sim::RunConfig {
             nodes: self.nodes,
             bugs: self.bugs.iter().copied().collect::<Knobs>(),
+            pre_vote: self.pre_vote,
+            check_quorum: self.check_quorum,
             max_events: self.max_events,
             ..sim::RunConfig::default()
         }
@@ -138,6 +146,12 @@ impl RunFlags {
         }
         for k in &self.bugs {
             s += &format!(" --bug {k}");
+        }
+        if self.pre_vote {
+            s += " --pre-vote";
+        }
+        if self.check_quorum {
+            s += " --check-quorum";
         }
         if self.max_events != 1_000_000 {
             s += &format!(" --max-events {}", self.max_events);
