@@ -194,3 +194,195 @@ impl Node {
         self.reads = ReadState::default();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! ReadIndex, leases, PreVote and CheckQuorum on a tiny in-memory cluster.
+
+    use crate::{Config, DurableState, Message, Node, NodeId, Output, RoleKind};
+
+    struct Cluster {
+        nodes: Vec<Node>,
+        queue: Vec<(NodeId, NodeId, Message)>,
+        /// Links that lose every message, as (from, to).
+        cut: Vec<(u8, u8)>,
+        notices: Vec<(NodeId, Output)>,
+    }
+
+    impl Cluster {
+        fn new(n: u8, config: Config) -> Cluster {
+            let ids: Vec<NodeId> = (1..=n).map(NodeId).collect();
+            let nodes = ids
+                .iter()
+                .map(|id| Node::new(*id, &ids, config.clone(), id.0 as u64, DurableState::default()).unwrap())
+                .collect();
+            Cluster { nodes, queue: Vec::new(), cut: Vec::new(), notices: Vec::new() }
+        }
+        fn node(&mut self, id: u8) -> &mut Node {
+            &mut self.nodes[id as usize - 1]
+        }
+        fn absorb(&mut self, from: NodeId, out: Vec<Output>) {
+            for o in out {
+                match o {
+                    Output::Send { to, message } => {
+                        if !self.cut.contains(&(from.0, to.0)) {
+                            self.queue.push((from, to, message));
+                        }
+                    }
+                    Output::Persist(_) | Output::Apply { .. } | Output::Committed { .. } => {}
+                    other => self.notices.push((from, other)),
+                }
+            }
+        }
+        fn with(&mut self, id: u8, f: impl FnOnce(&mut Node, &mut Vec<Output>)) {
+            let mut out = Vec::new();
+            f(self.node(id), &mut out);
+            self.absorb(NodeId(id), out);
+        }
+        fn deliver_all(&mut self) {
+            for _ in 0..10_000 {
+                if self.queue.is_empty() {
+                    return;
+                }
+                let (from, to, m) = self.queue.remove(0);
+                let mut out = Vec::new();
+                self.node(to.0).step(from, m, &mut out);
+                self.absorb(to, out);
+            }
+            panic!("messages never settle");
+        }
+        fn elect(&mut self, id: u8) {
+            self.with(id, |n, out| n.timeout_now(out));
+            self.deliver_all();
+            assert_eq!(self.node(id).role_kind(), RoleKind::Leader);
+        }
+        fn ready(&self, ctx: u64) -> Option<u64> {
+            self.notices.iter().find_map(|(_, o)| match o {
+                Output::ReadReady { ctx: c, index } if *c == ctx => Some(index.0),
+                _ => None,
+            })
+        }
+        fn rejected(&self, ctx: u64) -> bool {
+            self.notices
+                .iter()
+                .any(|(_, o)| matches!(o, Output::ReadRejected { ctx: c, .. } if *c == ctx))
+        }
+    }
+
+    /// Thesis §6.4: the read index is the commit index, served only after a majority confirms
+    /// the leader in a heartbeat round.
+    #[test]
+    fn read_index_waits_for_a_majority_heartbeat_round() {
+        let mut c = Cluster::new(3, Config::default());
+        c.elect(1);
+        c.with(1, |n, out| n.read_index(7, out));
+        assert_eq!(c.ready(7), None, "not before the round is confirmed");
+        c.deliver_all();
+        assert_eq!(c.ready(7), Some(1), "the no-op 1:1 is the read index");
+    }
+
+    /// A leader cut off from the majority never confirms its round: no stale read.
+    #[test]
+    fn an_isolated_leader_never_serves_a_read_index_read() {
+        let mut c = Cluster::new(3, Config::default());
+        c.elect(1);
+        c.cut = vec![(1, 2), (1, 3)];
+        c.with(1, |n, out| n.read_index(8, out));
+        c.deliver_all();
+        assert_eq!(c.ready(8), None);
+    }
+
+    /// Thesis §6.4 step 1 (etcd #7331): a new leader answers reads only after an entry of its
+    /// own term is committed.
+    #[test]
+    fn a_new_leader_waits_for_its_own_entry_to_commit() {
+        let mut c = Cluster::new(3, Config::default());
+        c.with(1, |n, out| n.timeout_now(out));
+        // Deliver only the votes: the leader is elected but its no-op is not yet committed.
+        for _ in 0..4 {
+            let (from, to, m) = c.queue.remove(0);
+            let mut out = Vec::new();
+            c.node(to.0).step(from, m, &mut out);
+            c.absorb(to, out);
+        }
+        assert_eq!(c.node(1).role_kind(), RoleKind::Leader);
+        assert_eq!(c.node(1).commit_index().0, 0);
+        c.with(1, |n, out| n.read_index(9, out));
+        assert_eq!(c.ready(9), None);
+        c.deliver_all();
+        assert_eq!(c.ready(9), Some(1));
+    }
+
+    #[test]
+    fn followers_reject_reads_and_name_the_leader() {
+        let mut c = Cluster::new(3, Config::default());
+        c.elect(1);
+        c.with(2, |n, out| n.read_index(5, out));
+        assert!(c.rejected(5));
+    }
+
+    /// Thesis §6.4.1: within the lease a read is ready at once; once the lease has run out
+    /// (no confirmed round for an election timeout), it needs a round again.
+    #[test]
+    fn lease_reads_are_immediate_only_while_the_lease_holds() {
+        let config = Config {
+            check_quorum: true,
+            ..Config::default()
+        };
+        let mut c = Cluster::new(3, config);
+        c.elect(1);
+        c.with(1, |n, out| n.tick(out));
+        c.with(1, |n, out| n.tick(out));
+        c.deliver_all();
+        c.with(1, |n, out| n.read_lease(1, out));
+        assert_eq!(c.ready(1), Some(1), "inside the lease: no round needed");
+        c.cut = vec![(1, 2), (1, 3)];
+        for _ in 0..9 {
+            c.with(1, |n, out| n.tick(out));
+        }
+        c.deliver_all();
+        c.with(1, |n, out| n.read_lease(2, out));
+        assert_eq!(c.ready(2), None, "the lease ran out: no read without a majority");
+    }
+
+    /// Thesis §6.2: a leader that hears from no majority for an election timeout steps down.
+    #[test]
+    fn check_quorum_makes_an_isolated_leader_step_down() {
+        for check_quorum in [false, true] {
+            let config = Config {
+                check_quorum,
+                ..Config::default()
+            };
+            let mut c = Cluster::new(3, config);
+            c.elect(1);
+            c.cut = vec![(1, 2), (1, 3), (2, 1), (3, 1)];
+            for _ in 0..30 {
+                c.with(1, |n, out| n.tick(out));
+                c.deliver_all();
+            }
+            let role = c.node(1).role_kind();
+            assert_eq!(role == RoleKind::Leader, !check_quorum, "check_quorum={check_quorum}");
+        }
+    }
+
+    /// Thesis §9.6: a partitioned server with PreVote does not raise its term, so rejoining does
+    /// not depose the leader; without PreVote it does.
+    #[test]
+    fn pre_vote_keeps_an_isolated_server_from_raising_its_term() {
+        for pre_vote in [false, true] {
+            let config = Config {
+                pre_vote,
+                ..Config::default()
+            };
+            let mut c = Cluster::new(3, config);
+            c.elect(1);
+            c.cut = vec![(3, 1), (3, 2), (1, 3), (2, 3)];
+            for _ in 0..100 {
+                c.with(3, |n, out| n.tick(out));
+                c.deliver_all();
+            }
+            let term = c.node(3).current_term().0;
+            assert_eq!(term == 1, pre_vote, "pre_vote={pre_vote}: n3's term is {term}");
+        }
+    }
+}
