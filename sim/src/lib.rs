@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod faults;
 pub mod host;
+pub mod lin;
 pub mod network;
 pub mod queue;
 pub mod report;
