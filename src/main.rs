@@ -5,6 +5,14 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // `raftsim ... | head` closes stdout early: end quietly, as Unix tools do.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     let cli = match raftsim::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -214,9 +214,23 @@ mod tests {
             let ids: Vec<NodeId> = (1..=n).map(NodeId).collect();
             let nodes = ids
                 .iter()
-                .map(|id| Node::new(*id, &ids, config.clone(), id.0 as u64, DurableState::default()).unwrap())
+                .map(|id| {
+                    Node::new(
+                        *id,
+                        &ids,
+                        config.clone(),
+                        id.0 as u64,
+                        DurableState::default(),
+                    )
+                    .unwrap()
+                })
                 .collect();
-            Cluster { nodes, queue: Vec::new(), cut: Vec::new(), notices: Vec::new() }
+            Cluster {
+                nodes,
+                queue: Vec::new(),
+                cut: Vec::new(),
+                notices: Vec::new(),
+            }
         }
         fn node(&mut self, id: u8) -> &mut Node {
             &mut self.nodes[id as usize - 1]
@@ -342,7 +356,11 @@ mod tests {
         }
         c.deliver_all();
         c.with(1, |n, out| n.read_lease(2, out));
-        assert_eq!(c.ready(2), None, "the lease ran out: no read without a majority");
+        assert_eq!(
+            c.ready(2),
+            None,
+            "the lease ran out: no read without a majority"
+        );
     }
 
     /// Thesis §6.2: a leader that hears from no majority for an election timeout steps down.
@@ -361,7 +379,11 @@ mod tests {
                 c.deliver_all();
             }
             let role = c.node(1).role_kind();
-            assert_eq!(role == RoleKind::Leader, !check_quorum, "check_quorum={check_quorum}");
+            assert_eq!(
+                role == RoleKind::Leader,
+                !check_quorum,
+                "check_quorum={check_quorum}"
+            );
         }
     }
 
@@ -382,7 +404,11 @@ mod tests {
                 c.deliver_all();
             }
             let term = c.node(3).current_term().0;
-            assert_eq!(term == 1, pre_vote, "pre_vote={pre_vote}: n3's term is {term}");
+            assert_eq!(
+                term == 1,
+                pre_vote,
+                "pre_vote={pre_vote}: n3's term is {term}"
+            );
         }
     }
 }

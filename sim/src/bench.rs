@@ -125,3 +125,53 @@ mod tests {
         assert_eq!(sum_a, sum_b);
     }
 }
+
+/// One row of the bug-finding table: how many seeds of the default campaign it took to find
+/// the bug, and how long.
+#[derive(Clone, Debug)]
+pub struct BugRow {
+    pub name: String,
+    pub seeds: Option<u64>,
+    pub secs: f64,
+    pub property: Option<String>,
+}
+
+/// For every bug knob and unsafe read mode, runs seeds from 0 until a violation (at most
+/// `limit` seeds).
+pub fn bug_table(limit: u64) -> Vec<BugRow> {
+    let mut configs: Vec<(String, RunConfig)> = raft::BugKnob::ALL
+        .iter()
+        .map(|k| {
+            let config = RunConfig {
+                bugs: raft::Knobs::none().with(*k),
+                ..RunConfig::default()
+            };
+            (format!("--bug {}", k.name()), config)
+        })
+        .collect();
+    configs.push((
+        "--read-mode local".into(),
+        RunConfig {
+            read_mode: crate::client::ReadMode::Local,
+            ..RunConfig::default()
+        },
+    ));
+    configs
+        .into_iter()
+        .map(|(name, config)| {
+            let started = wall_now();
+            let found = (0..limit).find_map(|seed| {
+                run_seed(seed, &config)
+                    .0
+                    .violation
+                    .map(|v| (seed + 1, v.property.name().to_string()))
+            });
+            BugRow {
+                name,
+                seeds: found.as_ref().map(|f| f.0),
+                property: found.map(|f| f.1),
+                secs: started.elapsed().as_secs_f64(),
+            }
+        })
+        .collect()
+}

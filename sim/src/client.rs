@@ -1,183 +1,235 @@
-//! Clients: each proposes commands one at a time to the node it believes leads, follows
-//! redirects, gives up on an attempt after a timeout, and records every operation's invocation,
-//! completion and outcome (the client history).
+//! Clients of the key-value store: each runs one operation at a time against the node it
+//! believes leads, follows redirects, retries the same request (same session id, so it applies
+//! once, thesis §6.3) after a timeout, and records invocation and completion in the history
+//! that the linearizability checker reads.
 
-use raft::{Command, LogIndex, NodeId, Term};
+use crate::lin::{History, KvOp, KvOutput, Operation};
+use raft::{LogIndex, NodeId, Term};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How a node serves a read (thesis §6.4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadMode {
+    /// Reads go through the log like writes: slow, always safe.
+    #[default]
+    Log,
+    /// Thesis §6.4: commit an entry of the term, confirm leadership with a heartbeat round to
+    /// a majority, wait until applied.
+    ReadIndex,
+    /// Thesis §6.4.1: no round while the leader's lease holds (needs CheckQuorum); safe only
+    /// while clock drift stays within the lease margin.
+    Lease,
+    /// Unsafe: the node that believes it leads answers from its own state (etcd's 2014 bug).
+    Local,
+}
+
+impl ReadMode {
+    pub const ALL: [ReadMode; 4] = [
+        ReadMode::Log,
+        ReadMode::ReadIndex,
+        ReadMode::Lease,
+        ReadMode::Local,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ReadMode::Log => "log",
+            ReadMode::ReadIndex => "read-index",
+            ReadMode::Lease => "lease",
+            ReadMode::Local => "local",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ReadMode> {
+        ReadMode::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WorkloadConfig {
     pub clients: u32,
+    /// Keys are `0..keys`; few keys make operations collide.
+    pub keys: u64,
     /// Pause between one operation's end and the next one's start.
     pub think_min_us: u64,
     pub think_max_us: u64,
-    /// An attempt with no answer after this long has an unknown outcome; the client moves on.
+    /// An attempt with no answer after this long is retried at another node.
     pub timeout_us: u64,
     /// Wait before retrying after a redirect.
     pub retry_us: u64,
+    /// Bound on the history (operations); clients stop when it is full.
+    pub max_ops: usize,
 }
 
 impl Default for WorkloadConfig {
     fn default() -> Self {
         WorkloadConfig {
             clients: 3,
+            keys: 3,
             think_min_us: 5_000,
             think_max_us: 50_000,
             timeout_us: 400_000,
             retry_us: 10_000,
+            max_ops: 100_000,
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Outcome {
-    Pending,
-    /// The node the client talked to applied the command at `index` in `term`.
-    Ok {
-        complete_us: u64,
-        index: LogIndex,
-        term: Term,
-    },
-    /// No answer before the timeout: it may or may not take effect.
-    Unknown {
-        gave_up_us: u64,
-    },
+/// Payloads name (client, request): client 2's 16th request is `c3000016` in traces. Scenario
+/// `write` steps use payloads below `PAYLOAD_BASE`.
+pub const PAYLOAD_BASE: u64 = 1_000_000;
+
+pub fn payload(client: u32, request: u64) -> u64 {
+    assert!(
+        request < PAYLOAD_BASE,
+        "a client issues fewer than a million requests a run"
+    );
+    (client as u64 + 1) * PAYLOAD_BASE + request
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ClientOp {
-    pub client: u32,
-    pub command: Command,
-    pub invoke_us: u64,
-    /// The node that accepted it, and where.
-    pub accepted: Option<(NodeId, LogIndex, Term)>,
-    pub outcome: Outcome,
+/// (client, request) of a client payload.
+pub fn split_payload(payload: u64) -> Option<(u32, u64)> {
+    (payload >= PAYLOAD_BASE).then(|| ((payload / PAYLOAD_BASE - 1) as u32, payload % PAYLOAD_BASE))
 }
 
 pub(crate) struct Client {
     pub target: NodeId,
-    /// Index into the history of the operation in progress.
-    pub current: Option<usize>,
-    pub next_seq: u64,
-    /// Operations completed since the last heal (the liveness phase counts them).
+    /// The operation in progress (an id in the history) and its payload.
+    pub current: Option<(usize, u64)>,
+    /// The node the current attempt went to, and where it appended it (if a write).
+    pub attempt_at: Option<NodeId>,
+    pub accepted: Option<(NodeId, LogIndex, Term)>,
+    /// Counts attempts, so that a stale timeout is recognised.
+    pub attempt: u64,
+    pub next_request: u64,
     pub done_since_mark: u64,
-}
-
-/// Payloads encode their client so that an applied command finds its way back, readably:
-/// client 2's 16th command is `c2000016`. Scenario writes use payloads below `PAYLOAD_BASE`.
-pub fn payload(client: u32, seq: u64) -> u64 {
-    assert!(
-        seq < PAYLOAD_BASE,
-        "a client issues fewer than a million commands a run"
-    );
-    (client as u64 + 1) * PAYLOAD_BASE + seq
-}
-
-pub const PAYLOAD_BASE: u64 = 1_000_000;
-
-/// The client a payload belongs to, if a workload client made it.
-pub fn client_of(payload: u64) -> Option<u32> {
-    (payload >= PAYLOAD_BASE).then(|| (payload / PAYLOAD_BASE - 1) as u32)
+    /// Scenario clients make one request and never retry.
+    pub oneshot: bool,
+    last_seen: BTreeMap<u64, Option<u64>>,
 }
 
 pub struct Clients {
     pub config: WorkloadConfig,
     pub(crate) clients: Vec<Client>,
-    pub history: Vec<ClientOp>,
+    pub history: History,
+    /// Every payload ever submitted, to its operation in the history.
+    ops: BTreeMap<u64, usize>,
     /// After `stop`, no new operations start.
     pub stopped: bool,
 }
 
 impl Clients {
-    pub fn new(config: WorkloadConfig) -> Clients {
-        let clients = (0..config.clients)
-            .map(|i| Client {
-                target: NodeId(1 + i as u8),
-                current: None,
-                next_seq: 1,
-                done_since_mark: 0,
-            })
-            .collect();
-        Clients {
+    pub fn new(config: WorkloadConfig, nodes: u8) -> Clients {
+        let mut c = Clients {
+            history: History::new(config.max_ops),
             config,
-            clients,
-            history: Vec::new(),
+            clients: Vec::new(),
+            ops: BTreeMap::new(),
             stopped: false,
+        };
+        for i in 0..c.config.clients {
+            c.add(NodeId(1 + (i % nodes as u32) as u8), false);
         }
+        c
     }
 
-    /// Starts a new operation for `client` (if it has none) and returns its command.
-    pub(crate) fn begin(&mut self, client: u32, now_us: u64) -> Option<Command> {
-        let c = &mut self.clients[client as usize];
-        if let Some(i) = c.current {
-            return Some(self.history[i].command);
-        }
-        if self.stopped {
-            return None;
-        }
-        let command = Command::Client(payload(client, c.next_seq));
-        c.next_seq += 1;
-        c.current = Some(self.history.len());
-        self.history.push(ClientOp {
-            client,
-            command,
-            invoke_us: now_us,
+    pub(crate) fn add(&mut self, target: NodeId, oneshot: bool) -> u32 {
+        self.clients.push(Client {
+            target,
+            current: None,
+            attempt_at: None,
             accepted: None,
-            outcome: Outcome::Pending,
+            attempt: 0,
+            next_request: 1,
+            done_since_mark: 0,
+            oneshot,
+            last_seen: BTreeMap::new(),
         });
-        Some(command)
+        self.clients.len() as u32 - 1
     }
 
-    pub(crate) fn accepted(&mut self, client: u32, node: NodeId, index: LogIndex, term: Term) {
-        if let Some(i) = self.clients[client as usize].current {
-            self.history[i].accepted = Some((node, index, term));
-        }
-    }
-
-    /// Node `node` applied `command` at `index`: if it is the operation that node accepted for
-    /// a waiting client, the client is answered. Returns the client answered.
-    pub(crate) fn applied(
+    /// The operation `client` should (re)submit: its current one, or a new one drawn from
+    /// `rng` (or `op`, for scenario clients).
+    pub(crate) fn begin(
         &mut self,
-        node: NodeId,
-        command: Command,
-        index: LogIndex,
-        term: Term,
+        client: u32,
         now_us: u64,
-    ) -> Option<u32> {
-        let Command::Client(p) = command else {
-            return None;
-        };
-        let client = client_of(p)?;
-        let c = self.clients.get_mut(client as usize)?;
-        let i = c.current?;
-        let op = &mut self.history[i];
-        if op.command != command || op.accepted.map(|a| a.0) != Some(node) {
+        rng: &mut ChaCha8Rng,
+        op: Option<KvOp>,
+    ) -> Option<(u64, KvOp)> {
+        let keys = self.config.keys.max(1);
+        let c = &mut self.clients[client as usize];
+        if let Some((id, p)) = c.current {
+            return Some((p, self.history.ops()[id].op));
+        }
+        if self.stopped && !c.oneshot {
             return None;
         }
-        op.outcome = Outcome::Ok {
-            complete_us: now_us,
-            index,
-            term,
-        };
-        c.current = None;
-        c.done_since_mark += 1;
-        Some(client)
+        let request = c.next_request;
+        let p = payload(client, request);
+        let op = op.unwrap_or_else(|| {
+            let key = rng.gen_range(0..keys);
+            match rng.gen_range(0..10) {
+                0..=3 => KvOp::Put { key, value: p },
+                4..=7 => KvOp::Get { key },
+                _ => KvOp::Cas {
+                    key,
+                    expected: c.last_seen.get(&key).copied().flatten(),
+                    new: p,
+                },
+            }
+        });
+        let id = self.history.invoke(client as u64, op, now_us).ok()?;
+        c.next_request += 1;
+        c.current = Some((id, p));
+        c.accepted = None;
+        self.ops.insert(p, id);
+        Some((p, op))
     }
 
-    /// The attempt `op` timed out (if it is still in progress).
-    pub(crate) fn timed_out(&mut self, client: u32, op: usize, now_us: u64) -> Option<Command> {
-        let c = &mut self.clients[client as usize];
-        if c.current != Some(op) {
-            return None;
+    /// The operation a payload stands for: (client, request, op).
+    pub fn op_of(&self, payload: u64) -> Option<(u32, u64, KvOp)> {
+        let id = *self.ops.get(&payload)?;
+        let (client, request) = split_payload(payload)?;
+        Some((client, request, self.history.ops()[id].op))
+    }
+
+    /// The client waiting for `payload` at `node`, if any.
+    pub(crate) fn waiting(&self, payload: u64, node: NodeId) -> Option<u32> {
+        let (client, _) = split_payload(payload)?;
+        let c = self.clients.get(client as usize)?;
+        (c.current.map(|x| x.1) == Some(payload) && c.attempt_at == Some(node)).then_some(client)
+    }
+
+    /// Answers `client`'s current operation. Returns the operation, if it was waiting.
+    pub(crate) fn complete(
+        &mut self,
+        client: u32,
+        output: KvOutput,
+        now_us: u64,
+    ) -> Option<Operation> {
+        let c = self.clients.get_mut(client as usize)?;
+        let (id, _) = c.current.take()?;
+        c.attempt_at = None;
+        c.done_since_mark += 1;
+        self.history.complete(id, output, now_us);
+        let op = self.history.ops()[id].clone();
+        if let (KvOp::Get { key }, KvOutput::Value(v)) = (op.op, output) {
+            c.last_seen.insert(key, v);
         }
-        c.current = None;
-        self.history[op].outcome = Outcome::Unknown { gave_up_us: now_us };
-        Some(self.history[op].command)
+        Some(op)
     }
 
     pub fn pending(&self) -> usize {
-        self.clients.iter().filter(|c| c.current.is_some()).count()
+        self.clients
+            .iter()
+            .filter(|c| c.current.is_some() && !c.oneshot)
+            .count()
     }
 
     pub(crate) fn mark(&mut self) {
@@ -186,10 +238,11 @@ impl Clients {
         }
     }
 
-    /// Every client finished an operation since the mark and none is waiting.
+    /// Every workload client finished an operation since the mark and none is waiting.
     pub(crate) fn all_progressed(&self) -> bool {
         self.clients
             .iter()
+            .filter(|c| !c.oneshot)
             .all(|c| c.done_since_mark > 0 && c.current.is_none())
     }
 }
@@ -197,45 +250,28 @@ impl Clients {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
 
     #[test]
-    fn an_operation_completes_only_at_the_node_that_accepted_it() {
-        let mut clients = Clients::new(WorkloadConfig::default());
-        let cmd = clients.begin(1, 100).unwrap();
-        assert_eq!(clients.begin(1, 150), Some(cmd), "one operation at a time");
-        clients.accepted(1, NodeId(2), LogIndex(4), Term(3));
+    fn payloads_round_trip_and_retries_keep_the_request() {
+        assert_eq!(split_payload(payload(2, 16)), Some((2, 16)));
+        assert_eq!(payload(2, 16), 3_000_016);
+        assert_eq!(split_payload(7), None);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut clients = Clients::new(WorkloadConfig::default(), 3);
+        let (p, op) = clients.begin(1, 100, &mut rng, None).unwrap();
         assert_eq!(
-            clients.applied(NodeId(3), cmd, LogIndex(4), Term(3), 200),
-            None
+            clients.begin(1, 150, &mut rng, None),
+            Some((p, op)),
+            "a retry is the same request"
         );
-        assert_eq!(
-            clients.applied(NodeId(2), cmd, LogIndex(4), Term(3), 200),
-            Some(1)
-        );
-        assert!(matches!(
-            clients.history[0].outcome,
-            Outcome::Ok {
-                complete_us: 200,
-                ..
-            }
-        ));
-        assert_eq!(clients.pending(), 0);
-    }
-
-    #[test]
-    fn a_timeout_leaves_the_outcome_unknown() {
-        let mut clients = Clients::new(WorkloadConfig::default());
-        let cmd = clients.begin(0, 0).unwrap();
-        assert_eq!(clients.timed_out(0, 0, 500), Some(cmd));
-        assert_eq!(clients.timed_out(0, 0, 600), None);
-        assert_eq!(
-            clients.history[0].outcome,
-            Outcome::Unknown { gave_up_us: 500 }
-        );
-        assert_ne!(
-            clients.begin(0, 700),
-            Some(cmd),
-            "the next attempt is a new command"
-        );
+        assert_eq!(clients.op_of(p), Some((1, 1, op)));
+        clients.clients[1].attempt_at = Some(NodeId(2));
+        assert_eq!(clients.waiting(p, NodeId(3)), None);
+        assert_eq!(clients.waiting(p, NodeId(2)), Some(1));
+        let done = clients.complete(1, KvOutput::Ok, 200).unwrap();
+        assert_eq!(done.complete_us(), Some(200));
+        let (p2, _) = clients.begin(1, 300, &mut rng, None).unwrap();
+        assert_ne!(p, p2, "the next operation is a new request");
     }
 }

@@ -49,6 +49,8 @@ pub struct SimConfig {
     /// Start every node's clock at the same phase (by default each starts at a random point of
     /// its first tick). With equal election timeouts, aligned clocks make candidates collide.
     pub aligned_clocks: bool,
+    /// How nodes serve client reads.
+    pub read_mode: crate::client::ReadMode,
 }
 
 impl Default for SimConfig {
@@ -61,6 +63,7 @@ impl Default for SimConfig {
             max_events: 2_000_000,
             max_time_us: 600_000_000,
             aligned_clocks: false,
+            read_mode: crate::client::ReadMode::Log,
         }
     }
 }

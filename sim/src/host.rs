@@ -6,6 +6,7 @@
 //! node's volatile state, the writes still in flight, and everything waiting behind them.
 
 use crate::checker::{Cluster, NodeView};
+use crate::lin::KvStore;
 use raft::{DurableState, Message, Node, NodeId, Output, Persist};
 use std::collections::VecDeque;
 
@@ -24,8 +25,15 @@ pub struct Host {
     /// A paused node receives no ticks; messages to it wait until it resumes.
     pub paused: bool,
     pub(crate) paused_inbox: Vec<(NodeId, Message)>,
+    /// Ticks that passed while paused.
+    pub(crate) missed_ticks: u64,
     /// Clock drift: this node's tick interval is `tick_us * (1e6 + drift_ppm) / 1e6`.
     pub drift_ppm: i32,
+    /// The replicated key-value store, as this node has applied it (volatile: rebuilt by
+    /// applying the log again after a restart).
+    pub kv: KvStore,
+    /// Reads ready at a read index this node has not applied yet: (index, read ctx).
+    pub(crate) parked_reads: Vec<(raft::LogIndex, u64)>,
 }
 
 impl Host {
@@ -39,7 +47,10 @@ impl Host {
             incarnation: 0,
             paused: false,
             paused_inbox: Vec::new(),
+            missed_ticks: 0,
             drift_ppm: 0,
+            kv: KvStore::new(),
+            parked_reads: Vec::new(),
         }
     }
 
@@ -60,6 +71,9 @@ impl Host {
         self.writing.clear();
         self.paused = false;
         self.paused_inbox.clear();
+        self.missed_ticks = 0;
+        self.kv = KvStore::new();
+        self.parked_reads.clear();
         self.incarnation += 1;
         lost
     }

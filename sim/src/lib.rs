@@ -17,11 +17,12 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+mod service;
 pub mod trace;
 pub mod world;
 
 pub use checker::{Checkers, Property, Violation};
-pub use client::WorkloadConfig;
+pub use client::{ReadMode, WorkloadConfig};
 pub use config::{NetworkConfig, SimConfig};
 pub use faults::FaultMix;
 pub use run::{run_seed, RunConfig, RunOutcome};

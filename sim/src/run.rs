@@ -21,6 +21,7 @@ pub struct RunConfig {
     /// Thesis §9.6 and §6.2 (off by default, as in the paper).
     pub pre_vote: bool,
     pub check_quorum: bool,
+    pub read_mode: crate::client::ReadMode,
     pub max_events: u64,
     /// Virtual time with faults on.
     pub fault_phase_us: u64,
@@ -38,6 +39,7 @@ impl Default for RunConfig {
             bugs: Knobs::none(),
             pre_vote: false,
             check_quorum: false,
+            read_mode: crate::client::ReadMode::Log,
             max_events: 1_000_000,
             fault_phase_us: 5_000_000,
             liveness_us: 5_000_000,
@@ -75,6 +77,7 @@ pub fn world_for(seed: u64, config: &RunConfig) -> (World, FaultMix) {
         nodes,
         network: mix.network.clone(),
         max_events: config.max_events,
+        read_mode: config.read_mode,
         ..SimConfig::default()
     };
     let raft = raft::Config {
@@ -125,6 +128,9 @@ pub fn run_seed_with(
                 .checkers
                 .report_external(Property::Liveness, None, reason);
         }
+    }
+    if world.violations().is_empty() {
+        world.check_linearizability();
     }
     let outcome = RunOutcome {
         seed,

@@ -2,6 +2,7 @@
 //! time (`t=120 n1->n3 AppendEntries term=4 prev=2:2 entries=[3:4] commit=1`), the same events
 //! as JSON lines for tools, and a hash that two runs of one seed must share.
 
+use crate::lin::{KvOp, KvOutput};
 use raft::{Command, LogIndex, Message, NodeId, RoleKind, Term};
 use serde::Serialize;
 use std::fmt;
@@ -69,14 +70,27 @@ pub enum TraceEvent {
         command: Command,
         accepted: Option<LogIndex>,
     },
-    ClientDone {
+    /// A client sends an operation (or its retry) to a node.
+    ClientInvoke {
         client: u32,
-        command: Command,
-        index: LogIndex,
+        node: NodeId,
+        op: KvOp,
+    },
+    /// A node answers a client.
+    ClientOk {
+        client: u32,
+        node: NodeId,
+        op: KvOp,
+        output: KvOutput,
     },
     ClientTimeout {
         client: u32,
+        op: KvOp,
+    },
+    /// A scenario's opaque write was applied by the node it was made at.
+    WriteDone {
         command: Command,
+        index: LogIndex,
     },
     Crash {
         node: NodeId,
@@ -160,13 +174,20 @@ impl fmt::Display for TraceLine {
                     "client{client} -> {node} propose {command}: rejected (not leader)"
                 ),
             },
-            TraceEvent::ClientDone {
+            TraceEvent::ClientInvoke { client, node, op } => {
+                write!(f, "client{client} -> {node} {op}")
+            }
+            TraceEvent::ClientOk {
                 client,
-                command,
-                index,
-            } => write!(f, "client{client} {command} done (applied at {index})"),
-            TraceEvent::ClientTimeout { client, command } => {
-                write!(f, "client{client} {command} timed out")
+                node,
+                op,
+                output,
+            } => write!(f, "client{client} <- {node} {op} = {output}"),
+            TraceEvent::ClientTimeout { client, op } => {
+                write!(f, "client{client} {op} timed out; retrying elsewhere")
+            }
+            TraceEvent::WriteDone { command, index } => {
+                write!(f, "write {command} acknowledged (applied at {index})")
             }
             TraceEvent::Crash { node, lost_writes } => {
                 write!(f, "{node} CRASH ({lost_writes} unsynced write(s) lost)")

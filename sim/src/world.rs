@@ -16,6 +16,9 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+/// Bound on the ticks a resumed node catches up on at once.
+const MAX_CATCH_UP_TICKS: u64 = 10_000;
+
 pub(crate) enum Event {
     Deliver {
         from: NodeId,
@@ -36,7 +39,7 @@ pub(crate) enum Event {
     },
     ClientTimeout {
         client: u32,
-        op: usize,
+        attempt: u64,
     },
     /// The random fault schedule's next action.
     Fault,
@@ -68,7 +71,7 @@ pub struct World {
     pub network: Network,
     net_rng: ChaCha8Rng,
     pub(crate) fault_rng: ChaCha8Rng,
-    workload_rng: ChaCha8Rng,
+    pub(crate) workload_rng: ChaCha8Rng,
     pub checkers: Checkers,
     pub trace: Trace,
     pub clients: Clients,
@@ -79,7 +82,7 @@ pub struct World {
     /// The random fault schedule, while it runs.
     pub(crate) faults: Option<crate::faults::FaultMix>,
     /// Writes made by scenario steps, answered when the node they were made at applies them.
-    scripted_writes: Vec<(NodeId, Command)>,
+    pub(crate) scripted_writes: Vec<(NodeId, Command)>,
     /// When set, the log table is drawn after every change of leader, crash and restart, for
     /// `--explain`: (number of trace lines so far, table). Never part of the trace hash.
     pub snapshots: Option<Vec<(u64, String)>>,
@@ -111,10 +114,13 @@ impl World {
             workload_rng: stream(seed, Stream::Workload),
             checkers: Checkers::new(),
             trace,
-            clients: Clients::new(WorkloadConfig {
-                clients: 0,
-                ..WorkloadConfig::default()
-            }),
+            clients: Clients::new(
+                WorkloadConfig {
+                    clients: 0,
+                    ..WorkloadConfig::default()
+                },
+                members.len() as u8,
+            ),
             stats: Stats::default(),
             scratch: Vec::new(),
             trace_quiet_ticks: true,
@@ -137,7 +143,7 @@ impl World {
 
     /// Starts a client workload (none runs by default).
     pub fn start_clients(&mut self, config: WorkloadConfig) {
-        self.clients = Clients::new(config);
+        self.clients = Clients::new(config, self.config.nodes);
         for c in 0..self.clients.config.clients {
             let at = self.now_us + self.workload_rng.gen_range(0..self.config.tick_us * 10);
             self.queue.push(at, Event::ClientWake { client: c });
@@ -172,6 +178,10 @@ impl World {
     /// Whether the run is out of its bounds (events or virtual time).
     pub fn exhausted(&self) -> bool {
         self.stats.events >= self.config.max_events || self.now_us >= self.config.max_time_us
+    }
+
+    pub(crate) fn schedule(&mut self, at_us: u64, event: Event) {
+        self.queue.push(at_us, event);
     }
 
     pub(crate) fn record(&mut self, event: TraceEvent) {
@@ -212,7 +222,7 @@ impl World {
             Event::Tick { node, incarnation } => self.tick(node, incarnation),
             Event::DiskDone { node, incarnation } => self.disk_done(node, incarnation),
             Event::ClientWake { client } => self.client_wake(client),
-            Event::ClientTimeout { client, op } => self.client_timeout(client, op),
+            Event::ClientTimeout { client, attempt } => self.client_timeout(client, attempt),
             Event::Fault => crate::faults::next_fault(self),
         }
         true
@@ -286,6 +296,8 @@ impl World {
         let paused = host.paused;
         self.schedule_tick(id, self.now_us + interval);
         if paused {
+            // The process is frozen but its clock runs on: it sees these ticks when it resumes.
+            self.hosts[id.0 as usize - 1].missed_ticks += 1;
             return;
         }
         if !self.trace_quiet_ticks {
@@ -398,7 +410,7 @@ impl World {
                 Output::Send { to, message } => self.send(id, to, message),
                 Output::Apply { entry } => self.applied(id, entry),
                 Output::ReadReady { ctx, index } => self.read_ready(id, ctx, index),
-                Output::ReadRejected { ctx, leader } => self.read_rejected(id, ctx, leader),
+                Output::ReadRejected { ctx, leader } => self.read_rejected(ctx, leader),
                 Output::Committed { .. }
                 | Output::ProposalAccepted { .. }
                 | Output::ProposalRejected(_) => {}
@@ -454,126 +466,7 @@ impl World {
         }
     }
 
-    // ----- Clients -----
-
-    fn read_ready(&mut self, _id: NodeId, _ctx: u64, _index: raft::LogIndex) {}
-
-    fn read_rejected(&mut self, _id: NodeId, _ctx: u64, _leader: Option<NodeId>) {}
-
-    fn applied(&mut self, id: NodeId, entry: raft::Entry) {
-        let answered =
-            self.clients
-                .applied(id, entry.command, entry.index, entry.term, self.now_us);
-        if let Some(client) = answered {
-            self.stats.client_ops_ok += 1;
-            self.checkers
-                .on_client_ack(entry.index, entry.term, entry.command);
-            self.record(TraceEvent::ClientDone {
-                client,
-                command: entry.command,
-                index: entry.index,
-            });
-            let c = &self.clients.config;
-            let think = self.workload_rng.gen_range(c.think_min_us..=c.think_max_us);
-            self.queue
-                .push(self.now_us + think, Event::ClientWake { client });
-        }
-    }
-
-    fn client_wake(&mut self, client: u32) {
-        let Some(command) = self.clients.begin(client, self.now_us) else {
-            return;
-        };
-        let target = self.clients.clients[client as usize].target;
-        let op = self.clients.clients[client as usize]
-            .current
-            .expect("begun");
-        match self.propose_from(client, target, command) {
-            Some(_) => {
-                let timeout = self.now_us + self.clients.config.timeout_us;
-                self.queue
-                    .push(timeout, Event::ClientTimeout { client, op });
-            }
-            None => {
-                let retry = self.now_us + self.clients.config.retry_us;
-                self.queue.push(retry, Event::ClientWake { client });
-            }
-        }
-    }
-
-    /// Proposes `command` at `node` for `client`; returns the index if the node accepted it.
-    /// On refusal the client turns to the leader the node named, or to the next node.
-    fn propose_from(
-        &mut self,
-        client: u32,
-        node: NodeId,
-        command: Command,
-    ) -> Option<raft::LogIndex> {
-        let (accepted, hint) = self.propose(node, command, client);
-        if let Some((index, term)) = accepted {
-            self.clients.accepted(client, node, index, term);
-            return Some(index);
-        }
-        let next = hint.unwrap_or(NodeId(node.0 % self.config.nodes + 1));
-        self.clients.clients[client as usize].target = next;
-        None
-    }
-
-    /// A client's proposal reaching `node` directly (clients sit outside any partition).
-    pub fn propose(
-        &mut self,
-        node: NodeId,
-        command: Command,
-        client: u32,
-    ) -> (Option<(raft::LogIndex, raft::Term)>, Option<NodeId>) {
-        let mut result = (None, None);
-        let alive = self.hosts[node.0 as usize - 1].is_alive();
-        if alive && !self.hosts[node.0 as usize - 1].paused {
-            self.input(node, |n, out| {
-                n.propose(command, out);
-                for o in out.iter() {
-                    match o {
-                        Output::ProposalAccepted { index, term } => {
-                            result.0 = Some((*index, *term))
-                        }
-                        Output::ProposalRejected(raft::Rejection::NotLeader { leader }) => {
-                            result.1 = *leader
-                        }
-                        _ => {}
-                    }
-                }
-            });
-        }
-        self.record(TraceEvent::Propose {
-            node,
-            client,
-            command,
-            accepted: result.0.map(|r| r.0),
-        });
-        result
-    }
-
-    fn client_timeout(&mut self, client: u32, op: usize) {
-        if let Some(command) = self.clients.timed_out(client, op, self.now_us) {
-            self.record(TraceEvent::ClientTimeout { client, command });
-            let c = &mut self.clients.clients[client as usize];
-            c.target = NodeId(c.target.0 % self.config.nodes + 1);
-            self.queue.push(self.now_us, Event::ClientWake { client });
-        }
-    }
-
     // ----- Faults and scripted control -----
-
-    /// A scenario's client write of `value` at `node`: acknowledged when that node applies it.
-    /// Returns where the node appended it, if it accepted.
-    pub fn scripted_write(&mut self, node: NodeId, value: u64) -> Option<raft::LogIndex> {
-        let command = Command::Client(value);
-        let (accepted, _) = self.propose(node, command, 0);
-        if accepted.is_some() {
-            self.scripted_writes.push((node, command));
-        }
-        accepted.map(|a| a.0)
-    }
 
     /// Replaces a node's disk before the run starts (scenarios that begin from given logs, such
     /// as Figure 7) and restarts it from there.
@@ -647,9 +540,15 @@ impl World {
         }
         host.paused = false;
         let inbox = std::mem::take(&mut host.paused_inbox);
+        let missed = std::mem::take(&mut host.missed_ticks);
         self.record(TraceEvent::Fault {
-            description: format!("{id} resumed"),
+            description: format!("{id} resumed ({missed} ticks passed while paused)"),
         });
+        // Its clock jumped: the node sees the time that passed before any message (a lease
+        // checked against a real clock expires during a pause).
+        for _ in 0..missed.min(MAX_CATCH_UP_TICKS) {
+            self.input(id, |n, out| n.tick(out));
+        }
         for (from, message) in inbox {
             let event = Event::Deliver {
                 from,

@@ -53,6 +53,12 @@ pub struct BenchArgs {
     /// Deliveries of the ping-mesh run.
     #[arg(long, default_value_t = 1_000_000)]
     pub deliveries: u64,
+    /// Instead: for every bug knob and unsafe read mode, how many seeds the default campaign
+    /// needs to find it (at most `--limit`).
+    #[arg(long)]
+    pub bugs: bool,
+    #[arg(long, default_value_t = 10_000)]
+    pub limit: u64,
 }
 
 /// What defines a random run besides its seed; `replay` takes the same flags as `fuzz`.
@@ -73,6 +79,9 @@ pub struct RunFlags {
     /// Leaders step down without a majority; voters respect a leader's lease (thesis §6.2).
     #[arg(long)]
     pub check_quorum: bool,
+    /// How reads are served: log, read-index, lease (needs --check-quorum) or local (unsafe).
+    #[arg(long, default_value = "log", value_parser = parse_read_mode)]
+    pub read_mode: sim::ReadMode,
 }
 
 #[derive(Args, Debug)]
@@ -108,6 +117,16 @@ fn parse_knob(s: &str) -> Result<BugKnob, String> {
     })
 }
 
+fn parse_read_mode(s: &str) -> Result<sim::ReadMode, String> {
+    sim::ReadMode::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = sim::ReadMode::ALL.iter().map(|m| m.name()).collect();
+        format!(
+            "unknown read mode '{s}'; expected one of: {}",
+            names.join(", ")
+        )
+    })
+}
+
 fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
     let bad = || format!("expected seeds as A..B (e.g. 0..500) or a single seed, got '{s}'");
     match s.split_once("..") {
@@ -133,6 +152,7 @@ impl RunFlags {
             bugs: self.bugs.iter().copied().collect::<Knobs>(),
             pre_vote: self.pre_vote,
             check_quorum: self.check_quorum,
+            read_mode: self.read_mode,
             max_events: self.max_events,
             ..sim::RunConfig::default()
         }
@@ -152,6 +172,9 @@ impl RunFlags {
         }
         if self.check_quorum {
             s += " --check-quorum";
+        }
+        if self.read_mode != sim::ReadMode::Log {
+            s += &format!(" --read-mode {}", self.read_mode.name());
         }
         if self.max_events != 1_000_000 {
             s += &format!(" --max-events {}", self.max_events);
@@ -179,6 +202,21 @@ pub fn run(cli: Cli) -> u8 {
 }
 
 fn bench(args: &BenchArgs) {
+    if args.bugs {
+        println!("| bug | seeds to find | wall time | first violation |");
+        println!("|---|---|---|---|");
+        for row in sim::bench::bug_table(args.limit) {
+            let seeds = row
+                .seeds
+                .map_or(format!("not in {}", args.limit), |s| s.to_string());
+            let property = row.property.unwrap_or_else(|| "-".into());
+            println!(
+                "| `{}` | {seeds} | {:.2}s | {property} |",
+                row.name, row.secs
+            );
+        }
+        return;
+    }
     println!("raftsim bench (one core, release build; figures vary with the machine)");
     let (events, seeds) = sim::bench::full_raft(args.seeds);
     let (mesh, _) = sim::bench::ping_mesh(args.deliveries);

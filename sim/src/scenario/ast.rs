@@ -1,6 +1,7 @@
 //! A scenario as the simulator runs it: parsed, checked, with each step's line in the file.
 
 use crate::checker::Property;
+use crate::client::ReadMode;
 use crate::config::SimConfig;
 use raft::{DurableState, Knobs, MessageKind, NodeId};
 use std::fmt;
@@ -44,6 +45,12 @@ pub enum Step {
         node: NodeId,
         value: u64,
     },
+    /// A key-value client operation (put, get, cas) sent to `node`, served per the read mode;
+    /// recorded in the history the linearizability checker reads.
+    Kv {
+        node: NodeId,
+        op: crate::lin::KvOp,
+    },
     Partition(Vec<Vec<NodeId>>),
     Cut {
         from: NodeId,
@@ -80,11 +87,69 @@ pub enum Step {
     Expect(Expectation),
     Say(String),
     /// Start again from the beginning, replay up to the step labelled `label`, and go on from
-    /// there (with other bug knobs, if given): the same seed gives the same prefix exactly.
+    /// there (with the given changes of configuration): the same seed gives the same prefix.
     Rewind {
         label: String,
-        bugs: Option<Knobs>,
+        changes: Changes,
     },
+    /// Set a node's clock drift (positive: its clock runs slow, its ticks come further apart).
+    Clock {
+        node: NodeId,
+        drift_ppm: i32,
+    },
+}
+
+/// What a `rewind` changes for the branch it starts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub bugs: Option<Knobs>,
+    pub pre_vote: Option<bool>,
+    pub check_quorum: Option<bool>,
+    pub read_mode: Option<ReadMode>,
+}
+
+impl Changes {
+    pub fn apply(&self, raft: &mut raft::Config, sim: &mut SimConfig) {
+        if let Some(b) = self.bugs {
+            raft.bugs = b;
+        }
+        if let Some(p) = self.pre_vote {
+            raft.pre_vote = p;
+        }
+        if let Some(c) = self.check_quorum {
+            raft.check_quorum = c;
+        }
+        if let Some(m) = self.read_mode {
+            sim.read_mode = m;
+        }
+    }
+
+    /// ` with ...` for narration, or nothing.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        match self.bugs {
+            Some(k) if k.is_empty() => parts.push("every safety rule on".to_string()),
+            Some(k) => parts.push(format!(
+                "bug knobs {}",
+                k.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
+            )),
+            None => {}
+        }
+        if let Some(p) = self.pre_vote {
+            parts.push(format!("pre-vote {}", if p { "on" } else { "off" }));
+        }
+        if let Some(c) = self.check_quorum {
+            parts.push(format!("check-quorum {}", if c { "on" } else { "off" }));
+        }
+        if let Some(m) = self.read_mode {
+            parts.push(format!("read mode {}", m.name()));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" with {}", parts.join(", "))
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,14 +169,24 @@ pub struct Expectation {
     pub violation: Option<Property>,
     pub no_violation: bool,
     pub no_leader: bool,
+    /// The latest answered get of this key returned this value (`None`: the key was missing).
+    pub last_get: Option<(u64, Option<u64>)>,
+    /// How many scenario client operations are still unanswered.
+    pub pending_ops: Option<usize>,
+    /// Bounds on how many times a node became leader so far.
+    pub leader_changes_at_least: Option<u64>,
+    pub leader_changes_at_most: Option<u64>,
 }
 
 impl Step {
     /// The action names a file may use, for error messages and suggestions.
-    pub const ACTIONS: [&'static str; 17] = [
+    pub const ACTIONS: [&'static str; 21] = [
         "timeout",
         "run-until",
         "write",
+        "put",
+        "get",
+        "cas",
         "partition",
         "cut",
         "links",
@@ -126,6 +201,7 @@ impl Step {
         "expect",
         "say",
         "rewind",
+        "clock",
     ];
 
     /// Whether the step can change the cluster (narration draws the logs after those).
@@ -162,6 +238,7 @@ impl fmt::Display for Step {
                 write!(f, "run until {c} (at most {})", duration(*within_us))
             }
             Step::Write { node, value } => write!(f, "a client writes c{value} at {node}"),
+            Step::Kv { node, op } => write!(f, "a client sends {op} to {node}"),
             Step::Partition(groups) => {
                 let g: Vec<String> = groups
                     .iter()
@@ -206,7 +283,12 @@ impl fmt::Display for Step {
             Step::Run { duration_us } => write!(f, "run {}", duration(*duration_us)),
             Step::Expect(_) => write!(f, "expect"),
             Step::Say(s) => write!(f, "say: {s}"),
-            Step::Rewind { label, .. } => write!(f, "rewind to \"{label}\""),
+            Step::Rewind { label, changes } => {
+                write!(f, "rewind to \"{label}\"{}", changes.describe())
+            }
+            Step::Clock { node, drift_ppm } => {
+                write!(f, "{node}'s clock drifts by {drift_ppm} ppm")
+            }
         }
     }
 }

@@ -2,13 +2,13 @@
 //! and (with `explain`) a narration a learner can follow: what each step did, the logs drawn
 //! like the paper's figures, who leads, and at a violation the rule that broke and why it exists.
 
-use super::ast::{Condition, Expectation, Scenario, Step, StepAt};
+use super::ast::{Changes, Condition, Expectation, Scenario, Step, StepAt};
 use crate::checker::Property;
 use crate::network::LinkRule;
 use crate::report::{leadership, log_table};
 use crate::trace::{Trace, TraceEvent, TraceLine};
 use crate::world::World;
-use raft::{Knobs, NodeId, RoleKind};
+use raft::{NodeId, RoleKind};
 use std::fmt::Write;
 
 /// One expectation that did not hold.
@@ -49,13 +49,11 @@ struct Runner<'a> {
     expected: Vec<Property>,
 }
 
-/// Builds the scenario's world from the start, with `bugs` if given instead of the file's.
-fn build(s: &Scenario, bugs: Option<Knobs>) -> World {
-    let mut raft = s.raft.clone();
-    if let Some(b) = bugs {
-        raft.bugs = b;
-    }
-    let mut world = World::new(s.seed, s.sim.clone(), raft, Trace::new(true, 0));
+/// Builds the scenario's world from the start, with a rewind's changes.
+fn build(s: &Scenario, changes: &Changes) -> World {
+    let (mut raft, mut sim) = (s.raft.clone(), s.sim.clone());
+    changes.apply(&mut raft, &mut sim);
+    let mut world = World::new(s.seed, sim, raft, Trace::new(true, 0));
     for (id, disk) in &s.initial {
         world.install(*id, disk.clone());
     }
@@ -65,7 +63,7 @@ fn build(s: &Scenario, bugs: Option<Knobs>) -> World {
 pub fn run_scenario(s: &Scenario, explain: bool) -> ScenarioReport {
     let mut r = Runner {
         scenario: s,
-        world: build(s, None),
+        world: build(s, &Changes::default()),
         explain,
         out: String::new(),
         shown: 0,
@@ -77,9 +75,9 @@ pub fn run_scenario(s: &Scenario, explain: bool) -> ScenarioReport {
     r.intro();
     let mut unexpected = Vec::new();
     for (i, step) in s.steps.iter().enumerate() {
-        if let Step::Rewind { label, bugs } = &step.step {
+        if let Step::Rewind { label, changes } = &step.step {
             unexpected.extend(r.unexpected());
-            r.rewind(i, label, *bugs);
+            r.rewind(i, label, changes);
             continue;
         }
         r.step(step, true);
@@ -139,7 +137,7 @@ impl Runner<'_> {
     }
 
     /// Rebuilds the world and replays every step up to the one labelled `label`, silently.
-    fn rewind(&mut self, at: usize, label: &str, bugs: Option<Knobs>) {
+    fn rewind(&mut self, at: usize, label: &str, changes: &Changes) {
         let steps = &self.scenario.steps[..at];
         let Some(end) = steps
             .iter()
@@ -153,20 +151,13 @@ impl Runner<'_> {
             return;
         };
         if self.explain {
-            let what = match bugs {
-                Some(k) if k.is_empty() => " with every safety rule on".to_string(),
-                Some(k) => format!(
-                    " with bug knobs {:?}",
-                    k.iter().map(|b| b.name()).collect::<Vec<_>>()
-                ),
-                None => String::new(),
-            };
             let _ = writeln!(
                 self.out,
-                "\n--- rewind to \"{label}\"{what}: the same seed replays the same steps exactly"
+                "\n--- rewind to \"{label}\"{}: the same seed replays the same steps exactly",
+                changes.describe()
             );
         }
-        self.world = build(self.scenario, bugs);
+        self.world = build(self.scenario, changes);
         self.expected.clear();
         let explain = std::mem::replace(&mut self.explain, false);
         for st in &steps[..=end] {
@@ -209,6 +200,8 @@ impl Runner<'_> {
             Step::Write { node, value } => {
                 w.scripted_write(*node, *value);
             }
+            Step::Kv { node, op } => w.client_op(*node, *op),
+            Step::Clock { node, drift_ppm } => w.set_drift(*node, *drift_ppm),
             Step::Partition(groups) => w.partition(groups),
             Step::Cut { from, to } => w.cut(*from, *to),
             Step::Links(links) => w.keep_links(links),
@@ -298,6 +291,7 @@ impl Runner<'_> {
     }
 
     fn expect(&mut self, line: usize, e: &Expectation) {
+        self.world.check_linearizability();
         let results = check_expectation(&self.world, e);
         if let Some(p) = e.violation {
             self.expected.push(p);
@@ -399,6 +393,64 @@ pub fn check_expectation(w: &World, e: &Expectation) -> Vec<(String, Result<(), 
             Err(found_list(w))
         };
         out.push(("no violation".into(), got));
+    }
+    if let Some((key, want)) = e.last_get {
+        let got = w
+            .clients
+            .history
+            .ops()
+            .iter()
+            .rev()
+            .find_map(|o| match (o.op, o.output()) {
+                (crate::lin::KvOp::Get { key: k }, Some(crate::lin::KvOutput::Value(v)))
+                    if k == key =>
+                {
+                    Some(v)
+                }
+                _ => None,
+            });
+        let show = |v: Option<u64>| v.map_or("none".to_string(), |x| x.to_string());
+        let outcome = match got {
+            Some(v) if v == want => Ok(()),
+            Some(v) => Err(format!("it returned {}", show(v))),
+            None => Err("no get of that key was answered".into()),
+        };
+        out.push((
+            format!("the last get of k{key} to return {}", show(want)),
+            outcome,
+        ));
+    }
+    if let Some(want) = e.pending_ops {
+        let have = w
+            .clients
+            .history
+            .ops()
+            .iter()
+            .filter(|o| o.output().is_none())
+            .count();
+        let got = if have == want {
+            Ok(())
+        } else {
+            Err(format!("{have} are"))
+        };
+        out.push((format!("{want} client operation(s) unanswered"), got));
+    }
+    let changes = w.stats.leader_changes;
+    if let Some(n) = e.leader_changes_at_least {
+        let got = if changes >= n {
+            Ok(())
+        } else {
+            Err(format!("there were {changes}"))
+        };
+        out.push((format!("at least {n} leader elections"), got));
+    }
+    if let Some(n) = e.leader_changes_at_most {
+        let got = if changes <= n {
+            Ok(())
+        } else {
+            Err(format!("there were {changes}"))
+        };
+        out.push((format!("at most {n} leader elections"), got));
     }
     if e.no_leader {
         let got = match w.leader() {

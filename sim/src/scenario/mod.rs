@@ -9,7 +9,7 @@ mod steps;
 #[cfg(test)]
 mod tests;
 
-pub use ast::{Condition, Expectation, Scenario, Step, StepAt};
+pub use ast::{Changes, Condition, Expectation, Scenario, Step, StepAt};
 pub use error::ScenarioError;
 pub use exec::{run_scenario, ScenarioReport};
 pub use parse::{load_scenario, parse_scenario};

@@ -1,9 +1,10 @@
 //! Parsing `[[step]]` tables: exactly one action each, plus an optional `note` and `label`.
 
-use super::ast::{Condition, Expectation, Step, StepAt};
+use super::ast::{Changes, Condition, Expectation, Step, StepAt};
 use super::error::{suggestion, ScenarioError};
 use super::parse::{get, type_name, Parser, Table};
 use crate::checker::Property;
+use crate::client::ReadMode;
 use raft::{MessageKind, NodeId};
 use toml::{Spanned, Value};
 
@@ -72,6 +73,8 @@ impl Parser<'_> {
             "run-until" => self.run_until(v, nodes)?,
             "expect" => Step::Expect(self.expectation(v, nodes)?),
             "rewind" => self.rewind(v)?,
+            "put" | "get" | "cas" => self.kv(name, v, nodes)?,
+            "clock" => self.clock(v, nodes)?,
             _ => self.link_action(name, v, nodes)?,
         })
     }
@@ -161,6 +164,50 @@ impl Parser<'_> {
                 kind: self.kind(v, &t, name)?,
             },
         })
+    }
+
+    /// `put = { node, key, value }`, `get = { node, key }`, `cas = { node, key, from, to }`
+    /// (`from` may be omitted: the key is expected to be missing).
+    fn kv(&self, name: &str, v: &Spanned<Value>, nodes: u8) -> Result<Step, ScenarioError> {
+        use crate::lin::KvOp;
+        let (allowed, example): (&[&str], &str) = match name {
+            "put" => (
+                &["node", "key", "value"],
+                "{ node = 1, key = 1, value = 2 }",
+            ),
+            "get" => (&["node", "key"], "{ node = 1, key = 1 }"),
+            _ => (
+                &["node", "key", "from", "to"],
+                "{ node = 1, key = 1, from = 2, to = 3 }",
+            ),
+        };
+        let t = self.inline(v, name, allowed, example)?;
+        let node = self.field_node(v, &t, name, "node", nodes)?;
+        let num = |field: &str, required: bool| -> Result<Option<u64>, ScenarioError> {
+            match t.get(field) {
+                None if required => Err(self.err(
+                    v.span().start,
+                    format!("{name} needs `{field}`, e.g. {example}"),
+                )),
+                None => Ok(None),
+                Some(Value::Integer(x)) if *x >= 0 => Ok(Some(*x as u64)),
+                Some(other) => Err(self.field_error(v, name, field, "a whole number", other)),
+            }
+        };
+        let key = num("key", true)?.unwrap_or(0);
+        let op = match name {
+            "put" => KvOp::Put {
+                key,
+                value: num("value", true)?.unwrap_or(0),
+            },
+            "get" => KvOp::Get { key },
+            _ => KvOp::Cas {
+                key,
+                expected: num("from", false)?,
+                new: num("to", true)?.unwrap_or(0),
+            },
+        };
+        Ok(Step::Kv { node, op })
     }
 
     fn inline(
@@ -425,6 +472,10 @@ impl Parser<'_> {
             "violation",
             "no-violation",
             "no-leader",
+            "last-get",
+            "pending-ops",
+            "leader-changes-at-least",
+            "leader-changes-at-most",
         ];
         let t = self.inline(v, "expect", &keys, "{ node = 1, log = [1, 2] }")?;
         let mut e = Expectation::default();
@@ -463,6 +514,34 @@ impl Parser<'_> {
         if let Some(x) = t.get("violation") {
             e.violation = Some(self.property(v, x)?);
         }
+        let count = |k: &str| -> Result<Option<u64>, ScenarioError> {
+            match t.get(k) {
+                None => Ok(None),
+                Some(Value::Integer(n)) if *n >= 0 => Ok(Some(*n as u64)),
+                Some(other) => Err(self.field_error(v, "expect", k, "a whole number", other)),
+            }
+        };
+        e.pending_ops = count("pending-ops")?.map(|n| n as usize);
+        e.leader_changes_at_least = count("leader-changes-at-least")?;
+        e.leader_changes_at_most = count("leader-changes-at-most")?;
+        if let Some(g) = t.get("last-get") {
+            let bad = || {
+                self.err(self.key_offset(v, "last-get"), "expect.last-get expects { key = K, value = V } (value = \"none\" for a missing key)")
+            };
+            let Value::Table(g) = g else {
+                return Err(bad());
+            };
+            let key = match g.get("key") {
+                Some(Value::Integer(k)) if *k >= 0 => *k as u64,
+                _ => return Err(bad()),
+            };
+            let value = match g.get("value") {
+                Some(Value::Integer(x)) if *x >= 0 => Some(*x as u64),
+                Some(Value::String(s)) if s == "none" => None,
+                _ => return Err(bad()),
+            };
+            e.last_get = Some((key, value));
+        }
         e.no_violation = t.get("no-violation") == Some(&Value::Boolean(true));
         e.no_leader = t.get("no-leader") == Some(&Value::Boolean(true));
         if e == Expectation::default() {
@@ -487,40 +566,92 @@ impl Parser<'_> {
     }
 
     fn rewind(&self, v: &Spanned<Value>) -> Result<Step, ScenarioError> {
-        match v.get_ref() {
-            Value::String(label) => Ok(Step::Rewind {
-                label: label.clone(),
-                bugs: None,
-            }),
-            Value::Table(t) => {
-                self.inline(
-                    v,
-                    "rewind",
-                    &["to", "bugs"],
-                    "{ to = \"label\", bugs = [] }",
-                )?;
-                let label = match t.get("to") {
-                    Some(Value::String(s)) => s.clone(),
-                    _ => {
-                        return Err(self.err(
-                            v.span().start,
-                            "rewind needs `to = \"label\"`, the label of an earlier step",
-                        ))
-                    }
-                };
-                let bugs = t
-                    .get("bugs")
-                    .map(|b| self.knobs(&Spanned::new(v.span(), b.clone()), "rewind.bugs"))
-                    .transpose()?;
-                Ok(Step::Rewind { label, bugs })
+        let example = "{ to = \"label\", bugs = [], pre-vote = true, check-quorum = true, read-mode = \"read-index\" }";
+        let t = match v.get_ref() {
+            Value::String(label) => {
+                return Ok(Step::Rewind {
+                    label: label.clone(),
+                    changes: Default::default(),
+                })
             }
-            other => Err(self.type_error(
-                v,
-                "rewind",
-                "a label or { to = \"label\", bugs = [...] }",
-                other,
-            )),
-        }
+            Value::Table(_) => {
+                let keys = ["to", "bugs", "pre-vote", "check-quorum", "read-mode"];
+                self.inline(v, "rewind", &keys, example)?
+            }
+            other => {
+                return Err(self.type_error(v, "rewind", &format!("a label or {example}"), other))
+            }
+        };
+        let Some(Value::String(label)) = t.get("to") else {
+            let msg = "rewind needs `to = \"label\"`, the label of an earlier step";
+            return Err(self.err(v.span().start, msg));
+        };
+        let flag = |k: &str| -> Result<Option<bool>, ScenarioError> {
+            match t.get(k) {
+                None => Ok(None),
+                Some(Value::Boolean(b)) => Ok(Some(*b)),
+                Some(other) => Err(self.field_error(v, "rewind", k, "true or false", other)),
+            }
+        };
+        let changes = Changes {
+            bugs: t
+                .get("bugs")
+                .map(|b| self.knobs(&Spanned::new(v.span(), b.clone()), "rewind.bugs"))
+                .transpose()?,
+            pre_vote: flag("pre-vote")?,
+            check_quorum: flag("check-quorum")?,
+            read_mode: t
+                .get("read-mode")
+                .map(|m| self.read_mode(v, m))
+                .transpose()?,
+        };
+        Ok(Step::Rewind {
+            label: label.clone(),
+            changes,
+        })
+    }
+
+    pub(super) fn read_mode(
+        &self,
+        v: &Spanned<Value>,
+        m: &Value,
+    ) -> Result<ReadMode, ScenarioError> {
+        let names = ReadMode::ALL.map(|m| m.name());
+        let Value::String(s) = m else {
+            return Err(self.field_error(v, "rewind", "read-mode", "a read mode name", m));
+        };
+        ReadMode::from_name(s).ok_or_else(|| {
+            let hint = suggestion(s, names);
+            let msg = format!(
+                "unknown read mode \"{s}\"{hint}; expected one of: {}",
+                names.join(", ")
+            );
+            self.err(self.key_offset(v, s), msg)
+        })
+    }
+
+    fn clock(&self, v: &Spanned<Value>, nodes: u8) -> Result<Step, ScenarioError> {
+        let t = self.inline(
+            v,
+            "clock",
+            &["node", "drift-ppm"],
+            "{ node = 1, drift-ppm = 500000 }",
+        )?;
+        let node = self.field_node(v, &t, "clock", "node", nodes)?;
+        let drift_ppm = match t.get("drift-ppm") {
+            Some(Value::Integer(d)) if (-900_000..=10_000_000).contains(d) => *d as i32,
+            Some(other) => {
+                return Err(self.field_error(
+                    v,
+                    "clock",
+                    "drift-ppm",
+                    "a whole number from -900000 to 10000000",
+                    other,
+                ))
+            }
+            None => return Err(self.err(v.span().start, "clock needs `drift-ppm`")),
+        };
+        Ok(Step::Clock { node, drift_ppm })
     }
 
     /// Every `rewind` names a label of an earlier step.
