@@ -163,7 +163,9 @@ impl Node {
         let Role::Candidate { votes } = &mut self.role else {
             return;
         };
-        if vote_granted {
+        // §5.2: only "votes from a majority of the servers in the full cluster" count; a grant
+        // from a server outside the cluster is not one of them.
+        if vote_granted && self.peers.contains(&from) {
             votes.insert(from);
         }
         if votes.len() >= quorum {

@@ -226,6 +226,9 @@ impl Node {
                 index: entry.index,
                 term: entry.term,
             });
+            // §5.3: committed once "replicated on a majority of the servers"; the leader's own
+            // log counts, and in a cluster of one it is the whole majority.
+            self.maybe_commit();
             self.broadcast_append();
         } else {
             self.pending_notices

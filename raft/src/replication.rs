@@ -70,6 +70,15 @@ impl Node {
             self.reply_append(leader, false, hint);
             return;
         }
+        // Leader Completeness (§5.4): no leader a correct cluster can elect asks a follower to
+        // delete a committed entry. Refuse one that does (a peer with a bug), so that
+        // commitIndex never moves back and an entry already applied is never taken back.
+        if let Some(conflict) = self.first_conflict(&entries) {
+            if conflict <= self.commit_index {
+                self.reply_append(leader, false, conflict.prev());
+                return;
+            }
+        }
         let last_new = LogIndex(prev_log_index.0 + entries.len() as u64);
         self.store_entries(prev_log_index, entries);
         // Step 5: "If leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of
@@ -109,9 +118,18 @@ impl Node {
         }
     }
 
+    /// The index of the first entry that conflicts with the log (same index, different term).
+    fn first_conflict(&self, entries: &[Entry]) -> Option<LogIndex> {
+        entries
+            .iter()
+            .find(|e| matches!(self.log.term_at(e.index), Some(t) if t != e.term))
+            .map(|e| e.index)
+    }
+
     fn truncate_log(&mut self, from: LogIndex) {
-        // Invariant: committed entries are never truncated; a correct leader never asks. Only a
-        // bug knob gets here with `from <= commit_index`; the node then keeps its own invariant
+        // Invariant: committed entries are never truncated; a correct leader never asks, and
+        // `handle_append_entries` refuses a leader that does. Only `truncate-on-stale-append`
+        // gets here with `from <= commit_index`; the node then keeps its own invariant
         // (commit_index <= last index) and the simulator's checkers report the lost entries.
         if from <= self.commit_index {
             self.commit_index = from.prev();

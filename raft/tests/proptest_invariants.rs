@@ -1,0 +1,293 @@
+//! Node-level invariants under arbitrary inputs: ticks, proposals, elections forced by
+//! `timeout_now`, and well-formed messages from arbitrary senders, with arbitrary terms, indexes
+//! and entries. However the rest of the cluster behaves, one node must not panic, and after every
+//! input its own state must stay sane (Figure 2's invariants on the fields it owns).
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use raft::{BugKnob, Config, DurableState, Knobs, LogIndex, Message, Node, NodeId, Output, Term};
+
+/// The node under test is n1 of {n1, n2, n3}; n4 is outside the cluster and talks anyway.
+const MEMBERS: u8 = 3;
+const SENDERS: [u8; 5] = [2, 2, 3, 3, 4];
+/// Terms of messages relative to the node's current term: mostly current or next, sometimes
+/// stale.
+const TERM_DELTAS: [i64; 7] = [-1, 0, 0, 0, 0, 1, 1];
+
+/// One input to the node. Messages are drawn relative to the node's state when they arrive
+/// (a term near its own, a prev index near its last index), so that they are accepted often
+/// enough to matter; resolved, each is a well-formed message any peer could send.
+#[derive(Clone, Debug)]
+enum Input {
+    Tick,
+    TimeoutNow,
+    Propose(u64),
+    Step(NodeId, Draw),
+}
+
+#[derive(Clone, Debug)]
+enum Draw {
+    /// prev = last index − `back` (or + 1 + `back` if `ahead`); its term the log's own if
+    /// `matching`, else any up to the message's term; entries' terms rise by `steps`.
+    Append {
+        dt: i64,
+        back: u64,
+        ahead: bool,
+        matching: bool,
+        pick: u64,
+        steps: Vec<u64>,
+        commit: u64,
+    },
+    /// The candidate's last index is the node's last index −/+ `back`.
+    RequestVote {
+        dt: i64,
+        back: u64,
+        newer: bool,
+        pick: u64,
+        commit: u64,
+    },
+    Vote {
+        dt: i64,
+        granted: bool,
+    },
+    /// The follower's last index is the node's last index − `back`.
+    AppendReply {
+        dt: i64,
+        success: bool,
+        back: u64,
+    },
+}
+
+fn dt() -> impl Strategy<Value = i64> {
+    prop::sample::select(&TERM_DELTAS[..])
+}
+
+/// Replies come mostly from the node's own term, so that a leader lives long enough to commit.
+fn reply_dt() -> impl Strategy<Value = i64> {
+    prop::sample::select(&[-1i64, 0, 0, 0, 0, 0, 0, 1][..])
+}
+
+fn draw() -> impl Strategy<Value = Draw> {
+    let steps = prop::collection::vec(0..=2u64, 0..=4);
+    let append = (
+        dt(),
+        0..=4u64,
+        any::<bool>(),
+        any::<bool>(),
+        any::<u64>(),
+        steps,
+        0..=8u64,
+    )
+        .prop_map(|(dt, back, ahead, m, pick, steps, commit)| Draw::Append {
+            dt,
+            back,
+            ahead: ahead && back % 2 == 0, // a quarter of them
+            matching: m || back == 0,
+            pick,
+            steps,
+            commit,
+        });
+    let vote_req = (dt(), 0..=3u64, any::<bool>(), any::<u64>(), 0..=6u64).prop_map(
+        |(dt, back, newer, pick, commit)| Draw::RequestVote {
+            dt,
+            back,
+            newer,
+            pick,
+            commit,
+        },
+    );
+    prop_oneof![
+        4 => append,
+        2 => vote_req,
+        2 => (reply_dt(), any::<bool>()).prop_map(|(dt, granted)| Draw::Vote { dt, granted }),
+        3 => (reply_dt(), any::<bool>(), prop::sample::select(&[0u64, 0, 0, 1, 3][..]))
+            .prop_map(|(dt, success, back)| Draw::AppendReply { dt, success, back }),
+    ]
+}
+
+fn input() -> impl Strategy<Value = Input> {
+    let step = (prop::sample::select(&SENDERS[..]), draw()).prop_map(|(f, d)| Input::Step(n(f), d));
+    prop_oneof![
+        3 => Just(Input::Tick),
+        1 => Just(Input::TimeoutNow),
+        1 => (0..100u64).prop_map(Input::Propose),
+        8 => step,
+    ]
+}
+
+/// A term in `1..=term`, picked by `pick`.
+fn term_upto(term: u64, pick: u64) -> u64 {
+    1 + pick % term
+}
+
+/// The message a draw stands for, against the node's state now. Well-formed: a message of term
+/// T names no entry, prev or last term above T; entries are contiguous from prev + 1 with
+/// non-decreasing terms, none below prev's term.
+fn resolve(node: &Node, from: NodeId, draw: &Draw) -> Message {
+    let dterm = |dt: i64| (node.current_term().0 as i64 + dt).max(1) as u64;
+    let last = node.log().last_index().0;
+    match draw.clone() {
+        Draw::Append {
+            dt,
+            back,
+            ahead,
+            matching,
+            pick,
+            steps,
+            commit,
+        } => {
+            let term = dterm(dt);
+            let prev = if ahead {
+                last + 1 + back
+            } else {
+                last.saturating_sub(back)
+            };
+            let own = node.log().term_at(LogIndex(prev)).filter(|_| matching);
+            let prev_term = match (prev, own) {
+                (0, _) => 0,
+                (_, Some(t)) => t.0.min(term),
+                (_, None) => term_upto(term, pick),
+            };
+            let mut t = prev_term.max(1);
+            let terms: Vec<u64> = steps
+                .iter()
+                .map(|s| {
+                    t = (t + s).min(term);
+                    t
+                })
+                .collect();
+            append(term, from.0, (prev, prev_term), &terms, commit)
+        }
+        Draw::RequestVote {
+            dt,
+            back,
+            newer,
+            pick,
+            commit,
+        } => {
+            let term = dterm(dt);
+            let last_index = if newer {
+                last + back
+            } else {
+                last.saturating_sub(back)
+            };
+            let last_term = if last_index == 0 {
+                0
+            } else {
+                term_upto(term, pick)
+            };
+            Message::RequestVote {
+                term: Term(term),
+                candidate: from,
+                last_log_index: LogIndex(last_index),
+                last_log_term: Term(last_term),
+                commit_index: LogIndex(commit),
+            }
+        }
+        Draw::Vote { dt, granted } => vote(dterm(dt), granted),
+        Draw::AppendReply { dt, success, back } => {
+            append_reply(dterm(dt), success, last.saturating_sub(back))
+        }
+    }
+}
+
+fn apply(node: &mut Node, input: &Input) -> Vec<Output> {
+    let mut out = Vec::new();
+    match input {
+        Input::Tick => node.tick(&mut out),
+        Input::TimeoutNow => node.timeout_now(&mut out),
+        Input::Propose(p) => node.propose(raft::Command::Client(*p), &mut out),
+        Input::Step(from, draw) => {
+            let message = resolve(node, *from, draw);
+            node.step(*from, message, &mut out)
+        }
+    }
+    out
+}
+
+/// What must hold of the node after every input whatever its knobs: it keeps its own state
+/// consistent.
+fn check_consistent(node: &Node) -> Result<(), TestCaseError> {
+    let log = node.log();
+    prop_assert!(
+        node.commit_index() <= log.last_index(),
+        "commit beyond the log"
+    );
+    prop_assert!(
+        node.last_applied() <= node.commit_index(),
+        "applied beyond commit"
+    );
+    let terms = log.terms();
+    prop_assert!(
+        terms.windows(2).all(|w| w[0] <= w[1]),
+        "log terms {terms:?}"
+    );
+    prop_assert!(
+        log.last_term() <= node.current_term(),
+        "an entry from the future"
+    );
+    Ok(())
+}
+
+/// With every rule on, also: currentTerm and commitIndex never decrease, and the disk (every
+/// `Persist` applied in order) always equals the node's persistent state.
+fn check_safe(
+    node: &Node,
+    before: (Term, LogIndex),
+    disk: &DurableState,
+) -> Result<(), TestCaseError> {
+    prop_assert!(node.current_term() >= before.0, "currentTerm went back");
+    prop_assert!(node.commit_index() >= before.1, "commitIndex went back");
+    prop_assert_eq!(disk.current_term, node.current_term());
+    prop_assert_eq!(disk.voted_for, node.voted_for());
+    prop_assert_eq!(&disk.log[..], node.log().entries());
+    Ok(())
+}
+
+fn run(bugs: Knobs, inputs: &[Input]) -> Result<(), TestCaseError> {
+    let config = Config {
+        bugs,
+        ..Config::default()
+    };
+    let mut s = node_with(1, MEMBERS, config, DurableState::default());
+    let mut disk = DurableState::default();
+    for input in inputs {
+        let before = (s.current_term(), s.commit_index());
+        let out = apply(&mut s, input);
+        write_to(&mut disk, &out);
+        check_consistent(&s)?;
+        if bugs.is_empty() {
+            check_safe(&s, before, &disk)?;
+        }
+    }
+    Ok(())
+}
+
+fn knobs() -> impl Strategy<Value = Knobs> {
+    prop::sample::subsequence(BugKnob::ALL.to_vec(), 0..=BugKnob::ALL.len())
+        .prop_map(|ks| ks.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Figure 2's invariants on one node's own state hold after every input, whatever arrives:
+    /// currentTerm and commitIndex never decrease, lastApplied ≤ commitIndex ≤ last index, log
+    /// terms never decrease, and what the node wrote is what it holds.
+    #[test]
+    fn a_node_stays_sane_under_arbitrary_inputs(inputs in prop::collection::vec(input(), 1..150)) {
+        run(Knobs::none(), &inputs)?;
+    }
+
+    /// The simulator runs nodes with rules switched off: they must still not panic, and keep
+    /// their state consistent.
+    #[test]
+    fn a_node_with_any_knobs_never_panics(
+        bugs in knobs(),
+        inputs in prop::collection::vec(input(), 1..150),
+    ) {
+        run(bugs, &inputs)?;
+    }
+}
