@@ -418,11 +418,14 @@ fn leader_appends_a_proposal_in_its_term_and_sends_it_to_every_follower() {
         term: Term(1),
     };
     assert!(out.contains(&accepted));
+    // The followers have not answered the first heartbeat yet, so the AppendEntries carries
+    // everything from their nextIndex: the leader's no-op 1:1, then the proposal.
+    let noop = *s.log().get(LogIndex(1)).expect("no-op");
     for (to, m) in sends(&out) {
         let Message::AppendEntries { entries, .. } = m else {
             panic!("{m}")
         };
-        assert_eq!(entries, vec![e], "to {to}");
+        assert_eq!(entries, vec![noop, e], "to {to}");
     }
     assert_eq!(sends(&out).len(), 2);
 }
@@ -553,6 +556,16 @@ fn a_new_leader_appends_a_no_op_of_its_term_and_sends_it() {
     let noop = *s.log().get(LogIndex(3)).expect("appended");
     assert_eq!((noop.term, noop.command), (Term(3), Command::Noop));
     assert_eq!(s.log().last_index(), LogIndex(3));
+    // Figure 2: "Upon election: send initial empty AppendEntries RPCs (heartbeat) to each
+    // server"; the no-op follows once a follower answers.
+    let beat = heartbeat(3, 1, (2, 2), 0);
+    assert_eq!(sends(&out), vec![(n(2), beat.clone()), (n(3), beat)]);
+    let ack = Message::AppendEntriesResponse {
+        term: Term(3),
+        success: true,
+        last_index: LogIndex(2),
+    };
+    let out = step(&mut s, n(2), ack);
     let expected = Message::AppendEntries {
         term: Term(3),
         leader: n(1),
@@ -561,10 +574,7 @@ fn a_new_leader_appends_a_no_op_of_its_term_and_sends_it() {
         entries: vec![noop],
         leader_commit: LogIndex(0),
     };
-    assert_eq!(
-        sends(&out),
-        vec![(n(2), expected.clone()), (n(3), expected)]
-    );
+    assert_eq!(sends(&out), vec![(n(2), expected)]);
 }
 
 /// Raft §5.2: "Leaders send periodic heartbeats (AppendEntries RPCs that carry no log entries)
@@ -573,8 +583,17 @@ fn a_new_leader_appends_a_no_op_of_its_term_and_sends_it() {
 fn leader_sends_heartbeats_every_interval() {
     let mut s = node(1, 3, DurableState::default());
     make_leader(&mut s, 3);
+    // Both followers hold the no-op 1:1 (it commits), so heartbeats carry no entries.
+    for f in [2, 3] {
+        let ack = Message::AppendEntriesResponse {
+            term: Term(1),
+            success: true,
+            last_index: LogIndex(1),
+        };
+        step(&mut s, n(f), ack);
+    }
     let interval = s.config().heartbeat_interval_ticks;
-    let beat = heartbeat(1, 1, (1, 1), 0);
+    let beat = heartbeat(1, 1, (1, 1), 1);
     for round in 0..3 {
         assert!(
             sends(&ticks(&mut s, interval - 1)).is_empty(),
