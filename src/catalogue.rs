@@ -18,7 +18,11 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     scenario!("commit-index-vote"),
     scenario!("stale-leader-writes"),
     scenario!("stale-leader-read"),
+    scenario!("read-index-new-leader"),
+    scenario!("lease-clock-drift"),
+    scenario!("ack-uncommitted-write"),
     scenario!("election-livelock"),
+    scenario!("partial-partition-liveness"),
 ];
 
 /// The shipped scenario with this file name or stem (`figure8` or `figure8.toml`).

@@ -72,3 +72,48 @@ fn the_fuzzer_finds_commit_old_term_by_count() {
     println!("commit-old-term-by-count found after {found:?} seeds");
     assert!(found.is_some(), "not found in 5000 seeds");
 }
+
+/// Issue: the fuzzer catches the unsafe read mode and the early acknowledgement within 2,000
+/// seeds of the default campaign.
+#[test]
+fn the_fuzzer_finds_stale_local_reads_and_early_acknowledgements() {
+    let local = RunConfig {
+        read_mode: sim::ReadMode::Local,
+        ..RunConfig::default()
+    };
+    let found = (0..2_000).find(|seed| run_seed(*seed, &local).0.violation.is_some());
+    println!("--read-mode local found after {found:?} seeds");
+    assert!(found.is_some(), "local reads: not found in 2000 seeds");
+    let found = seeds_to_find(BugKnob::AckUncommittedWrite, 2_000);
+    println!("ack-uncommitted-write found after {found:?} seeds");
+    assert!(
+        found.is_some(),
+        "ack-uncommitted-write: not found in 2000 seeds"
+    );
+}
+
+/// The safe read paths stay clean, with their prerequisites (lease reads need CheckQuorum).
+#[test]
+fn read_index_and_lease_reads_are_clean() {
+    for (mode, check_quorum) in [
+        (sim::ReadMode::ReadIndex, false),
+        (sim::ReadMode::Lease, true),
+    ] {
+        let config = RunConfig {
+            read_mode: mode,
+            check_quorum,
+            pre_vote: check_quorum,
+            ..RunConfig::default()
+        };
+        for seed in seeds(0..200) {
+            let (o, _) = run_seed(seed, &config);
+            assert!(
+                o.violation.is_none(),
+                "{}: seed {seed}: {:?}\n{}",
+                mode.name(),
+                o.violation,
+                rerun_line("read_index_and_lease_reads_are_clean", seed)
+            );
+        }
+    }
+}
