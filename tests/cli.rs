@@ -142,3 +142,29 @@ fn scenarios_lists_the_catalogue_and_tour_narrates_it() {
     assert!(out.contains("VIOLATION of Leader Completeness"), "{out}");
     assert!(!out.contains("FAILED"), "{out}");
 }
+
+#[test]
+fn histories_export_as_porcupine_json_and_jepsen_edn() {
+    let json = temp_file("h.json", "");
+    let (code, _, _) = raftsim(&[
+        "run",
+        "stale-leader-read",
+        "--history",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let parsed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let ops = parsed.as_array().expect("a list of operations");
+    assert!(ops
+        .iter()
+        .all(|o| o.get("ClientId").is_some() && o.get("Call").is_some()));
+    let edn = temp_file("h.edn", "");
+    let (code, _, _) = raftsim(&["replay", "--seed", "3", "--history", edn.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(&edn).unwrap();
+    assert!(
+        text.lines().next().unwrap().starts_with("{:type :invoke"),
+        "{text}"
+    );
+}

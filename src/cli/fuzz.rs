@@ -89,6 +89,11 @@ pub fn replay(args: &ReplayArgs) -> u8 {
             return 2;
         }
     }
+    if let Some(path) = &args.history {
+        if !super::write_history(path, world.clients.history.ops()) {
+            return 2;
+        }
+    }
     if args.explain {
         explain(&world);
     }

@@ -43,6 +43,9 @@ pub struct RunArgs {
     /// Narrate every step: what happened, the logs, who leads, and why a broken rule matters.
     #[arg(long)]
     pub explain: bool,
+    /// Write the client history (Jepsen EDN if FILE ends in .edn, Porcupine JSON otherwise).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -105,6 +108,26 @@ pub struct ReplayArgs {
     /// Print every event, with the logs drawn at each change of leader.
     #[arg(long)]
     pub explain: bool,
+    /// Write the client history for other checkers: Jepsen EDN if FILE ends in .edn,
+    /// Porcupine JSON otherwise.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<std::path::PathBuf>,
+}
+
+/// Writes a client history where `--history` asked; returns false (after saying why) on error.
+pub fn write_history(path: &std::path::Path, ops: &[sim::lin::Operation]) -> bool {
+    let text = if path.extension().is_some_and(|e| e == "edn") {
+        sim::lin::export::to_jepsen_edn(ops)
+    } else {
+        sim::lin::export::to_porcupine_json(ops)
+    };
+    match std::fs::write(path, text) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: cannot write the history to {}: {e}", path.display());
+            false
+        }
+    }
 }
 
 fn parse_knob(s: &str) -> Result<BugKnob, String> {
@@ -196,7 +219,7 @@ pub fn run(cli: Cli) -> u8 {
             0
         }
         Command::Tour => scenarios::tour(),
-        Command::Run(args) => scenarios::run(&args.file, args.explain),
+        Command::Run(args) => scenarios::run(&args.file, args.explain, args.history.as_deref()),
         Command::Scenarios => scenarios::list(),
     }
 }

@@ -15,7 +15,7 @@ fn load(arg: &str) -> Result<Scenario, ScenarioError> {
     load_scenario(path)
 }
 
-pub fn run(file: &str, explain: bool) -> u8 {
+pub fn run(file: &str, explain: bool, history: Option<&Path>) -> u8 {
     let scenario = match load(file) {
         Ok(s) => s,
         Err(e) => {
@@ -26,6 +26,11 @@ pub fn run(file: &str, explain: bool) -> u8 {
     let report = run_scenario(&scenario, explain);
     if explain {
         print!("{}", report.narration);
+    }
+    if let Some(path) = history {
+        if !super::write_history(path, &report.history) {
+            return 2;
+        }
     }
     for f in &report.failures {
         println!("{file}:{}: expectation failed: {}", f.line, f.message);

@@ -26,6 +26,8 @@ pub struct ScenarioReport {
     pub expectations_checked: usize,
     /// The narration (only with `explain`).
     pub narration: String,
+    /// The client history of the last branch run.
+    pub history: Vec<crate::lin::Operation>,
 }
 
 impl ScenarioReport {
@@ -95,6 +97,7 @@ pub fn run_scenario(s: &Scenario, explain: bool) -> ScenarioReport {
         failures: r.failures,
         unexpected,
         expectations_checked: r.checked,
+        history: r.world.clients.history.ops().to_vec(),
         narration: r.out,
     }
 }
