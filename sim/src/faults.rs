@@ -119,10 +119,7 @@ impl World {
     /// crashed node restarted, every paused node resumed, every clock true.
     pub fn stop_faults_and_heal(&mut self) {
         self.faults = None;
-        let mut net = self.network.config().clone();
-        net.drop_probability = 0.0;
-        net.duplicate_probability = 0.0;
-        self.network.set_config(net);
+        self.calm();
         self.heal();
         let ids: Vec<NodeId> = self.ids().collect();
         for id in ids {
@@ -130,6 +127,17 @@ impl World {
             self.resume(id);
             self.set_drift(id, 0);
         }
+    }
+}
+
+impl World {
+    /// No more loss or duplication on the network (latency stays).
+    pub fn calm(&mut self) {
+        let mut net = self.network.config().clone();
+        net.drop_probability = 0.0;
+        net.duplicate_probability = 0.0;
+        self.network.set_config(net);
+        self.note_step(crate::scenario::Step::Calm);
     }
 }
 

@@ -18,6 +18,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 mod service;
+pub mod shrink;
 pub mod trace;
 pub mod world;
 

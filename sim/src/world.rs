@@ -10,6 +10,7 @@ use crate::host::{Host, HostsView};
 use crate::network::{Fate, LinkRule, Network};
 use crate::queue::EventQueue;
 use crate::rng::{stream, stream_seed, Stream};
+use crate::scenario::Step;
 use crate::trace::{DropReason, Trace, TraceEvent};
 use raft::{Command, Message, MessageKind, Node, NodeId, Output, Persist, RoleKind};
 use rand::Rng;
@@ -86,6 +87,9 @@ pub struct World {
     /// When set, the log table is drawn after every change of leader, crash and restart, for
     /// `--explain`: (number of trace lines so far, table). Never part of the trace hash.
     pub snapshots: Option<Vec<(u64, String)>>,
+    /// When set, every fault action is recorded as a scenario step at its virtual time, so a
+    /// random run can be written out (and shrunk) as a scenario file.
+    pub schedule: Option<Vec<(u64, crate::scenario::Step)>>,
 }
 
 impl World {
@@ -126,6 +130,7 @@ impl World {
             trace_quiet_ticks: true,
             faults: None,
             snapshots: None,
+            schedule: None,
             scripted_writes: Vec::new(),
         };
         for id in members {
@@ -186,6 +191,13 @@ impl World {
 
     pub(crate) fn record(&mut self, event: TraceEvent) {
         self.trace.record(self.now_us, event);
+    }
+
+    /// Records a fault action as a scenario step, if recording.
+    pub(crate) fn note_step(&mut self, step: crate::scenario::Step) {
+        if let Some(s) = self.schedule.as_mut() {
+            s.push((self.now_us, step));
+        }
     }
 
     /// Draws the logs for `--explain`, if asked.
@@ -493,6 +505,7 @@ impl World {
             return;
         }
         let lost_writes = host.crash();
+        self.note_step(Step::Crash(id));
         self.stats.crashes += 1;
         self.checkers.on_crash(id);
         self.record(TraceEvent::Crash {
@@ -518,6 +531,7 @@ impl World {
             disk,
         ));
         self.checkers.on_restart(id, &HostsView(&self.hosts));
+        self.note_step(Step::Restart(id));
         self.record(TraceEvent::Restart { node: id });
         let at = self.now_us + self.hosts[i].tick_interval_us(self.config.tick_us);
         self.schedule_tick(id, at);
@@ -527,6 +541,7 @@ impl World {
         let host = &mut self.hosts[id.0 as usize - 1];
         if host.is_alive() && !host.paused {
             host.paused = true;
+            self.note_step(Step::Pause(id));
             self.record(TraceEvent::Fault {
                 description: format!("{id} paused"),
             });
@@ -538,6 +553,8 @@ impl World {
         if !host.paused {
             return;
         }
+        self.note_step(Step::Resume(id));
+        let host = &mut self.hosts[id.0 as usize - 1];
         host.paused = false;
         let inbox = std::mem::take(&mut host.paused_inbox);
         let missed = std::mem::take(&mut host.missed_ticks);
@@ -574,6 +591,7 @@ impl World {
 
     pub fn partition(&mut self, groups: &[Vec<NodeId>]) {
         self.network.partition(groups);
+        self.note_step(Step::Partition(groups.to_vec()));
         self.stats.partitions += 1;
         let text: Vec<String> = groups.iter().map(|g| fmt_group(g)).collect();
         self.record(TraceEvent::Fault {
@@ -583,6 +601,7 @@ impl World {
 
     pub fn cut(&mut self, from: NodeId, to: NodeId) {
         self.network.cut(from, to);
+        self.note_step(Step::Cut { from, to });
         self.stats.partitions += 1;
         self.record(TraceEvent::Fault {
             description: format!("one-way cut {from}->{to}"),
@@ -591,6 +610,7 @@ impl World {
 
     pub fn keep_links(&mut self, links: &[(NodeId, NodeId)]) {
         self.network.keep_links(links);
+        self.note_step(Step::Links(links.to_vec()));
         self.stats.partitions += 1;
         let text: Vec<String> = links.iter().map(|(a, b)| format!("{a}-{b}")).collect();
         self.record(TraceEvent::Fault {
@@ -600,6 +620,7 @@ impl World {
 
     pub fn heal(&mut self) {
         self.network.heal();
+        self.note_step(Step::Heal);
         self.record(TraceEvent::Fault {
             description: "heal: every link up".into(),
         });
@@ -662,7 +683,13 @@ impl World {
     }
 
     pub fn set_drift(&mut self, id: NodeId, drift_ppm: i32) {
-        self.hosts[id.0 as usize - 1].drift_ppm = drift_ppm;
+        if self.hosts[id.0 as usize - 1].drift_ppm != drift_ppm {
+            self.hosts[id.0 as usize - 1].drift_ppm = drift_ppm;
+            self.note_step(Step::Clock {
+                node: id,
+                drift_ppm,
+            });
+        }
     }
 }
 

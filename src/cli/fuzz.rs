@@ -54,6 +54,9 @@ pub fn fuzz(args: &FuzzArgs) -> u8 {
                 "found after {seeds_run} seed(s) ({} nodes; {})",
                 world.config.nodes, outcome.mix
             );
+            if args.shrink {
+                return shrink(seed, &config);
+            }
             return 1;
         }
         drop(world);
@@ -145,4 +148,47 @@ fn explain(world: &sim::World) {
             }
         }
     }
+}
+
+/// Shrinks the failing seed and writes `failure-<seed>.toml`. Returns the exit code: 1 (the
+/// violation stands), or 2 if the file cannot be written.
+fn shrink(seed: u64, config: &sim::RunConfig) -> u8 {
+    let Some(failure) = sim::shrink::record(seed, config) else {
+        println!("shrink: seed {seed} did not fail again (this is a bug in raftsim's determinism)");
+        return 1;
+    };
+    let started = now();
+    let shrunk = sim::shrink::shrink(&failure);
+    if !shrunk.reproduced {
+        println!(
+            "shrink: the {} recorded steps, replayed as a scenario, do not break {} (events at one instant may run in another order); nothing written",
+            shrunk.original_steps, failure.property
+        );
+        return 1;
+    }
+    let text = sim::shrink::final_text(&failure, &shrunk);
+    let path = format!("failure-{seed}.toml");
+    if let Err(e) = std::fs::write(&path, text) {
+        eprintln!("error: cannot write {path}: {e}");
+        return 2;
+    }
+    println!(
+        "shrunk: {} fault steps -> {} ({}, {}), {} scenario runs in {:.2}s",
+        shrunk.original_steps,
+        shrunk.steps.len(),
+        if shrunk.clients {
+            "clients kept"
+        } else {
+            "no clients needed"
+        },
+        if shrunk.lossy {
+            "loss kept"
+        } else {
+            "no random loss needed"
+        },
+        shrunk.attempts,
+        now().duration_since(started).as_secs_f64()
+    );
+    println!("wrote {path}; replay it with: cargo run --release -- run {path} --explain");
+    1
 }

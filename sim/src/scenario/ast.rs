@@ -18,6 +18,8 @@ pub struct Scenario {
     pub sim: SimConfig,
     /// Disks that nodes start from (`[[node]]`), for scenarios that begin mid-history.
     pub initial: Vec<(NodeId, DurableState)>,
+    /// Random clients that run alongside the steps (`[workload]`), as in random campaigns.
+    pub workload: Option<crate::client::WorkloadConfig>,
     pub steps: Vec<StepAt>,
 }
 
@@ -97,6 +99,11 @@ pub enum Step {
         node: NodeId,
         drift_ppm: i32,
     },
+    /// Freeze a node (a GC pause, a stopped VM): no ticks, messages wait; its clock runs on.
+    Pause(NodeId),
+    Resume(NodeId),
+    /// The faults stop: no more loss or duplication on the network.
+    Calm,
 }
 
 /// What a `rewind` changes for the branch it starts.
@@ -180,7 +187,7 @@ pub struct Expectation {
 
 impl Step {
     /// The action names a file may use, for error messages and suggestions.
-    pub const ACTIONS: [&'static str; 21] = [
+    pub const ACTIONS: [&'static str; 24] = [
         "timeout",
         "run-until",
         "write",
@@ -202,6 +209,9 @@ impl Step {
         "say",
         "rewind",
         "clock",
+        "pause",
+        "resume",
+        "calm",
     ];
 
     /// Whether the step can change the cluster (narration draws the logs after those).
@@ -286,6 +296,9 @@ impl fmt::Display for Step {
             Step::Rewind { label, changes } => {
                 write!(f, "rewind to \"{label}\"{}", changes.describe())
             }
+            Step::Pause(n) => write!(f, "pause {n}"),
+            Step::Resume(n) => write!(f, "resume {n}"),
+            Step::Calm => write!(f, "the faults stop: no loss, no duplication"),
             Step::Clock { node, drift_ppm } => {
                 write!(f, "{node}'s clock drifts by {drift_ppm} ppm")
             }

@@ -59,6 +59,9 @@ fn build(s: &Scenario, changes: &Changes) -> World {
     for (id, disk) in &s.initial {
         world.install(*id, disk.clone());
     }
+    if let Some(w) = &s.workload {
+        world.start_clients(w.clone());
+    }
     world
 }
 
@@ -205,6 +208,9 @@ impl Runner<'_> {
             }
             Step::Kv { node, op } => w.client_op(*node, *op),
             Step::Clock { node, drift_ppm } => w.set_drift(*node, *drift_ppm),
+            Step::Pause(n) => w.pause(*n),
+            Step::Resume(n) => w.resume(*n),
+            Step::Calm => w.calm(),
             Step::Partition(groups) => w.partition(groups),
             Step::Cut { from, to } => w.cut(*from, *to),
             Step::Links(links) => w.keep_links(links),

@@ -23,6 +23,7 @@ struct Raw {
     raft: Option<Spanned<Table>>,
     network: Option<Spanned<Table>>,
     sim: Option<Spanned<Table>>,
+    workload: Option<Spanned<Table>>,
     #[serde(default)]
     node: Vec<Spanned<Table>>,
     #[serde(default)]
@@ -106,6 +107,14 @@ impl Parser<'_> {
                 .map_or(0, |t| t.span().start);
             return Err(self.err(at, format!("invalid configuration: {e}")));
         }
+        let workload = raw
+            .workload
+            .as_ref()
+            .map(|t| {
+                let base = crate::client::WorkloadConfig::default();
+                self.config_table(t, "workload", base, &[])
+            })
+            .transpose()?;
         let initial = raw
             .node
             .iter()
@@ -125,6 +134,7 @@ impl Parser<'_> {
             raft,
             sim,
             initial,
+            workload,
             steps,
         })
     }

@@ -59,6 +59,12 @@ impl Parser<'_> {
         Ok(match name {
             "timeout" => Step::Timeout(self.node(v, "timeout", nodes)?),
             "crash" => Step::Crash(self.node(v, "crash", nodes)?),
+            "pause" => Step::Pause(self.node(v, "pause", nodes)?),
+            "resume" => Step::Resume(self.node(v, "resume", nodes)?),
+            "calm" => match v.get_ref() {
+                Value::Boolean(true) => Step::Calm,
+                other => return Err(self.type_error(v, "calm", "true", other)),
+            },
             "restart" => Step::Restart(self.node(v, "restart", nodes)?),
             "heal" => match v.get_ref() {
                 Value::Boolean(true) => Step::Heal,
