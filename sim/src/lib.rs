@@ -17,6 +17,7 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod schedule;
 mod service;
 pub mod shrink;
 pub mod trace;
