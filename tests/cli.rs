@@ -168,3 +168,47 @@ fn histories_export_as_porcupine_json_and_jepsen_edn() {
         "{text}"
     );
 }
+
+#[test]
+fn jobs_do_not_change_results_and_shards_are_validated() {
+    let strip = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| l.split("; ").next().unwrap_or("").to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    let (c1, one, _) = raftsim(&[
+        "fuzz",
+        "--seeds",
+        "0..800",
+        "--bug",
+        "volatile-vote",
+        "--jobs",
+        "1",
+    ]);
+    let (c2, two, _) = raftsim(&[
+        "fuzz",
+        "--seeds",
+        "0..800",
+        "--bug",
+        "volatile-vote",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!((c1, c2), (1, 1));
+    assert_eq!(strip(&one), strip(&two));
+    let (code, out, _) = raftsim(&[
+        "fuzz",
+        "--seeds",
+        "0..40",
+        "--shard",
+        "1/4",
+        "--check-determinism",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("clean: 10 seeds"), "{out}");
+    assert!(out.contains("coverage: "), "{out}");
+    let (code, _, err) = raftsim(&["fuzz", "--shard", "4/4"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected a shard as I/N"), "{err}");
+}

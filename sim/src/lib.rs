@@ -5,6 +5,7 @@
 //! the node's outputs and carries them out through its [`host`]'s disk and the [`network`].
 
 pub mod bench;
+pub mod campaign;
 pub mod checker;
 pub mod client;
 pub mod config;

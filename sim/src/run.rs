@@ -49,6 +49,32 @@ impl Default for RunConfig {
     }
 }
 
+impl RunConfig {
+    /// The `raftsim fuzz`/`replay` flags that select this configuration, as a user types them.
+    pub fn flags(&self) -> String {
+        let mut s = String::new();
+        if let Some(n) = self.nodes {
+            s += &format!(" --nodes {n}");
+        }
+        for k in self.bugs.iter() {
+            s += &format!(" --bug {k}");
+        }
+        if self.pre_vote {
+            s += " --pre-vote";
+        }
+        if self.check_quorum {
+            s += " --check-quorum";
+        }
+        if self.read_mode != crate::client::ReadMode::Log {
+            s += &format!(" --read-mode {}", self.read_mode.name());
+        }
+        if self.max_events != RunConfig::default().max_events {
+            s += &format!(" --max-events {}", self.max_events);
+        }
+        s
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct RunOutcome {
     pub seed: u64,

@@ -60,19 +60,7 @@ pub fn record(seed: u64, config: &RunConfig) -> Option<Failure> {
 pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], clients: bool, lossy: bool) -> String {
     let mut t = String::new();
     let c = &f.config;
-    let mut flags = String::new();
-    for k in c.bugs.iter() {
-        let _ = write!(flags, " --bug {k}");
-    }
-    if c.pre_vote {
-        flags += " --pre-vote";
-    }
-    if c.check_quorum {
-        flags += " --check-quorum";
-    }
-    if c.read_mode != crate::client::ReadMode::Log {
-        let _ = write!(flags, " --read-mode {}", c.read_mode.name());
-    }
+    let flags = c.flags();
     let _ = writeln!(
         t,
         "# A failing random run, shrunk: `raftsim fuzz --seeds {}{flags}` broke",

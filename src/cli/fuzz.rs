@@ -22,54 +22,81 @@ fn now() -> std::time::Instant {
 
 pub fn fuzz(args: &FuzzArgs) -> u8 {
     let config = args.run.run_config();
-    let count = args.seeds.end - args.seeds.start;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let mut campaign = sim::campaign::Campaign::new(config.clone())
+        .seeds(args.seeds.clone())
+        .jobs(jobs)
+        .check_determinism(args.check_determinism);
+    if let Some((i, n)) = args.shard {
+        campaign = campaign.shard(i, n);
+    }
+    let count = campaign.seed_list().len() as u64;
     let bar = ProgressBar::new(count);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {per_sec}, eta {eta}")
             .expect("static template"),
     );
     let started = now();
-    let (mut events, mut live) = (0u64, 0u64);
-    for seed in args.seeds.clone() {
-        let (outcome, world) = run_seed(seed, &config);
-        events += outcome.stats.events;
-        live += outcome.liveness_passed as u64;
-        bar.inc(1);
-        if let Some(v) = &outcome.violation {
-            bar.finish_and_clear();
-            // Rerun with the whole trace kept, for the report (same seed, same run).
-            let (_, world) = run_seed(
-                seed,
-                &sim::RunConfig {
-                    keep_trace: true,
-                    ..config.clone()
-                },
-            );
-            let seeds_run = seed - args.seeds.start + 1;
-            print!(
-                "{}",
-                violation_report(&world, v, &reproduce_command(seed, &args.run))
-            );
-            println!(
-                "found after {seeds_run} seed(s) ({} nodes; {})",
-                world.config.nodes, outcome.mix
-            );
-            if args.shrink {
-                return shrink(seed, &config);
-            }
-            return 1;
-        }
-        drop(world);
-    }
+    let report = campaign.run(&|| bar.inc(1));
     bar.finish_and_clear();
     let secs = now().duration_since(started).as_secs_f64().max(1e-9);
+    if let Some(d) = &report.divergence {
+        println!(
+            "nondeterminism: seed {} ran twice differs at trace line {}:",
+            d.seed, d.line
+        );
+        println!("  first run:  {}", d.first.as_deref().unwrap_or("(ended)"));
+        println!("  second run: {}", d.second.as_deref().unwrap_or("(ended)"));
+        return 1;
+    }
+    if let Some(failure) = &report.failure {
+        return report_failure(args, &config, failure);
+    }
+    let c = &report.coverage;
     println!(
-        "clean: {count} seeds, {events} events, liveness passed in {live}/{count}; {:.0} events/s, {:.0} seeds/s (wall {:.2}s)",
-        events as f64 / secs,
-        count as f64 / secs,
+        "clean: {} seeds, {} events, liveness passed in {}/{}; {:.0} events/s, {:.0} seeds/s (wall {:.2}s, {jobs} job(s))",
+        c.seeds,
+        c.events,
+        c.liveness_passed,
+        c.seeds,
+        c.events as f64 / secs,
+        c.seeds as f64 / secs,
         secs
     );
+    println!(
+        "coverage: {} elections, {} leader changes, {} truncations, {} crashes, {} partitions, {} commits, {} client ops, highest term {}",
+        c.elections, c.leader_changes, c.truncations, c.crashes, c.partitions, c.commits, c.client_ops_ok, c.highest_term
+    );
     0
+}
+
+/// The report of the first failing seed (rerun with its whole trace), then shrinking if asked.
+fn report_failure(args: &FuzzArgs, config: &sim::RunConfig, failure: &sim::RunOutcome) -> u8 {
+    let seed = failure.seed;
+    let v = failure
+        .violation
+        .as_ref()
+        .expect("a failure has a violation");
+    let kept = sim::RunConfig {
+        keep_trace: true,
+        ..config.clone()
+    };
+    let (_, world) = run_seed(seed, &kept);
+    print!(
+        "{}",
+        violation_report(&world, v, &reproduce_command(seed, &args.run))
+    );
+    let seeds_run = seed - args.seeds.start + 1;
+    println!(
+        "found after {seeds_run} seed(s) ({} nodes; {})",
+        world.config.nodes, failure.mix
+    );
+    if args.shrink {
+        return shrink(seed, config);
+    }
+    1
 }
 
 pub fn replay(args: &ReplayArgs) -> u8 {

@@ -96,6 +96,15 @@ pub struct FuzzArgs {
     /// property and write it as a scenario file, failure-<seed>.toml.
     #[arg(long)]
     pub shrink: bool,
+    /// Worker threads (default: all cores). Results are the same for any number.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run only the seeds with seed % N == I, for a CI matrix or batch jobs (`--shard 2/8`).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
+    /// Run every seed twice and compare the traces event by event.
+    #[arg(long)]
+    pub check_determinism: bool,
     #[command(flatten)]
     pub run: RunFlags,
 }
@@ -154,6 +163,19 @@ fn parse_read_mode(s: &str) -> Result<sim::ReadMode, String> {
     })
 }
 
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("expected a shard as I/N with I < N (e.g. 0/4), got '{s}'");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (u64, u64) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
 fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
     let bad = || format!("expected seeds as A..B (e.g. 0..500) or a single seed, got '{s}'");
     match s.split_once("..") {
@@ -187,26 +209,7 @@ impl RunFlags {
 
     /// The flags again, as they would be typed.
     pub fn to_args(&self) -> String {
-        let mut s = String::new();
-        if let Some(n) = self.nodes {
-            s += &format!(" --nodes {n}");
-        }
-        for k in &self.bugs {
-            s += &format!(" --bug {k}");
-        }
-        if self.pre_vote {
-            s += " --pre-vote";
-        }
-        if self.check_quorum {
-            s += " --check-quorum";
-        }
-        if self.read_mode != sim::ReadMode::Log {
-            s += &format!(" --read-mode {}", self.read_mode.name());
-        }
-        if self.max_events != 1_000_000 {
-            s += &format!(" --max-events {}", self.max_events);
-        }
-        s
+        self.run_config().flags()
     }
 }
 

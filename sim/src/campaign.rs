@@ -1,0 +1,231 @@
+//! Campaigns: many seeds, in parallel or sharded, with results identical to running them one
+//! by one. Workers take seeds in increasing order; once a seed fails, no seed above it is
+//! started, and the seeds above it that were already running are left out of the totals, so
+//! the first failure and every counter are exactly those of a sequential run.
+
+use crate::run::{run_seed, RunConfig, RunOutcome};
+use crate::trace::TraceLine;
+use serde::Serialize;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// What a campaign exercised, summed over its seeds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    pub seeds: u64,
+    pub events: u64,
+    pub elections: u64,
+    pub leader_changes: u64,
+    pub truncations: u64,
+    pub crashes: u64,
+    pub partitions: u64,
+    pub commits: u64,
+    pub client_ops_ok: u64,
+    pub highest_term: u64,
+    pub liveness_passed: u64,
+}
+
+impl Coverage {
+    fn add(&mut self, o: &RunOutcome) {
+        let s = &o.stats;
+        self.seeds += 1;
+        self.events += s.events;
+        self.elections += s.elections;
+        self.leader_changes += s.leader_changes;
+        self.truncations += s.truncations;
+        self.crashes += s.crashes;
+        self.partitions += s.partitions;
+        self.commits += s.commits;
+        self.client_ops_ok += s.client_ops_ok;
+        self.highest_term = self.highest_term.max(s.highest_term);
+        self.liveness_passed += o.liveness_passed as u64;
+    }
+}
+
+/// Where two runs of one seed first differ.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Divergence {
+    pub seed: u64,
+    pub line: usize,
+    pub first: Option<String>,
+    pub second: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CampaignReport {
+    pub coverage: Coverage,
+    /// The lowest failing seed, if any.
+    pub failure: Option<RunOutcome>,
+    pub divergence: Option<Divergence>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Campaign {
+    pub config: RunConfig,
+    pub seeds: Range<u64>,
+    pub jobs: usize,
+    /// `(i, n)`: only seeds with `seed % n == i`.
+    pub shard: Option<(u64, u64)>,
+    pub check_determinism: bool,
+}
+
+impl Campaign {
+    pub fn new(config: RunConfig) -> Campaign {
+        Campaign {
+            config,
+            seeds: 0..100,
+            jobs: 1,
+            shard: None,
+            check_determinism: false,
+        }
+    }
+
+    pub fn seeds(mut self, seeds: Range<u64>) -> Campaign {
+        self.seeds = seeds;
+        self
+    }
+
+    pub fn jobs(mut self, jobs: usize) -> Campaign {
+        self.jobs = jobs.max(1);
+        self
+    }
+
+    pub fn shard(mut self, index: u64, count: u64) -> Campaign {
+        assert!(count > 0 && index < count, "shard {index}/{count}");
+        self.shard = Some((index, count));
+        self
+    }
+
+    pub fn check_determinism(mut self, on: bool) -> Campaign {
+        self.check_determinism = on;
+        self
+    }
+
+    /// The seeds this campaign (or shard) runs, in order.
+    pub fn seed_list(&self) -> Vec<u64> {
+        self.seeds
+            .clone()
+            .filter(|s| self.shard.is_none_or(|(i, n)| s % n == i))
+            .collect()
+    }
+
+    /// Runs the campaign; `progress` is called once per finished seed.
+    pub fn run(&self, progress: &(dyn Fn() + Sync)) -> CampaignReport {
+        let seeds = self.seed_list();
+        let next = AtomicU64::new(0);
+        let stop_at = AtomicU64::new(u64::MAX);
+        let results: Mutex<Vec<(usize, RunOutcome, Option<Divergence>)>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..self.jobs.min(seeds.len()).max(1) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst) as usize;
+                    if i >= seeds.len() || i as u64 > stop_at.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let (outcome, divergence) = self.one(seeds[i]);
+                    if outcome.violation.is_some() || divergence.is_some() {
+                        stop_at.fetch_min(i as u64, Ordering::SeqCst);
+                    }
+                    results
+                        .lock()
+                        .expect("no worker panics")
+                        .push((i, outcome, divergence));
+                    progress();
+                });
+            }
+        });
+        let mut results = results.into_inner().expect("no worker panics");
+        results.sort_by_key(|r| r.0);
+        let stop = stop_at.load(Ordering::SeqCst);
+        let mut report = CampaignReport {
+            coverage: Coverage::default(),
+            failure: None,
+            divergence: None,
+        };
+        for (i, outcome, divergence) in results.into_iter().filter(|r| r.0 as u64 <= stop) {
+            report.coverage.add(&outcome);
+            if i as u64 == stop {
+                report.divergence = divergence;
+                report.failure = outcome.violation.is_some().then_some(outcome);
+            }
+        }
+        report
+    }
+
+    fn one(&self, seed: u64) -> (RunOutcome, Option<Divergence>) {
+        if !self.check_determinism {
+            return (run_seed(seed, &self.config).0, None);
+        }
+        let kept = RunConfig {
+            keep_trace: true,
+            ..self.config.clone()
+        };
+        let (a, wa) = run_seed(seed, &kept);
+        let (_, wb) = run_seed(seed, &kept);
+        let (la, lb): (Vec<&TraceLine>, Vec<&TraceLine>) =
+            (wa.trace.lines().collect(), wb.trace.lines().collect());
+        let line = first_divergence(&la, &lb);
+        let divergence = line.map(|line| Divergence {
+            seed,
+            line,
+            first: la.get(line).map(|l| l.to_string()),
+            second: lb.get(line).map(|l| l.to_string()),
+        });
+        (a, divergence)
+    }
+}
+
+/// The first index at which two traces differ (a missing line counts as a difference).
+pub fn first_divergence<T: PartialEq>(a: &[T], b: &[T]) -> Option<usize> {
+    (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn divergence_is_the_first_differing_or_missing_line() {
+        assert_eq!(first_divergence(&[1, 2, 3], &[1, 2, 3]), None);
+        assert_eq!(first_divergence(&[1, 2, 3], &[1, 9, 3]), Some(1));
+        assert_eq!(first_divergence(&[1, 2], &[1, 2, 3]), Some(2));
+    }
+
+    #[test]
+    fn parallel_results_equal_sequential_ones() {
+        let config = RunConfig {
+            bugs: raft::Knobs::none().with(raft::BugKnob::VolatileVote),
+            ..RunConfig::default()
+        };
+        let one = Campaign::new(config.clone())
+            .seeds(0..500)
+            .jobs(1)
+            .run(&|| {});
+        let four = Campaign::new(config).seeds(0..500).jobs(4).run(&|| {});
+        assert_eq!(one.coverage, four.coverage);
+        let seed = |r: &CampaignReport| r.failure.as_ref().map(|f| f.seed);
+        assert!(seed(&one).is_some(), "volatile-vote is found in 500 seeds");
+        assert_eq!(seed(&one), seed(&four));
+    }
+
+    #[test]
+    fn shards_partition_the_seeds() {
+        let c = Campaign::new(RunConfig::default()).seeds(0..10);
+        let mut all: Vec<u64> = (0..3)
+            .flat_map(|i| c.clone().shard(i, 3).seed_list())
+            .collect();
+        all.sort();
+        assert_eq!(all, (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn determinism_check_finds_no_divergence_in_a_correct_run() {
+        let r = Campaign::new(RunConfig::default())
+            .seeds(0..5)
+            .check_determinism(true)
+            .run(&|| {});
+        assert_eq!(r.divergence, None);
+        assert_eq!(r.coverage.seeds, 5);
+    }
+}

@@ -1,0 +1,119 @@
+//! Random campaigns from a user's own `cargo test`:
+//!
+//! ```no_run
+//! use raftsim::Campaign;
+//! #[test]
+//! fn raft_survives_random_faults() {
+//!     // 200 seeds by default; RAFTSIM_SEEDS=5000 runs more, RAFTSIM_SEED=17 only seed 17.
+//!     Campaign::new(raftsim::sim::RunConfig::default()).seeds(0..200).run();
+//! }
+//! ```
+//!
+//! `run` panics at the first violation with the full report and the two lines that rerun it.
+
+use sim::campaign::{Campaign as Inner, CampaignReport};
+use sim::report::violation_report;
+use sim::run::{run_seed, RunConfig};
+use std::ops::Range;
+
+pub struct Campaign {
+    inner: Inner,
+}
+
+impl Campaign {
+    pub fn new(config: RunConfig) -> Campaign {
+        let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Campaign {
+            inner: Inner::new(config).jobs(jobs),
+        }
+    }
+
+    /// The seeds to run, unless the environment says otherwise: `RAFTSIM_SEED=<n>` runs only
+    /// seed n; `RAFTSIM_SEEDS=<count>` runs that many seeds from the range's start.
+    pub fn seeds(mut self, seeds: Range<u64>) -> Campaign {
+        self.inner = self.inner.seeds(seeds);
+        self
+    }
+
+    pub fn jobs(mut self, jobs: usize) -> Campaign {
+        self.inner = self.inner.jobs(jobs);
+        self
+    }
+
+    fn effective(&self) -> Inner {
+        let mut c = self.inner.clone();
+        if let Ok(n) = std::env::var("RAFTSIM_SEEDS") {
+            let count: u64 = n
+                .trim()
+                .parse()
+                .expect("RAFTSIM_SEEDS must be a whole number");
+            let start = c.seeds.start;
+            c = c.seeds(start..start + count);
+        }
+        c.seeds = crate::testing::seeds(c.seeds.clone());
+        c
+    }
+
+    /// Runs the seeds and returns what happened, failure included.
+    pub fn report(&self) -> CampaignReport {
+        self.effective().run(&|| {})
+    }
+
+    /// Runs the seeds; panics at the first violation with its report and the rerun lines.
+    pub fn run(&self) -> CampaignReport {
+        let report = self.report();
+        if let Some(failure) = &report.failure {
+            let config = RunConfig {
+                keep_trace: true,
+                ..self.inner.config.clone()
+            };
+            let (_, world) = run_seed(failure.seed, &config);
+            let v = failure
+                .violation
+                .as_ref()
+                .expect("a failure has a violation");
+            let replay = format!(
+                "cargo run --release -- replay --seed {}{}",
+                failure.seed,
+                config.flags()
+            );
+            panic!(
+                "{}rerun: RAFTSIM_SEED={} cargo test",
+                violation_report(&world, v, &replay),
+                failure.seed
+            );
+        }
+        report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clean_campaign_returns_its_coverage() {
+        let r = Campaign::new(RunConfig::default()).seeds(0..20).run();
+        if std::env::var("RAFTSIM_SEED").is_err() {
+            assert_eq!(r.coverage.seeds, 20);
+        }
+        assert!(r.coverage.commits > 0);
+    }
+
+    #[test]
+    fn a_failing_campaign_panics_with_the_report_and_the_rerun_line() {
+        let config = RunConfig {
+            bugs: raft::Knobs::none().with(raft::BugKnob::VoteWithoutLogCheck),
+            ..RunConfig::default()
+        };
+        let err = std::panic::catch_unwind(|| Campaign::new(config).seeds(0..50).run())
+            .expect_err("vote-without-log-check is found");
+        let msg = err.downcast_ref::<String>().expect("a formatted panic");
+        assert!(msg.starts_with("violation: "), "{msg}");
+        assert!(msg.contains("rerun: RAFTSIM_SEED="), "{msg}");
+        assert!(
+            msg.contains("reproduce: cargo run --release -- replay --seed"),
+            "{msg}"
+        );
+    }
+}
