@@ -134,6 +134,9 @@ pub struct BugRow {
     pub seeds: Option<u64>,
     pub secs: f64,
     pub property: Option<String>,
+    /// Fault steps of the failing run, and after `fuzz --shrink`'s delta debugging (`None` if
+    /// the recorded steps did not reproduce it as a scenario).
+    pub shrunk: Option<(usize, usize)>,
 }
 
 /// For every bug knob and unsafe read mode, runs seeds from 0 until a violation (at most
@@ -166,11 +169,18 @@ pub fn bug_table(limit: u64) -> Vec<BugRow> {
                     .violation
                     .map(|v| (seed + 1, v.property.name().to_string()))
             });
+            let secs = started.elapsed().as_secs_f64();
+            let shrunk = found.as_ref().and_then(|(seeds, _)| {
+                let failure = crate::shrink::record(seeds - 1, &config)?;
+                let s = crate::shrink::shrink(&failure);
+                s.reproduced.then_some((s.original_steps, s.steps.len()))
+            });
             BugRow {
                 name,
                 seeds: found.as_ref().map(|f| f.0),
                 property: found.map(|f| f.1),
-                secs: started.elapsed().as_secs_f64(),
+                secs,
+                shrunk,
             }
         })
         .collect()

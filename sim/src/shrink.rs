@@ -30,9 +30,7 @@ pub struct Failure {
 #[derive(Clone, Debug)]
 pub struct Shrunk {
     pub steps: Vec<(u64, Step)>,
-    pub clients: bool,
-    /// Whether the network still needs its random loss and duplication.
-    pub lossy: bool,
+    pub shape: Shape,
     /// Steps in the recorded schedule, before shrinking.
     pub original_steps: usize,
     pub attempts: usize,
@@ -56,8 +54,27 @@ pub fn record(seed: u64, config: &RunConfig) -> Option<Failure> {
     })
 }
 
-/// The scenario file for `steps` of `f` (with the random clients if `clients`).
-pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], clients: bool, lossy: bool) -> String {
+/// What of the run's environment the shrunk scenario keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// The random clients.
+    pub clients: bool,
+    /// Random loss and duplication.
+    pub lossy: bool,
+    /// The latency spread (otherwise every message takes the minimum latency).
+    pub spread: bool,
+}
+
+impl Shape {
+    pub const FULL: Shape = Shape {
+        clients: true,
+        lossy: true,
+        spread: true,
+    };
+}
+
+/// The scenario file for `steps` of `f`, in the environment `shape` keeps.
+pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape) -> String {
     let mut t = String::new();
     let c = &f.config;
     let flags = c.flags();
@@ -103,9 +120,14 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], clients: bool, lossy: b
     let _ = writeln!(
         t,
         "[network]\nlatency_min_us = {}\nlatency_max_us = {}",
-        n.latency_min_us, n.latency_max_us
+        n.latency_min_us,
+        if shape.spread {
+            n.latency_max_us
+        } else {
+            n.latency_min_us
+        }
     );
-    let (drop, dup) = if lossy {
+    let (drop, dup) = if shape.lossy {
         (n.drop_probability, n.duplicate_probability)
     } else {
         (0.0, 0.0)
@@ -120,7 +142,7 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], clients: bool, lossy: b
         c.read_mode.name(),
         c.max_events
     );
-    if clients {
+    if shape.clients {
         let _ = writeln!(
             t,
             "[workload]\nclients = {}\nkeys = {}\n",
@@ -144,7 +166,7 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], clients: bool, lossy: b
 
 /// The scenario file for the shrunk schedule, expecting every property its replay breaks.
 pub fn final_text(f: &Failure, s: &Shrunk) -> String {
-    let mut text = scenario_text(f, &s.steps, s.clients, s.lossy);
+    let mut text = scenario_text(f, &s.steps, s.shape);
     if let Ok(scenario) = parse_scenario("shrink", &text) {
         let report = run_scenario(&scenario, false);
         let mut extra: Vec<&str> = report
@@ -196,45 +218,65 @@ fn step_toml(step: &Step) -> String {
 }
 
 /// Whether the scenario for `steps` breaks `f.property`.
-pub fn reproduces(f: &Failure, steps: &[(u64, Step)], clients: bool, lossy: bool) -> bool {
-    let text = scenario_text(f, steps, clients, lossy);
+pub fn reproduces(f: &Failure, steps: &[(u64, Step)], shape: Shape) -> bool {
+    let text = scenario_text(f, steps, shape);
     let Ok(s) = parse_scenario("shrink", &text) else {
         return false;
     };
     run_scenario(&s, false).failures.is_empty()
 }
 
-/// Delta debugging over the steps, after trying without clients and without random loss.
+/// Delta debugging over the steps, after trying to do without the clients, the random loss
+/// and the latency spread (each kept only if the violation needs it).
 pub fn shrink(f: &Failure) -> Shrunk {
-    let mut attempts = 1;
-    let reproduced = reproduces(f, &f.steps, true, true);
+    let reproduced = reproduces(f, &f.steps, Shape::FULL);
     let mut s = Shrunk {
         steps: f.steps.clone(),
-        clients: true,
-        lossy: true,
+        shape: Shape::FULL,
         original_steps: f.steps.len(),
-        attempts,
+        attempts: 1,
         reproduced,
     };
     if !reproduced {
         return s;
     }
-    s.clients = !reproduces(f, &s.steps, false, true);
-    s.lossy = !reproduces(f, &s.steps, s.clients, false);
-    attempts += 2;
+    for simpler in [
+        Shape {
+            clients: false,
+            ..s.shape
+        },
+        Shape {
+            lossy: false,
+            ..s.shape
+        },
+        Shape {
+            spread: false,
+            ..s.shape
+        },
+    ] {
+        let candidate = Shape {
+            clients: s.shape.clients && simpler.clients,
+            lossy: s.shape.lossy && simpler.lossy,
+            spread: s.shape.spread && simpler.spread,
+        };
+        s.attempts += 1;
+        if reproduces(f, &s.steps, candidate) {
+            s.shape = candidate;
+        }
+    }
     let mut chunk = s.steps.len().div_ceil(2).max(1);
-    while !s.steps.is_empty() && attempts < MAX_ATTEMPTS {
+    while !s.steps.is_empty() && s.attempts < MAX_ATTEMPTS {
         let mut i = 0;
         let mut removed = false;
-        while i < s.steps.len() && attempts < MAX_ATTEMPTS {
+        while i < s.steps.len() && s.attempts < MAX_ATTEMPTS {
             let end = (i + chunk).min(s.steps.len());
             let candidate: Vec<_> = s.steps[..i]
                 .iter()
                 .chain(&s.steps[end..])
                 .cloned()
                 .collect();
-            attempts += 1;
-            if reproduces(f, &candidate, s.clients, s.lossy) {
+            s.attempts += 1;
+            if reproduces(f, &candidate, s.shape) {
                 s.steps = candidate;
                 removed = true;
             } else {
@@ -248,6 +290,5 @@ pub fn shrink(f: &Failure) -> Shrunk {
             chunk = chunk.div_ceil(2);
         }
     }
-    s.attempts = attempts;
     s
 }

@@ -200,19 +200,12 @@ fn shrink(seed: u64, config: &sim::RunConfig) -> u8 {
         return 2;
     }
     println!(
-        "shrunk: {} fault steps -> {} ({}, {}), {} scenario runs in {:.2}s",
+        "shrunk: {} fault steps -> {} (needs: clients {}, random loss {}, latency spread {}), {} scenario runs in {:.2}s",
         shrunk.original_steps,
         shrunk.steps.len(),
-        if shrunk.clients {
-            "clients kept"
-        } else {
-            "no clients needed"
-        },
-        if shrunk.lossy {
-            "loss kept"
-        } else {
-            "no random loss needed"
-        },
+        shrunk.shape.clients,
+        shrunk.shape.lossy,
+        shrunk.shape.spread,
         shrunk.attempts,
         now().duration_since(started).as_secs_f64()
     );

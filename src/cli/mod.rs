@@ -233,8 +233,8 @@ pub fn run(cli: Cli) -> u8 {
 
 fn bench(args: &BenchArgs) {
     if args.bugs {
-        println!("| bug | seeds to find | wall time | first violation |");
-        println!("|---|---|---|---|");
+        println!("| bug | seeds to find | wall time | first violation | fault steps, shrunk |");
+        println!("|---|---|---|---|---|");
         for row in sim::bench::bug_table(args.limit) {
             let seeds = row
                 .seeds
