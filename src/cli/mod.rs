@@ -240,8 +240,11 @@ fn bench(args: &BenchArgs) {
                 .seeds
                 .map_or(format!("not in {}", args.limit), |s| s.to_string());
             let property = row.property.unwrap_or_else(|| "-".into());
+            let shrunk = row
+                .shrunk
+                .map_or("-".to_string(), |(a, b)| format!("{a} -> {b}"));
             println!(
-                "| `{}` | {seeds} | {:.2}s | {property} |",
+                "| `{}` | {seeds} | {:.2}s | {property} | {shrunk} |",
                 row.name, row.secs
             );
         }
