@@ -212,3 +212,45 @@ fn jobs_do_not_change_results_and_shards_are_validated() {
     assert_eq!(code, 2);
     assert!(err.contains("expected a shard as I/N"), "{err}");
 }
+
+/// Issue: `fuzz --bug commit-old-term-by-count --shrink` writes a scenario of a handful of
+/// steps that `raftsim run` replays to the same violation.
+#[test]
+fn shrink_writes_a_small_scenario_that_replays_the_violation() {
+    let dir = std::env::temp_dir().join(format!("raftsim-shrink-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_raftsim"))
+        .args(["fuzz", "--bug", "commit-old-term-by-count", "--shrink"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let first = stdout.lines().next().unwrap();
+    let property = first
+        .split("violation: ")
+        .nth(1)
+        .unwrap()
+        .split(" seed=")
+        .next()
+        .unwrap();
+    let file = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("wrote ")?.split(';').next())
+        .expect("a shrunk file");
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    let fault_steps = text
+        .split("[[step]]")
+        .skip(1)
+        .filter(|s| !s.trim_start().starts_with("run =") && !s.trim_start().starts_with("expect ="))
+        .count();
+    assert!(fault_steps <= 12, "{fault_steps} fault steps:\n{text}");
+    assert!(
+        text.contains(&format!("expect = {{ violation = \"{property}\" }}")),
+        "{text}"
+    );
+    let path = dir.join(file);
+    let (code, replay, _) = raftsim(&["run", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "the scenario reproduces its violation:\n{replay}");
+    std::fs::remove_dir_all(&dir).ok();
+}

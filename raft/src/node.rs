@@ -64,6 +64,9 @@ pub struct Node {
     pub(crate) config: Config,
     /// The node's own random stream; the only source of its randomness (election timeouts).
     rng: ChaCha8Rng,
+    /// Election timeouts drawn so far in the current term: the n-th draw of term t comes from
+    /// the node's stream at (t, n), so it does not depend on how many draws earlier terms made.
+    timeouts_drawn: (Term, u64),
 
     // Figure 2, "Persistent state on all servers".
     pub(crate) current_term: Term,
@@ -114,6 +117,7 @@ impl Node {
             peers,
             config,
             rng: ChaCha8Rng::seed_from_u64(seed),
+            timeouts_drawn: (Term(0), 0),
             current_term: durable.current_term,
             voted_for: durable.voted_for,
             log: RaftLog::from_entries(durable.log),
@@ -371,7 +375,14 @@ impl Node {
         self.election_timeout = if self.config.bugs.contains(BugKnob::NoRandomizedTimeout) {
             min
         } else {
-            self.rng.gen_range(min..max)
+            if self.timeouts_drawn.0 != self.current_term {
+                self.timeouts_drawn = (self.current_term, 0);
+            }
+            let mut rng = self.rng.clone();
+            rng.set_stream(self.current_term.0);
+            rng.set_word_pos((self.timeouts_drawn.1 as u128) << 4);
+            self.timeouts_drawn.1 += 1;
+            rng.gen_range(min..max)
         };
     }
 

@@ -38,14 +38,11 @@ pub fn ping_mesh(deliveries: u64) -> (Figure, u64) {
         max_in_flight_per_link: usize::MAX,
         ..NetworkConfig::default()
     };
-    let mut net = Network::new(N, config);
-    let mut rng = stream(0, Stream::Network);
+    let mut net = Network::new(N, config, stream(0, Stream::Network));
     let mut queue: EventQueue<(u8, u8, u64)> = EventQueue::default();
     let mut received = [0u64; N as usize];
     let mut send = |queue: &mut EventQueue<(u8, u8, u64)>, now: u64, from: u8, to: u8, v: u64| {
-        if let Fate::Deliver { latency_us, .. } =
-            net.fate(&mut rng, NodeId(from + 1), NodeId(to + 1))
-        {
+        if let Fate::Deliver { latency_us, .. } = net.fate(NodeId(from + 1), NodeId(to + 1)) {
             queue.push(now + latency_us, (from, to, v));
         }
     };

@@ -159,7 +159,7 @@ impl Clients {
         &mut self,
         client: u32,
         now_us: u64,
-        rng: &mut ChaCha8Rng,
+        workload: &ChaCha8Rng,
         op: Option<KvOp>,
     ) -> Option<(u64, KvOp)> {
         let keys = self.config.keys.max(1);
@@ -172,6 +172,7 @@ impl Clients {
         }
         let request = c.next_request;
         let p = payload(client, request);
+        let rng = &mut crate::rng::keyed(workload, client as u64, request);
         let op = op.unwrap_or_else(|| {
             let key = rng.gen_range(0..keys);
             match rng.gen_range(0..10) {
@@ -257,11 +258,11 @@ mod tests {
         assert_eq!(split_payload(payload(2, 16)), Some((2, 16)));
         assert_eq!(payload(2, 16), 3_000_016);
         assert_eq!(split_payload(7), None);
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let rng = ChaCha8Rng::seed_from_u64(1);
         let mut clients = Clients::new(WorkloadConfig::default(), 3);
-        let (p, op) = clients.begin(1, 100, &mut rng, None).unwrap();
+        let (p, op) = clients.begin(1, 100, &rng, None).unwrap();
         assert_eq!(
-            clients.begin(1, 150, &mut rng, None),
+            clients.begin(1, 150, &rng, None),
             Some((p, op)),
             "a retry is the same request"
         );
@@ -271,7 +272,7 @@ mod tests {
         assert_eq!(clients.waiting(p, NodeId(2)), Some(1));
         let done = clients.complete(1, KvOutput::Ok, 200).unwrap();
         assert_eq!(done.complete_us(), Some(200));
-        let (p2, _) = clients.begin(1, 300, &mut rng, None).unwrap();
+        let (p2, _) = clients.begin(1, 300, &rng, None).unwrap();
         assert_ne!(p, p2, "the next operation is a new request");
     }
 }

@@ -51,10 +51,14 @@ pub struct Network {
     in_flight: Vec<u32>,
     rules: Vec<(NodeId, NodeId, LinkRule)>,
     held: Vec<(NodeId, NodeId, Message)>,
+    /// The network stream; each message's draws come from it keyed by (link, number of the
+    /// message on that link), see `rng::keyed`.
+    rng: ChaCha8Rng,
+    sent: Vec<u64>,
 }
 
 impl Network {
-    pub fn new(nodes: u8, config: NetworkConfig) -> Network {
+    pub fn new(nodes: u8, config: NetworkConfig, rng: ChaCha8Rng) -> Network {
         let mut net = Network {
             config,
             nodes,
@@ -63,6 +67,8 @@ impl Network {
             in_flight: vec![0; (nodes as usize + 1) * (nodes as usize + 1)],
             rules: Vec::new(),
             held: Vec::new(),
+            rng,
+            sent: vec![0; (nodes as usize + 1) * (nodes as usize + 1)],
         };
         net.heal();
         net
@@ -212,14 +218,10 @@ impl Network {
         taken
     }
 
-    /// Decides a sent message's fate, drawing from the network stream.
-    pub fn send(
-        &mut self,
-        rng: &mut ChaCha8Rng,
-        from: NodeId,
-        to: NodeId,
-        message: &Message,
-    ) -> Fate {
+    /// Decides a sent message's fate, drawing from the network stream at a place keyed by the
+    /// link, the message and the time it is sent: the same message sent at the same time meets
+    /// the same fate, whatever else happened in the run (which keeps shrinking effective).
+    pub fn send(&mut self, now_us: u64, from: NodeId, to: NodeId, message: &Message) -> Fate {
         let kind = message.kind();
         if let Some((_, _, rule)) = self
             .rules
@@ -235,12 +237,22 @@ impl Network {
                 LinkRule::Drop(_) => Fate::Dropped(DropReason::Rule),
             };
         }
-        self.fate(rng, from, to)
+        let key = message_key(message) ^ crate::rng::mix64(now_us);
+        let rng = crate::rng::keyed(&self.rng, self.link(from, to) as u64, key);
+        self.decide(rng, from, to)
     }
 
     /// Loss, duplication and latency of one message on a link without rules: the network's
     /// core decision, also used alone by the ping-mesh benchmark.
-    pub fn fate(&mut self, rng: &mut ChaCha8Rng, from: NodeId, to: NodeId) -> Fate {
+    pub fn fate(&mut self, from: NodeId, to: NodeId) -> Fate {
+        let link = self.link(from, to);
+        let rng = crate::rng::keyed(&self.rng, link as u64, self.sent[link] | (1 << 63));
+        self.sent[link] += 1;
+        self.decide(rng, from, to)
+    }
+
+    fn decide(&mut self, mut rng: ChaCha8Rng, from: NodeId, to: NodeId) -> Fate {
+        let rng = &mut rng;
         let link = self.link(from, to);
         if self.in_flight[link] as usize >= self.config.max_in_flight_per_link {
             return Fate::Dropped(DropReason::Overflow);
@@ -271,6 +283,60 @@ impl Network {
     }
 }
 
+/// A number standing for a message's content (not its identity: two equal messages get one).
+fn message_key(m: &Message) -> u64 {
+    use crate::rng::mix64;
+    use raft::Message::*;
+    let fields: [u64; 4] = match m {
+        RequestVote {
+            term,
+            candidate,
+            last_log_index,
+            last_log_term,
+            ..
+        } => [
+            1,
+            term.0,
+            candidate.0 as u64,
+            last_log_index.0 << 20 ^ last_log_term.0,
+        ],
+        RequestVoteResponse { term, vote_granted } => [2, term.0, *vote_granted as u64, 0],
+        AppendEntries {
+            term,
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit,
+            ..
+        } => [
+            3,
+            term.0,
+            prev_log_index.0 << 20 ^ prev_log_term.0,
+            (entries.len() as u64) << 40 ^ leader_commit.0,
+        ],
+        AppendEntriesResponse {
+            term,
+            success,
+            last_index,
+        } => [4, term.0, *success as u64, last_index.0],
+        PreVote {
+            term,
+            candidate,
+            last_log_index,
+            last_log_term,
+        } => [
+            5,
+            term.0,
+            candidate.0 as u64,
+            last_log_index.0 << 20 ^ last_log_term.0,
+        ],
+        PreVoteResponse { term, vote_granted } => [6, term.0, *vote_granted as u64, 0],
+        Heartbeat { term, round, .. } => [7, term.0, *round, 0],
+        HeartbeatResponse { term, round } => [8, term.0, *round, 0],
+    };
+    fields.iter().fold(0, |h, f| mix64(h ^ f))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,7 +355,7 @@ mod tests {
 
     #[test]
     fn partition_cuts_between_groups_only() {
-        let mut net = Network::new(5, NetworkConfig::default());
+        let mut net = Network::new(5, NetworkConfig::default(), ChaCha8Rng::seed_from_u64(1));
         net.partition(&[ids(&[1, 2]), ids(&[3, 4, 5])]);
         assert!(net.is_up(NodeId(1), NodeId(2)));
         assert!(net.is_up(NodeId(4), NodeId(3)));
@@ -302,11 +368,11 @@ mod tests {
 
     #[test]
     fn one_way_cut_and_partial_links() {
-        let mut net = Network::new(3, NetworkConfig::default());
+        let mut net = Network::new(3, NetworkConfig::default(), ChaCha8Rng::seed_from_u64(1));
         net.cut(NodeId(1), NodeId(3));
         assert!(!net.is_up(NodeId(1), NodeId(3)));
         assert!(net.is_up(NodeId(3), NodeId(1)));
-        let mut net = Network::new(5, NetworkConfig::default());
+        let mut net = Network::new(5, NetworkConfig::default(), ChaCha8Rng::seed_from_u64(1));
         let links: Vec<_> = [(1, 2), (1, 3), (2, 3), (2, 4), (3, 5)]
             .iter()
             .map(|(a, b)| (NodeId(*a), NodeId(*b)))
@@ -319,61 +385,44 @@ mod tests {
 
     #[test]
     fn hold_then_release_returns_messages_in_order() {
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let mut net = Network::new(3, NetworkConfig::default());
+        let mut net = Network::new(3, NetworkConfig::default(), ChaCha8Rng::seed_from_u64(1));
         net.add_rule(
             NodeId(1),
             NodeId(2),
             LinkRule::Hold(Some(MessageKind::RequestVoteResponse)),
         );
-        assert_eq!(
-            net.send(&mut rng, NodeId(1), NodeId(2), &vote()),
-            Fate::Held
-        );
+        assert_eq!(net.send(0, NodeId(1), NodeId(2), &vote()), Fate::Held);
         assert!(matches!(
-            net.send(&mut rng, NodeId(2), NodeId(1), &vote()),
+            net.send(0, NodeId(2), NodeId(1), &vote()),
             Fate::Deliver { .. }
         ));
         assert_eq!(net.release(NodeId(1), NodeId(2), None).len(), 1);
         assert!(matches!(
-            net.send(&mut rng, NodeId(1), NodeId(2), &vote()),
+            net.send(0, NodeId(1), NodeId(2), &vote()),
             Fate::Deliver { .. }
         ));
     }
 
     #[test]
     fn in_flight_bound_and_loss() {
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
         let config = NetworkConfig {
             max_in_flight_per_link: 2,
             ..NetworkConfig::default()
         };
-        let mut net = Network::new(2, config);
+        let mut net = Network::new(2, config, ChaCha8Rng::seed_from_u64(1));
         let (a, b) = (NodeId(1), NodeId(2));
-        assert!(matches!(
-            net.send(&mut rng, a, b, &vote()),
-            Fate::Deliver { .. }
-        ));
-        assert!(matches!(
-            net.send(&mut rng, a, b, &vote()),
-            Fate::Deliver { .. }
-        ));
+        assert!(matches!(net.send(0, a, b, &vote()), Fate::Deliver { .. }));
+        assert!(matches!(net.send(0, a, b, &vote()), Fate::Deliver { .. }));
         assert_eq!(
-            net.send(&mut rng, a, b, &vote()),
+            net.send(0, a, b, &vote()),
             Fate::Dropped(DropReason::Overflow)
         );
         net.arrived(a, b);
-        assert!(matches!(
-            net.send(&mut rng, a, b, &vote()),
-            Fate::Deliver { .. }
-        ));
+        assert!(matches!(net.send(0, a, b, &vote()), Fate::Deliver { .. }));
         net.set_config(NetworkConfig {
             drop_probability: 1.0,
             ..NetworkConfig::default()
         });
-        assert_eq!(
-            net.send(&mut rng, b, a, &vote()),
-            Fate::Dropped(DropReason::Loss)
-        );
+        assert_eq!(net.send(0, b, a, &vote()), Fate::Dropped(DropReason::Loss));
     }
 }

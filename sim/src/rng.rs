@@ -41,10 +41,35 @@ pub fn stream(master: u64, stream: Stream) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(stream_seed(master, stream))
 }
 
+/// The stream `base` moved to a place of its own for (`key`, `index`): the draws for one
+/// message on one link, or one client's one request, do not depend on how many draws others
+/// made before. A fault removed while shrinking then changes only the draws it really touches.
+pub fn keyed(base: &ChaCha8Rng, key: u64, index: u64) -> ChaCha8Rng {
+    let mut rng = base.clone();
+    rng.set_stream(key);
+    rng.set_word_pos((index as u128) << 6);
+    rng
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::Rng;
+
+    #[test]
+    fn keyed_draws_depend_only_on_their_key_and_index() {
+        let base = stream(1, Stream::Network);
+        let a: u64 = keyed(&base, 3, 7).gen();
+        let mut moved = base.clone();
+        let _: u64 = moved.gen();
+        assert_eq!(
+            a,
+            keyed(&moved, 3, 7).gen::<u64>(),
+            "earlier draws do not shift it"
+        );
+        assert_ne!(a, keyed(&base, 3, 8).gen::<u64>());
+        assert_ne!(a, keyed(&base, 4, 7).gen::<u64>());
+    }
 
     #[test]
     fn streams_are_reproducible_and_distinct() {

@@ -14,9 +14,9 @@ use rand::Rng;
 
 impl World {
     pub(crate) fn client_wake(&mut self, client: u32) {
-        let Some((payload, op)) =
-            self.clients
-                .begin(client, self.now_us, &mut self.workload_rng, None)
+        let Some((payload, op)) = self
+            .clients
+            .begin(client, self.now_us, &self.workload_rng, None)
         else {
             return;
         };
@@ -29,7 +29,7 @@ impl World {
         let client = self.clients.add(node, true);
         if let Some((payload, op)) =
             self.clients
-                .begin(client, self.now_us, &mut self.workload_rng, Some(op))
+                .begin(client, self.now_us, &self.workload_rng, Some(op))
         {
             self.submit(client, node, payload, op);
         }
@@ -187,7 +187,10 @@ impl World {
         });
         if !self.clients.clients[client as usize].oneshot {
             let c = &self.clients.config;
-            let think = self.workload_rng.gen_range(c.think_min_us..=c.think_max_us);
+            let done = self.clients.clients[client as usize].next_request;
+            let key = (1 << 32) | client as u64;
+            let think = crate::rng::keyed(&self.workload_rng, key, done)
+                .gen_range(c.think_min_us..=c.think_max_us);
             self.schedule(self.now_us + think, Event::ClientWake { client });
         }
     }

@@ -70,7 +70,6 @@ pub struct World {
     pub(crate) queue: EventQueue<Event>,
     pub hosts: Vec<Host>,
     pub network: Network,
-    net_rng: ChaCha8Rng,
     pub(crate) fault_rng: ChaCha8Rng,
     pub(crate) workload_rng: ChaCha8Rng,
     pub checkers: Checkers,
@@ -107,13 +106,16 @@ impl World {
             .collect();
         let mut world = World {
             seed,
-            network: Network::new(config.nodes, config.network.clone()),
+            network: Network::new(
+                config.nodes,
+                config.network.clone(),
+                stream(seed, Stream::Network),
+            ),
             config,
             raft,
             now_us: 0,
             queue: EventQueue::default(),
             hosts,
-            net_rng: stream(seed, Stream::Network),
             fault_rng: stream(seed, Stream::Faults),
             workload_rng: stream(seed, Stream::Workload),
             checkers: Checkers::new(),
@@ -150,7 +152,8 @@ impl World {
     pub fn start_clients(&mut self, config: WorkloadConfig) {
         self.clients = Clients::new(config, self.config.nodes);
         for c in 0..self.clients.config.clients {
-            let at = self.now_us + self.workload_rng.gen_range(0..self.config.tick_us * 10);
+            let mut rng = crate::rng::keyed(&self.workload_rng, (2 << 32) | c as u64, 0);
+            let at = self.now_us + rng.gen_range(0..self.config.tick_us * 10);
             self.queue.push(at, Event::ClientWake { client: c });
         }
     }
@@ -443,7 +446,7 @@ impl World {
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
-        match self.network.send(&mut self.net_rng, from, to, &message) {
+        match self.network.send(self.now_us, from, to, &message) {
             Fate::Deliver {
                 latency_us,
                 copy_latency_us,
@@ -485,13 +488,12 @@ impl World {
     pub fn install(&mut self, id: NodeId, disk: raft::DurableState) {
         let i = id.0 as usize - 1;
         let members: Vec<NodeId> = self.ids().collect();
-        let incarnation = self.hosts[i].incarnation;
         let node = new_node(
             id,
             &members,
             &self.raft,
             self.seed,
-            incarnation,
+            self.now_us,
             disk.clone(),
         );
         self.hosts[i].disk = disk;
@@ -520,14 +522,13 @@ impl World {
             return;
         }
         let members: Vec<NodeId> = self.ids().collect();
-        let incarnation = self.hosts[i].incarnation;
         let disk = self.hosts[i].disk.clone();
         self.hosts[i].node = Some(new_node(
             id,
             &members,
             &self.raft,
             self.seed,
-            incarnation,
+            self.now_us,
             disk,
         ));
         self.checkers.on_restart(id, &HostsView(&self.hosts));
@@ -670,7 +671,7 @@ impl World {
         self.record(TraceEvent::Fault { description: what });
         for (f, t, message) in held {
             // Straight onto the wire: the hold was the fault; the network still adds latency.
-            if let Fate::Deliver { latency_us, .. } = self.network.fate(&mut self.net_rng, f, t) {
+            if let Fate::Deliver { latency_us, .. } = self.network.fate(f, t) {
                 let event = Event::Deliver {
                     from: f,
                     to: t,
@@ -703,10 +704,12 @@ fn new_node(
     members: &[NodeId],
     raft: &raft::Config,
     seed: u64,
-    incarnation: u64,
+    started_us: u64,
     disk: raft::DurableState,
 ) -> Node {
-    let node_seed = stream_seed(seed, Stream::Node(id.0)) ^ incarnation.wrapping_mul(0x9E37_79B9);
+    // Keyed by when the node (re)starts, not by how many times it did: removing an earlier
+    // crash while shrinking leaves later restarts' draws alone.
+    let node_seed = stream_seed(seed, Stream::Node(id.0)) ^ started_us.wrapping_mul(0x9E37_79B9);
     Node::new(id, members, raft.clone(), node_seed, disk)
         .expect("raft config validated by the caller")
 }

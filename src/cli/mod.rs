@@ -90,7 +90,7 @@ pub struct RunFlags {
 #[derive(Args, Debug)]
 pub struct FuzzArgs {
     /// Seeds to run, `A..B` (B excluded) or a single seed.
-    #[arg(long, default_value = "0..500", value_parser = parse_seeds)]
+    #[arg(long, default_value = "0..10000", value_parser = parse_seeds)]
     pub seeds: Range<u64>,
     /// On a violation, shrink the run to the fewest fault steps that still break the same
     /// property and write it as a scenario file, failure-<seed>.toml.
