@@ -48,6 +48,9 @@ pub struct FaultMix {
     /// The nodes' `max_entries_per_append`: with 1, each AppendEntries carries one entry, so an
     /// old-term entry can reach a majority before the new leader's own entry does (Figure 8).
     pub max_entries_per_append: usize,
+    /// How many of the campaign's clients run: some seeds have none (only the leaders' no-ops
+    /// fill the logs), which also makes their failures shrink further.
+    pub clients: u32,
 }
 
 impl FaultMix {
@@ -77,6 +80,7 @@ impl FaultMix {
             interval_max_us,
             max_drift_ppm: 200_000,
             max_entries_per_append: *[1, 4, 64].choose(rng).expect("non-empty"),
+            clients: *[0, 1, 3, 3].choose(rng).expect("non-empty"),
         }
     }
 
@@ -92,13 +96,14 @@ impl FaultMix {
             })
             .collect();
         format!(
-            "drop={} dup={} latency<={}ms faults=[{}] every<={}ms batch={}",
+            "drop={} dup={} latency<={}ms faults=[{}] every<={}ms batch={} clients={}",
             self.network.drop_probability,
             self.network.duplicate_probability,
             self.network.latency_max_us / 1000,
             kinds.join(","),
             self.interval_max_us / 1000,
-            self.max_entries_per_append
+            self.max_entries_per_append,
+            self.clients
         )
     }
 }

@@ -5,6 +5,7 @@
 //! checks the link again when it arrives: a link cut while a message is in flight loses it.
 
 use crate::config::NetworkConfig;
+use crate::rng::KeyedRng;
 use crate::trace::DropReason;
 use petgraph::graphmap::DiGraphMap;
 use raft::{Message, MessageKind, NodeId, MAX_NODES};
@@ -51,9 +52,9 @@ pub struct Network {
     in_flight: Vec<u32>,
     rules: Vec<(NodeId, NodeId, LinkRule)>,
     held: Vec<(NodeId, NodeId, Message)>,
-    /// The network stream; each message's draws come from it keyed by (link, number of the
-    /// message on that link), see `rng::keyed`.
-    rng: ChaCha8Rng,
+    /// Drawn once from the network stream; each message's draws are keyed by it and the
+    /// message's place (see `rng::KeyedRng`).
+    secret: u64,
     sent: Vec<u64>,
 }
 
@@ -67,7 +68,7 @@ impl Network {
             in_flight: vec![0; (nodes as usize + 1) * (nodes as usize + 1)],
             rules: Vec::new(),
             held: Vec::new(),
-            rng,
+            secret: rng.clone().gen(),
             sent: vec![0; (nodes as usize + 1) * (nodes as usize + 1)],
         };
         net.heal();
@@ -238,21 +239,21 @@ impl Network {
             };
         }
         let key = message_key(message) ^ crate::rng::mix64(now_us);
-        let rng = crate::rng::keyed(&self.rng, self.link(from, to) as u64, key);
-        self.decide(rng, from, to)
+        let link = self.link(from, to) as u64;
+        let mut rng = KeyedRng::new(self.secret, link, key);
+        self.decide(&mut rng, from, to)
     }
 
     /// Loss, duplication and latency of one message on a link without rules: the network's
     /// core decision, also used alone by the ping-mesh benchmark.
     pub fn fate(&mut self, from: NodeId, to: NodeId) -> Fate {
         let link = self.link(from, to);
-        let rng = crate::rng::keyed(&self.rng, link as u64, self.sent[link] | (1 << 63));
+        let mut rng = KeyedRng::new(self.secret, link as u64, self.sent[link] | (1 << 63));
         self.sent[link] += 1;
-        self.decide(rng, from, to)
+        self.decide(&mut rng, from, to)
     }
 
-    fn decide(&mut self, mut rng: ChaCha8Rng, from: NodeId, to: NodeId) -> Fate {
-        let rng = &mut rng;
+    fn decide(&mut self, rng: &mut KeyedRng, from: NodeId, to: NodeId) -> Fate {
         let link = self.link(from, to);
         if self.in_flight[link] as usize >= self.config.max_in_flight_per_link {
             return Fate::Dropped(DropReason::Overflow);

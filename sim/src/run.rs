@@ -135,7 +135,10 @@ pub fn run_seed_with(
     let (mut world, mix) = world_for(seed, config);
     setup(&mut world);
     let description = mix.describe();
-    world.start_clients(config.workload.clone());
+    world.start_clients(WorkloadConfig {
+        clients: config.workload.clients.min(mix.clients),
+        ..config.workload.clone()
+    });
     world.start_faults(mix);
     let fault_end = config.fault_phase_us;
     world.run_while(fault_end, |w| !w.violations().is_empty());

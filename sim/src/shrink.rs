@@ -57,8 +57,8 @@ pub fn record(seed: u64, config: &RunConfig) -> Option<Failure> {
 /// What of the run's environment the shrunk scenario keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shape {
-    /// The random clients.
-    pub clients: bool,
+    /// How many of the random clients (0: none).
+    pub clients: u32,
     /// Random loss and duplication.
     pub lossy: bool,
     /// The latency spread (otherwise every message takes the minimum latency).
@@ -66,11 +66,14 @@ pub struct Shape {
 }
 
 impl Shape {
-    pub const FULL: Shape = Shape {
-        clients: true,
-        lossy: true,
-        spread: true,
-    };
+    /// Everything the run had.
+    pub fn full(f: &Failure) -> Shape {
+        Shape {
+            clients: f.config.workload.clients.min(f.mix.clients),
+            lossy: true,
+            spread: true,
+        }
+    }
 }
 
 /// The scenario file for `steps` of `f`, in the environment `shape` keeps.
@@ -142,11 +145,11 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape) -> String
         c.read_mode.name(),
         c.max_events
     );
-    if shape.clients {
+    if shape.clients > 0 {
         let _ = writeln!(
             t,
             "[workload]\nclients = {}\nkeys = {}\n",
-            c.workload.clients, c.workload.keys
+            shape.clients, c.workload.keys
         );
     }
     let mut now = 0;
@@ -229,10 +232,10 @@ pub fn reproduces(f: &Failure, steps: &[(u64, Step)], shape: Shape) -> bool {
 /// Delta debugging over the steps, after trying to do without the clients, the random loss
 /// and the latency spread (each kept only if the violation needs it).
 pub fn shrink(f: &Failure) -> Shrunk {
-    let reproduced = reproduces(f, &f.steps, Shape::FULL);
+    let reproduced = reproduces(f, &f.steps, Shape::full(f));
     let mut s = Shrunk {
         steps: f.steps.clone(),
-        shape: Shape::FULL,
+        shape: Shape::full(f),
         original_steps: f.steps.len(),
         attempts: 1,
         reproduced,
@@ -240,30 +243,42 @@ pub fn shrink(f: &Failure) -> Shrunk {
     if !reproduced {
         return s;
     }
-    for simpler in [
-        Shape {
-            clients: false,
-            ..s.shape
+    // Fewer clients, no random loss, no latency spread: each kept only if the violation needs it.
+    let simplifications: [fn(Shape) -> Shape; 4] = [
+        |sh| Shape { clients: 0, ..sh },
+        |sh| Shape {
+            clients: sh.clients.min(1),
+            ..sh
         },
-        Shape {
-            lossy: false,
-            ..s.shape
-        },
-        Shape {
+        |sh| Shape { lossy: false, ..sh },
+        |sh| Shape {
             spread: false,
-            ..s.shape
+            ..sh
         },
-    ] {
-        let candidate = Shape {
-            clients: s.shape.clients && simpler.clients,
-            lossy: s.shape.lossy && simpler.lossy,
-            spread: s.shape.spread && simpler.spread,
-        };
-        s.attempts += 1;
-        if reproduces(f, &s.steps, candidate) {
-            s.shape = candidate;
+    ];
+    for simplify in simplifications {
+        let candidate = simplify(s.shape);
+        if candidate != s.shape {
+            s.attempts += 1;
+            if reproduces(f, &s.steps, candidate) {
+                s.shape = candidate;
+            }
         }
     }
+    loop {
+        let before = s.steps.len();
+        ddmin(f, &mut s);
+        remove_pairs(f, &mut s);
+        if s.steps.len() == before || s.attempts >= MAX_ATTEMPTS {
+            break;
+        }
+    }
+    s
+}
+
+/// Zeller's ddmin, complement-only: removes chunks of steps, halving the chunk size when none
+/// can go.
+fn ddmin(f: &Failure, s: &mut Shrunk) {
     let mut chunk = s.steps.len().div_ceil(2).max(1);
     while !s.steps.is_empty() && s.attempts < MAX_ATTEMPTS {
         let mut i = 0;
@@ -285,10 +300,40 @@ pub fn shrink(f: &Failure) -> Shrunk {
         }
         if !removed {
             if chunk == 1 {
-                break;
+                return;
             }
             chunk = chunk.div_ceil(2);
         }
     }
-    s
+}
+
+/// Removes a fault together with the step that undoes it (a crash and the node's next restart,
+/// a pause and its resume, a cut of the network and the next heal), which ddmin's contiguous
+/// chunks miss when other steps stand between them.
+fn remove_pairs(f: &Failure, s: &mut Shrunk) {
+    let mut i = 0;
+    while i < s.steps.len() && s.attempts < MAX_ATTEMPTS {
+        let undo = |later: &Step| match (&s.steps[i].1, later) {
+            (Step::Crash(a), Step::Restart(b)) | (Step::Pause(a), Step::Resume(b)) => a == b,
+            (Step::Partition(_) | Step::Cut { .. } | Step::Links(_), Step::Heal) => true,
+            _ => false,
+        };
+        let Some(j) = (i + 1..s.steps.len()).find(|&j| undo(&s.steps[j].1)) else {
+            i += 1;
+            continue;
+        };
+        let candidate: Vec<_> = s
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k != i && *k != j)
+            .map(|(_, st)| st.clone())
+            .collect();
+        s.attempts += 1;
+        if reproduces(f, &candidate, s.shape) {
+            s.steps = candidate;
+        } else {
+            i += 1;
+        }
+    }
 }

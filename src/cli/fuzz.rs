@@ -94,7 +94,7 @@ fn report_failure(args: &FuzzArgs, config: &sim::RunConfig, failure: &sim::RunOu
         world.config.nodes, failure.mix
     );
     if args.shrink {
-        return shrink(seed, config);
+        return shrink(args, seed, config);
     }
     1
 }
@@ -179,20 +179,56 @@ fn explain(world: &sim::World) {
 
 /// Shrinks the failing seed and writes `failure-<seed>.toml`. Returns the exit code: 1 (the
 /// violation stands), or 2 if the file cannot be written.
-fn shrink(seed: u64, config: &sim::RunConfig) -> u8 {
-    let Some(failure) = sim::shrink::record(seed, config) else {
+/// How many failing seeds `--shrink` shrinks before it keeps the smallest result: one removed
+/// step can still tip a run elsewhere, so some failing runs shrink much further than others.
+const SHRINK_CANDIDATES: usize = 5;
+
+fn shrink(args: &FuzzArgs, seed: u64, config: &sim::RunConfig) -> u8 {
+    let started = now();
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let mut seeds = vec![seed];
+    let mut from = seed + 1;
+    while seeds.len() < SHRINK_CANDIDATES && from < args.seeds.end {
+        let more = sim::campaign::Campaign::new(config.clone())
+            .seeds(from..args.seeds.end)
+            .jobs(jobs)
+            .run(&|| {});
+        match more.failure {
+            Some(f) => {
+                seeds.push(f.seed);
+                from = f.seed + 1;
+            }
+            None => break,
+        }
+    }
+    let property = |s: u64| sim::shrink::record(s, config);
+    let Some(first) = property(seed) else {
         println!("shrink: seed {seed} did not fail again (this is a bug in raftsim's determinism)");
         return 1;
     };
-    let started = now();
-    let shrunk = sim::shrink::shrink(&failure);
-    if !shrunk.reproduced {
+    let mut best: Option<(sim::shrink::Failure, sim::shrink::Shrunk)> = None;
+    for s in seeds {
+        let Some(failure) = property(s).filter(|f| f.property == first.property) else {
+            continue;
+        };
+        let shrunk = sim::shrink::shrink(&failure);
+        let better = best
+            .as_ref()
+            .is_none_or(|(_, b)| shrunk.steps.len() < b.steps.len());
+        if shrunk.reproduced && better {
+            best = Some((failure, shrunk));
+        }
+    }
+    let Some((failure, shrunk)) = best else {
         println!(
-            "shrink: the {} recorded steps, replayed as a scenario, do not break {} (events at one instant may run in another order); nothing written",
-            shrunk.original_steps, failure.property
+            "shrink: no recorded schedule of a failing seed, replayed as a scenario, breaks {} (events at one instant may run in another order); nothing written",
+            first.property
         );
         return 1;
-    }
+    };
+    let seed = failure.seed;
     let text = sim::shrink::final_text(&failure, &shrunk);
     let path = format!("failure-{seed}.toml");
     if let Err(e) = std::fs::write(&path, text) {
@@ -200,7 +236,7 @@ fn shrink(seed: u64, config: &sim::RunConfig) -> u8 {
         return 2;
     }
     println!(
-        "shrunk: {} fault steps -> {} (needs: clients {}, random loss {}, latency spread {}), {} scenario runs in {:.2}s",
+        "shrunk seed {seed} (the smallest of up to {SHRINK_CANDIDATES} failing seeds): {} fault steps -> {} (needs: clients {}, random loss {}, latency spread {}), {} scenario runs, {:.2}s",
         shrunk.original_steps,
         shrunk.steps.len(),
         shrunk.shape.clients,
