@@ -9,6 +9,7 @@ pub mod campaign;
 pub mod checker;
 pub mod client;
 pub mod config;
+mod control;
 pub mod faults;
 pub mod host;
 pub mod lin;

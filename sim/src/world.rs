@@ -7,18 +7,17 @@ use crate::checker::{Checkers, Violation};
 use crate::client::{Clients, WorkloadConfig};
 use crate::config::SimConfig;
 use crate::host::{Host, HostsView};
-use crate::network::{Fate, LinkRule, Network};
+use crate::network::{Fate, Network};
 use crate::queue::EventQueue;
 use crate::rng::{stream, stream_seed, Stream};
-use crate::scenario::Step;
 use crate::trace::{DropReason, Trace, TraceEvent};
-use raft::{Command, Message, MessageKind, Node, NodeId, Output, Persist, RoleKind};
+use raft::{Command, Message, Node, NodeId, Output, Persist, RoleKind};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 /// Bound on the ticks a resumed node catches up on at once.
-const MAX_CATCH_UP_TICKS: u64 = 10_000;
+pub(crate) const MAX_CATCH_UP_TICKS: u64 = 10_000;
 
 pub(crate) enum Event {
     Deliver {
@@ -321,7 +320,7 @@ impl World {
         self.input(id, |node, out| node.tick(out));
     }
 
-    fn schedule_tick(&mut self, id: NodeId, at_us: u64) {
+    pub(crate) fn schedule_tick(&mut self, id: NodeId, at_us: u64) {
         let incarnation = self.hosts[id.0 as usize - 1].incarnation;
         self.queue.push(
             at_us,
@@ -480,226 +479,9 @@ impl World {
             Fate::Held => self.record(TraceEvent::Hold { from, to, message }),
         }
     }
-
-    // ----- Faults and scripted control -----
-
-    /// Replaces a node's disk before the run starts (scenarios that begin from given logs, such
-    /// as Figure 7) and restarts it from there.
-    pub fn install(&mut self, id: NodeId, disk: raft::DurableState) {
-        let i = id.0 as usize - 1;
-        let members: Vec<NodeId> = self.ids().collect();
-        let node = new_node(
-            id,
-            &members,
-            &self.raft,
-            self.seed,
-            self.now_us,
-            disk.clone(),
-        );
-        self.hosts[i].disk = disk;
-        self.hosts[i].node = Some(node);
-        self.checkers.on_restart(id, &HostsView(&self.hosts));
-    }
-
-    pub fn crash(&mut self, id: NodeId) {
-        let host = &mut self.hosts[id.0 as usize - 1];
-        if !host.is_alive() {
-            return;
-        }
-        let lost_writes = host.crash();
-        self.note_step(Step::Crash(id));
-        self.stats.crashes += 1;
-        self.checkers.on_crash(id);
-        self.record(TraceEvent::Crash {
-            node: id,
-            lost_writes,
-        });
-    }
-
-    pub fn restart(&mut self, id: NodeId) {
-        let i = id.0 as usize - 1;
-        if self.hosts[i].is_alive() {
-            return;
-        }
-        let members: Vec<NodeId> = self.ids().collect();
-        let disk = self.hosts[i].disk.clone();
-        self.hosts[i].node = Some(new_node(
-            id,
-            &members,
-            &self.raft,
-            self.seed,
-            self.now_us,
-            disk,
-        ));
-        self.checkers.on_restart(id, &HostsView(&self.hosts));
-        self.note_step(Step::Restart(id));
-        self.record(TraceEvent::Restart { node: id });
-        let at = self.now_us + self.hosts[i].tick_interval_us(self.config.tick_us);
-        self.schedule_tick(id, at);
-    }
-
-    pub fn pause(&mut self, id: NodeId) {
-        let host = &mut self.hosts[id.0 as usize - 1];
-        if host.is_alive() && !host.paused {
-            host.paused = true;
-            self.note_step(Step::Pause(id));
-            self.record(TraceEvent::Fault {
-                description: format!("{id} paused"),
-            });
-        }
-    }
-
-    pub fn resume(&mut self, id: NodeId) {
-        let host = &mut self.hosts[id.0 as usize - 1];
-        if !host.paused {
-            return;
-        }
-        self.note_step(Step::Resume(id));
-        let host = &mut self.hosts[id.0 as usize - 1];
-        host.paused = false;
-        let inbox = std::mem::take(&mut host.paused_inbox);
-        let missed = std::mem::take(&mut host.missed_ticks);
-        self.record(TraceEvent::Fault {
-            description: format!("{id} resumed ({missed} ticks passed while paused)"),
-        });
-        // Its clock jumped: the node sees the time that passed before any message (a lease
-        // checked against a real clock expires during a pause).
-        for _ in 0..missed.min(MAX_CATCH_UP_TICKS) {
-            self.input(id, |n, out| n.tick(out));
-        }
-        for (from, message) in inbox {
-            let event = Event::Deliver {
-                from,
-                to: id,
-                message,
-                duplicate: false,
-            };
-            self.queue.push(self.now_us, event);
-        }
-    }
-
-    /// Makes a node time out now (it starts an election).
-    pub fn timeout(&mut self, id: NodeId) {
-        self.record(TraceEvent::Timeout { node: id });
-        self.input(id, |n, out| n.timeout_now(out));
-    }
-
-    /// One extra tick of a node's clock.
-    pub fn tick_node(&mut self, id: NodeId) {
-        self.record(TraceEvent::Tick { node: id });
-        self.input(id, |n, out| n.tick(out));
-    }
-
-    pub fn partition(&mut self, groups: &[Vec<NodeId>]) {
-        self.network.partition(groups);
-        self.note_step(Step::Partition(groups.to_vec()));
-        self.stats.partitions += 1;
-        let text: Vec<String> = groups.iter().map(|g| fmt_group(g)).collect();
-        self.record(TraceEvent::Fault {
-            description: format!("partition {}", text.join(" | ")),
-        });
-    }
-
-    pub fn cut(&mut self, from: NodeId, to: NodeId) {
-        self.network.cut(from, to);
-        self.note_step(Step::Cut { from, to });
-        self.stats.partitions += 1;
-        self.record(TraceEvent::Fault {
-            description: format!("one-way cut {from}->{to}"),
-        });
-    }
-
-    pub fn keep_links(&mut self, links: &[(NodeId, NodeId)]) {
-        self.network.keep_links(links);
-        self.note_step(Step::Links(links.to_vec()));
-        self.stats.partitions += 1;
-        let text: Vec<String> = links.iter().map(|(a, b)| format!("{a}-{b}")).collect();
-        self.record(TraceEvent::Fault {
-            description: format!("only links {}", text.join(" ")),
-        });
-    }
-
-    pub fn heal(&mut self) {
-        self.network.heal();
-        self.note_step(Step::Heal);
-        self.record(TraceEvent::Fault {
-            description: "heal: every link up".into(),
-        });
-    }
-
-    pub fn add_link_rule(&mut self, from: NodeId, to: NodeId, rule: LinkRule) {
-        self.network.add_rule(from, to, rule);
-        let (what, kind) = match rule {
-            LinkRule::Hold(k) => ("hold", k),
-            LinkRule::Drop(k) => ("drop", k),
-        };
-        let kind = kind.map_or("all".to_string(), |k| k.name().to_string());
-        self.record(TraceEvent::Fault {
-            description: format!("{what} {kind} messages {from}->{to}"),
-        });
-    }
-
-    /// Lifts the rules on a link and delivers what was held there, in order.
-    pub fn release(&mut self, from: NodeId, to: NodeId, kind: Option<MessageKind>) {
-        self.release_some(from, to, kind, None);
-    }
-
-    /// With `count`, delivers only the oldest `count` held messages and keeps the hold on;
-    /// without, lifts the rules on the link and delivers everything held there, in order.
-    pub fn release_some(
-        &mut self,
-        from: NodeId,
-        to: NodeId,
-        kind: Option<MessageKind>,
-        count: Option<usize>,
-    ) {
-        let held = match count {
-            Some(n) => self.network.take_held(from, to, kind, n),
-            None => self.network.release(from, to, kind),
-        };
-        let kind_name = kind.map_or("all".to_string(), |k| k.name().to_string());
-        let what = match count {
-            Some(_) => format!(
-                "deliver {} held {kind_name} message(s) {from}->{to}",
-                held.len()
-            ),
-            None => format!(
-                "release {kind_name} messages {from}->{to} ({} held)",
-                held.len()
-            ),
-        };
-        self.record(TraceEvent::Fault { description: what });
-        for (f, t, message) in held {
-            // Straight onto the wire: the hold was the fault; the network still adds latency.
-            if let Fate::Deliver { latency_us, .. } = self.network.fate(f, t) {
-                let event = Event::Deliver {
-                    from: f,
-                    to: t,
-                    message,
-                    duplicate: false,
-                };
-                self.queue.push(self.now_us + latency_us, event);
-            }
-        }
-    }
-
-    pub fn set_drift(&mut self, id: NodeId, drift_ppm: i32) {
-        if self.hosts[id.0 as usize - 1].drift_ppm != drift_ppm {
-            self.hosts[id.0 as usize - 1].drift_ppm = drift_ppm;
-            self.note_step(Step::Clock {
-                node: id,
-                drift_ppm,
-            });
-        }
-    }
 }
 
-fn fmt_group(g: &[NodeId]) -> String {
-    let ids: Vec<String> = g.iter().map(|n| n.to_string()).collect();
-    format!("{{{}}}", ids.join(","))
-}
-
-fn new_node(
+pub(crate) fn new_node(
     id: NodeId,
     members: &[NodeId],
     raft: &raft::Config,
