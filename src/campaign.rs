@@ -97,7 +97,7 @@ mod tests {
         if std::env::var("RAFTSIM_SEED").is_err() {
             assert_eq!(r.coverage.seeds, 20);
         }
-        assert!(r.coverage.commits > 0);
+        assert!(r.coverage.totals.commits > 0);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use crate::run::{run_seed, RunConfig, RunOutcome};
 use crate::trace::TraceLine;
+use crate::world::Stats;
 use serde::Serialize;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,32 +15,16 @@ use std::sync::Mutex;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Coverage {
     pub seeds: u64,
-    pub events: u64,
-    pub elections: u64,
-    pub leader_changes: u64,
-    pub truncations: u64,
-    pub crashes: u64,
-    pub partitions: u64,
-    pub commits: u64,
-    pub client_ops_ok: u64,
-    pub highest_term: u64,
     pub liveness_passed: u64,
+    /// The runs' counters, summed (the highest term is the highest of any run).
+    pub totals: Stats,
 }
 
 impl Coverage {
     fn add(&mut self, o: &RunOutcome) {
-        let s = &o.stats;
         self.seeds += 1;
-        self.events += s.events;
-        self.elections += s.elections;
-        self.leader_changes += s.leader_changes;
-        self.truncations += s.truncations;
-        self.crashes += s.crashes;
-        self.partitions += s.partitions;
-        self.commits += s.commits;
-        self.client_ops_ok += s.client_ops_ok;
-        self.highest_term = self.highest_term.max(s.highest_term);
         self.liveness_passed += o.liveness_passed as u64;
+        self.totals.add(&o.stats);
     }
 }
 

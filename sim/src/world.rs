@@ -61,6 +61,23 @@ pub struct Stats {
     pub client_ops_ok: u64,
 }
 
+impl Stats {
+    /// Adds another run's counters (the highest term is the higher of the two).
+    pub fn add(&mut self, o: &Stats) {
+        self.events += o.events;
+        self.messages_delivered += o.messages_delivered;
+        self.messages_dropped += o.messages_dropped;
+        self.elections += o.elections;
+        self.leader_changes += o.leader_changes;
+        self.truncations += o.truncations;
+        self.crashes += o.crashes;
+        self.partitions += o.partitions;
+        self.commits += o.commits;
+        self.client_ops_ok += o.client_ops_ok;
+        self.highest_term = self.highest_term.max(o.highest_term);
+    }
+}
+
 pub struct World {
     pub seed: u64,
     pub config: SimConfig,

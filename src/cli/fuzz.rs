@@ -58,16 +58,23 @@ pub fn fuzz(args: &FuzzArgs) -> u8 {
     println!(
         "clean: {} seeds, {} events, liveness passed in {}/{}; {:.0} events/s, {:.0} seeds/s (wall {:.2}s, {jobs} job(s))",
         c.seeds,
-        c.events,
+        c.totals.events,
         c.liveness_passed,
         c.seeds,
-        c.events as f64 / secs,
+        c.totals.events as f64 / secs,
         c.seeds as f64 / secs,
         secs
     );
     println!(
         "coverage: {} elections, {} leader changes, {} truncations, {} crashes, {} partitions, {} commits, {} client ops, highest term {}",
-        c.elections, c.leader_changes, c.truncations, c.crashes, c.partitions, c.commits, c.client_ops_ok, c.highest_term
+        c.totals.elections,
+        c.totals.leader_changes,
+        c.totals.truncations,
+        c.totals.crashes,
+        c.totals.partitions,
+        c.totals.commits,
+        c.totals.client_ops_ok,
+        c.totals.highest_term
     );
     0
 }
