@@ -168,20 +168,25 @@ impl World {
 
     /// Lifts the rules on a link and delivers what was held there, in order.
     pub fn release(&mut self, from: NodeId, to: NodeId, kind: Option<MessageKind>) {
-        self.release_some(from, to, kind, None);
+        self.release_some(from, to, kind, None, false, false);
     }
 
     /// With `count`, delivers only the oldest `count` held messages and keeps the hold on;
     /// without, lifts the rules on the link and delivers everything held there, in order.
+    /// With `count`, delivers only `count` held messages (the oldest, or with `newest` the most
+    /// recent) and keeps the hold on; without, lifts the rules on the link and delivers everything
+    /// held there, in order. With `twice`, each is delivered twice (a scripted duplication).
     pub fn release_some(
         &mut self,
         from: NodeId,
         to: NodeId,
         kind: Option<MessageKind>,
         count: Option<usize>,
+        newest: bool,
+        twice: bool,
     ) {
         let held = match count {
-            Some(n) => self.network.take_held(from, to, kind, n),
+            Some(n) => self.network.take_held(from, to, kind, n, newest),
             None => self.network.release(from, to, kind),
         };
         let kind_name = kind.map_or("all".to_string(), |k| k.name().to_string());
@@ -197,15 +202,17 @@ impl World {
         };
         self.record(TraceEvent::Fault { description: what });
         for (f, t, message) in held {
-            // Straight onto the wire: the hold was the fault; the network still adds latency.
-            if let Fate::Deliver { latency_us, .. } = self.network.fate(f, t) {
-                let event = Event::Deliver {
-                    from: f,
-                    to: t,
-                    message,
-                    duplicate: false,
-                };
-                self.queue.push(self.now_us + latency_us, event);
+            for copy in 0..1 + twice as u8 {
+                // Straight onto the wire: the hold was the fault; the network still adds latency.
+                if let Fate::Deliver { latency_us, .. } = self.network.fate(f, t) {
+                    let event = Event::Deliver {
+                        from: f,
+                        to: t,
+                        message: message.clone(),
+                        duplicate: copy == 1,
+                    };
+                    self.queue.push(self.now_us + latency_us, event);
+                }
             }
         }
     }

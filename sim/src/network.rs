@@ -198,23 +198,30 @@ impl Network {
         released
     }
 
-    /// Takes the oldest `count` messages held on a link (of one kind, or any), leaving its rules.
+    /// Takes `count` messages held on a link (of one kind, or any), the oldest first or with
+    /// `newest` the most recent first, leaving its rules.
     pub fn take_held(
         &mut self,
         from: NodeId,
         to: NodeId,
         kind: Option<MessageKind>,
         count: usize,
+        newest: bool,
     ) -> Vec<(NodeId, NodeId, Message)> {
-        let mut taken = Vec::new();
-        let mut i = 0;
-        while i < self.held.len() && taken.len() < count {
-            let (f, t, m) = &self.held[i];
-            if *f == from && *t == to && kind.is_none_or(|k| k == m.kind()) {
-                taken.push(self.held.remove(i));
-            } else {
-                i += 1;
-            }
+        let matching = |(f, t, m): &(NodeId, NodeId, Message)| {
+            *f == from && *t == to && kind.is_none_or(|k| k == m.kind())
+        };
+        let mut picked: Vec<usize> = (0..self.held.len())
+            .filter(|&i| matching(&self.held[i]))
+            .collect();
+        if newest {
+            picked.reverse();
+        }
+        picked.truncate(count);
+        let taken: Vec<_> = picked.iter().map(|&i| self.held[i].clone()).collect();
+        picked.sort_unstable();
+        for i in picked.into_iter().rev() {
+            self.held.remove(i);
         }
         taken
     }

@@ -73,6 +73,10 @@ pub enum Step {
         to: NodeId,
         kind: Option<MessageKind>,
         count: Option<usize>,
+        /// Deliver the most recently held first (reordering).
+        newest: bool,
+        /// Deliver each released message twice (duplication).
+        twice: bool,
     },
     Drop {
         from: NodeId,
@@ -278,14 +282,25 @@ impl fmt::Display for Step {
                 to,
                 kind,
                 count,
-            } => match count {
-                Some(c) => write!(
-                    f,
-                    "deliver {c} held {} message(s) {from}->{to}",
-                    kind_name(kind)
-                ),
-                None => write!(f, "release {} messages {from}->{to}", kind_name(kind)),
-            },
+                newest,
+                twice,
+            } => {
+                match count {
+                    Some(c) => write!(
+                        f,
+                        "deliver {c} held {} message(s) {from}->{to}",
+                        kind_name(kind)
+                    )?,
+                    None => write!(f, "release {} messages {from}->{to}", kind_name(kind))?,
+                }
+                if *newest {
+                    write!(f, ", newest first")?;
+                }
+                if *twice {
+                    write!(f, ", each twice")?;
+                }
+                Ok(())
+            }
             Step::Drop { from, to, kind } => {
                 write!(f, "drop {} messages {from}->{to}", kind_name(kind))
             }

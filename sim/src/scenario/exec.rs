@@ -224,7 +224,9 @@ impl Runner<'_> {
                 to,
                 kind,
                 count,
-            } => w.release_some(*from, *to, *kind, *count),
+                newest,
+                twice,
+            } => w.release_some(*from, *to, *kind, *count, *newest, *twice),
             Step::Tick { node, count } => {
                 for _ in 0..*count {
                     w.tick_node(*node);

@@ -97,7 +97,7 @@ impl Parser<'_> {
             "cut" => (&["from", "to"], "{ from = 1, to = 3 }"),
             "tick" => (&["node", "count"], "{ node = 2, count = 3 }"),
             "release" => (
-                &["from", "to", "type", "count"],
+                &["from", "to", "type", "count", "newest", "twice"],
                 "{ from = 1, to = 3, count = 1 }",
             ),
             _ => (
@@ -158,6 +158,8 @@ impl Parser<'_> {
                 to: node("to")?,
                 kind: self.kind(v, &t, name)?,
                 count: count(None)?.map(|c| c as usize),
+                newest: t.get("newest") == Some(&Value::Boolean(true)),
+                twice: t.get("twice") == Some(&Value::Boolean(true)),
             },
             "hold" => Step::Hold {
                 from: node("from")?,
