@@ -213,6 +213,10 @@ pub struct Config {
     pub heartbeat_interval_ticks: u32,
     /// Upper bound on entries carried by one AppendEntries.
     pub max_entries_per_append: usize,
+    /// Periodic heartbeats carry the entries a follower is missing (from its nextIndex). With
+    /// false, a heartbeat is the paper's empty AppendEntries (prev = nextIndex - 1, no entries);
+    /// entries then travel only in reply to an answer or a proposal.
+    pub heartbeats_carry_entries: bool,
     /// Thesis §9.6: a candidate first asks whether it could win, without raising any term.
     pub pre_vote: bool,
     /// Thesis §6.2: a leader that has not heard from a majority within an election timeout
@@ -233,6 +237,7 @@ impl Default for Config {
             election_timeout_max_ticks: 20,
             heartbeat_interval_ticks: 2,
             max_entries_per_append: 64,
+            heartbeats_carry_entries: true,
             pre_vote: false,
             check_quorum: false,
             lease_margin_ticks: 2,

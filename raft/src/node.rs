@@ -152,7 +152,11 @@ impl Node {
                 self.heartbeat_elapsed += 1;
                 if self.heartbeat_elapsed >= self.config.heartbeat_interval_ticks {
                     self.heartbeat_elapsed = 0;
-                    self.broadcast_append();
+                    if self.config.heartbeats_carry_entries {
+                        self.broadcast_append();
+                    } else {
+                        self.broadcast_heartbeat();
+                    }
                     if self.config.check_quorum {
                         // Keeps the lease fresh (thesis §6.4.1).
                         self.start_round();

@@ -39,6 +39,29 @@ impl Node {
         self.send(to, message);
     }
 
+    /// §5.2: "AppendEntries RPCs that carry no log entries", with prev = nextIndex - 1.
+    pub(crate) fn broadcast_heartbeat(&mut self) {
+        let Role::Leader { progress } = &self.role else {
+            return;
+        };
+        let beats: Vec<(NodeId, LogIndex)> = progress
+            .iter()
+            .map(|p| (p.peer, p.next_index.prev()))
+            .collect();
+        for (to, prev_log_index) in beats {
+            let prev_log_term = self.log.term_at(prev_log_index).unwrap_or_default();
+            let message = Message::AppendEntries {
+                term: self.current_term,
+                leader: self.id,
+                prev_log_index,
+                prev_log_term,
+                entries: Vec::new(),
+                leader_commit: self.commit_index,
+            };
+            self.send(to, message);
+        }
+    }
+
     pub(crate) fn broadcast_append(&mut self) {
         for slot in 0..self.peers.len() {
             self.send_append(slot);
