@@ -14,6 +14,7 @@ macro_rules! scenario {
 pub const SCENARIOS: &[(&str, &str)] = &[
     scenario!("figure8"),
     scenario!("figure8-unsafe-commit"),
+    scenario!("figure8-majority-not-committed"),
     scenario!("figure7"),
     scenario!("commit-index-vote"),
     scenario!("vote-without-log-check"),
@@ -22,6 +23,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     scenario!("truncate-on-stale-append"),
     scenario!("heartbeat-skips-prev-check"),
     scenario!("accept-stale-term-replies"),
+    scenario!("commit-index-without-min"),
     scenario!("stale-leader-writes"),
     scenario!("stale-leader-read"),
     scenario!("read-index-new-leader"),
