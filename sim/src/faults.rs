@@ -51,6 +51,8 @@ pub struct FaultMix {
     /// How many of the campaign's clients run: some seeds have none (only the leaders' no-ops
     /// fill the logs), which also makes their failures shrink further.
     pub clients: u32,
+    /// The leaders' heartbeats carry missing entries, or are the paper's empty AppendEntries.
+    pub heartbeats_carry_entries: bool,
 }
 
 impl FaultMix {
@@ -81,6 +83,7 @@ impl FaultMix {
             max_drift_ppm: 200_000,
             max_entries_per_append: *[1, 4, 64].choose(rng).expect("non-empty"),
             clients: *[0, 1, 3, 3].choose(rng).expect("non-empty"),
+            heartbeats_carry_entries: rng.gen_bool(0.5),
         }
     }
 
@@ -96,14 +99,15 @@ impl FaultMix {
             })
             .collect();
         format!(
-            "drop={} dup={} latency<={}ms faults=[{}] every<={}ms batch={} clients={}",
+            "drop={} dup={} latency<={}ms faults=[{}] every<={}ms batch={} clients={} heartbeat-entries={}",
             self.network.drop_probability,
             self.network.duplicate_probability,
             self.network.latency_max_us / 1000,
             kinds.join(","),
             self.interval_max_us / 1000,
             self.max_entries_per_append,
-            self.clients
+            self.clients,
+            self.heartbeats_carry_entries
         )
     }
 }

@@ -111,6 +111,7 @@ pub fn world_for(seed: u64, config: &RunConfig) -> (World, FaultMix) {
         pre_vote: config.pre_vote,
         check_quorum: config.check_quorum,
         max_entries_per_append: mix.max_entries_per_append,
+        heartbeats_carry_entries: mix.heartbeats_carry_entries,
         ..raft::Config::default()
     };
     let trace = if config.keep_trace {

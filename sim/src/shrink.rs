@@ -116,8 +116,8 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape) -> String
     );
     let _ = writeln!(
         t,
-        "max_entries_per_append = {}\n",
-        f.mix.max_entries_per_append
+        "max_entries_per_append = {}\nheartbeats_carry_entries = {}\n",
+        f.mix.max_entries_per_append, f.mix.heartbeats_carry_entries
     );
     let n = &f.mix.network;
     let _ = writeln!(
