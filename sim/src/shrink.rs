@@ -243,7 +243,20 @@ pub fn shrink(f: &Failure) -> Shrunk {
     if !reproduced {
         return s;
     }
-    // Fewer clients, no random loss, no latency spread: each kept only if the violation needs it.
+    loop {
+        let before = (s.steps.len(), s.shape);
+        simplify(f, &mut s);
+        ddmin(f, &mut s);
+        remove_pairs(f, &mut s);
+        if (s.steps.len(), s.shape) == before || s.attempts >= MAX_ATTEMPTS {
+            break;
+        }
+    }
+    s
+}
+
+/// Fewer clients, no random loss, no latency spread: each kept only if the violation needs it.
+fn simplify(f: &Failure, s: &mut Shrunk) {
     let simplifications: [fn(Shape) -> Shape; 4] = [
         |sh| Shape { clients: 0, ..sh },
         |sh| Shape {
@@ -258,22 +271,13 @@ pub fn shrink(f: &Failure) -> Shrunk {
     ];
     for simplify in simplifications {
         let candidate = simplify(s.shape);
-        if candidate != s.shape {
+        if candidate != s.shape && s.attempts < MAX_ATTEMPTS {
             s.attempts += 1;
             if reproduces(f, &s.steps, candidate) {
                 s.shape = candidate;
             }
         }
     }
-    loop {
-        let before = s.steps.len();
-        ddmin(f, &mut s);
-        remove_pairs(f, &mut s);
-        if s.steps.len() == before || s.attempts >= MAX_ATTEMPTS {
-            break;
-        }
-    }
-    s
 }
 
 /// Zeller's ddmin, complement-only: removes chunks of steps, halving the chunk size when none
