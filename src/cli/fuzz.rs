@@ -15,10 +15,7 @@ pub fn reproduce_command(seed: u64, flags: &RunFlags) -> String {
 }
 
 /// Wall-clock time for the summary only; it never orders events.
-#[allow(clippy::disallowed_methods)]
-fn now() -> std::time::Instant {
-    std::time::Instant::now()
-}
+use sim::bench::wall_now as now;
 
 pub fn fuzz(args: &FuzzArgs) -> u8 {
     let config = args.run.run_config();
