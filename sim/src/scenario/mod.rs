@@ -4,6 +4,7 @@
 pub mod ast;
 pub mod error;
 pub mod exec;
+mod expect;
 pub mod parse;
 mod steps;
 #[cfg(test)]

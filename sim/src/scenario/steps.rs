@@ -1,9 +1,8 @@
 //! Parsing `[[step]]` tables: exactly one action each, plus an optional `note` and `label`.
 
-use super::ast::{Changes, Condition, Expectation, Step, StepAt};
+use super::ast::{Changes, Condition, Step, StepAt};
 use super::error::{suggestion, ScenarioError};
 use super::parse::{get, type_name, Parser, Table};
-use crate::checker::Property;
 use crate::client::ReadMode;
 use raft::{MessageKind, NodeId};
 use toml::{Spanned, Value};
@@ -218,7 +217,7 @@ impl Parser<'_> {
         Ok(Step::Kv { node, op })
     }
 
-    fn inline(
+    pub(super) fn inline(
         &self,
         v: &Spanned<Value>,
         what: &str,
@@ -242,12 +241,12 @@ impl Parser<'_> {
     }
 
     /// Where `key` stands inside an inline table value (or the value's start).
-    fn key_offset(&self, v: &Spanned<Value>, key: &str) -> usize {
+    pub(super) fn key_offset(&self, v: &Spanned<Value>, key: &str) -> usize {
         let src = self.text.get(v.span()).unwrap_or("");
         src.find(key).map_or(v.span().start, |i| v.span().start + i)
     }
 
-    fn field_error(
+    pub(super) fn field_error(
         &self,
         v: &Spanned<Value>,
         what: &str,
@@ -276,7 +275,7 @@ impl Parser<'_> {
         }
     }
 
-    fn node_value(
+    pub(super) fn node_value(
         &self,
         v: &Spanned<Value>,
         x: &Value,
@@ -468,109 +467,6 @@ impl Parser<'_> {
             ));
         };
         Ok(Step::RunUntil { cond, within_us })
-    }
-
-    fn expectation(&self, v: &Spanned<Value>, nodes: u8) -> Result<Expectation, ScenarioError> {
-        let keys = [
-            "leader",
-            "term",
-            "node",
-            "log",
-            "commit",
-            "violation",
-            "no-violation",
-            "no-leader",
-            "last-get",
-            "pending-ops",
-            "leader-changes-at-least",
-            "leader-changes-at-most",
-        ];
-        let t = self.inline(v, "expect", &keys, "{ node = 1, log = [1, 2] }")?;
-        let mut e = Expectation::default();
-        if let Some(x) = t.get("leader") {
-            let term = match t.get("term") {
-                None => None,
-                Some(Value::Integer(i)) if *i >= 0 => Some(*i as u64),
-                Some(other) => {
-                    return Err(self.field_error(v, "expect", "term", "a whole number", other))
-                }
-            };
-            e.leader = Some((
-                self.node_value(v, x, "expect.leader", nodes, "leader")?,
-                term,
-            ));
-        } else if t.contains_key("term") {
-            return Err(self.err(self.key_offset(v, "term"), "expect.term goes with `leader`"));
-        }
-        if let Some(x) = t.get("node") {
-            e.node = Some(self.node_value(v, x, "expect.node", nodes, "node")?);
-        }
-        if let Some(x) = t.get("log") {
-            let spanned = Spanned::new(v.span(), x.clone());
-            e.log = Some(self.terms(&spanned, "expect.log")?);
-        }
-        match t.get("commit") {
-            None => {}
-            Some(Value::Integer(c)) if *c >= 0 => e.commit = Some(*c as u64),
-            Some(other) => {
-                return Err(self.field_error(v, "expect", "commit", "a whole number", other))
-            }
-        }
-        if (e.log.is_some() || e.commit.is_some()) && e.node.is_none() {
-            return Err(self.err(v.span().start, "expect.log and expect.commit need `node`"));
-        }
-        if let Some(x) = t.get("violation") {
-            e.violation = Some(self.property(v, x)?);
-        }
-        let count = |k: &str| -> Result<Option<u64>, ScenarioError> {
-            match t.get(k) {
-                None => Ok(None),
-                Some(Value::Integer(n)) if *n >= 0 => Ok(Some(*n as u64)),
-                Some(other) => Err(self.field_error(v, "expect", k, "a whole number", other)),
-            }
-        };
-        e.pending_ops = count("pending-ops")?.map(|n| n as usize);
-        e.leader_changes_at_least = count("leader-changes-at-least")?;
-        e.leader_changes_at_most = count("leader-changes-at-most")?;
-        if let Some(g) = t.get("last-get") {
-            let bad = || {
-                self.err(self.key_offset(v, "last-get"), "expect.last-get expects { key = K, value = V } (value = \"none\" for a missing key)")
-            };
-            let Value::Table(g) = g else {
-                return Err(bad());
-            };
-            let key = match g.get("key") {
-                Some(Value::Integer(k)) if *k >= 0 => *k as u64,
-                _ => return Err(bad()),
-            };
-            let value = match g.get("value") {
-                Some(Value::Integer(x)) if *x >= 0 => Some(*x as u64),
-                Some(Value::String(s)) if s == "none" => None,
-                _ => return Err(bad()),
-            };
-            e.last_get = Some((key, value));
-        }
-        e.no_violation = t.get("no-violation") == Some(&Value::Boolean(true));
-        e.no_leader = t.get("no-leader") == Some(&Value::Boolean(true));
-        if e == Expectation::default() {
-            return Err(self.err(v.span().start, "expect needs something to check: leader, node with log/commit, violation, no-violation or no-leader"));
-        }
-        Ok(e)
-    }
-
-    fn property(&self, v: &Spanned<Value>, x: &Value) -> Result<Property, ScenarioError> {
-        let names = Property::ALL.map(|p| p.name());
-        let Value::String(s) = x else {
-            return Err(self.field_error(v, "expect", "violation", "a property name", x));
-        };
-        Property::from_name(s).ok_or_else(|| {
-            let hint = suggestion(s, names);
-            let msg = format!(
-                "unknown property \"{s}\"{hint}; expected one of: {}",
-                names.join(", ")
-            );
-            self.err(self.key_offset(v, s), msg)
-        })
     }
 
     fn rewind(&self, v: &Spanned<Value>) -> Result<Step, ScenarioError> {
