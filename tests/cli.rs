@@ -256,3 +256,22 @@ fn shrink_writes_a_small_scenario_that_replays_the_violation() {
     assert_eq!(code, 0, "the scenario reproduces its violation:\n{replay}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn tour_out_writes_pictures_and_an_index_and_run_takes_svg_and_html() {
+    let dir = std::env::temp_dir().join(format!("raftsim-tour-{}", std::process::id()));
+    let (code, out, _) = raftsim(&["tour", "--out", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(index.contains(r#"<a href="figure8.html">"#), "{index}");
+    for (file, _) in raftsim::catalogue::SCENARIOS {
+        let name = file.trim_end_matches(".toml");
+        assert!(dir.join(format!("{name}.svg")).exists(), "{name}.svg");
+        assert!(dir.join(format!("{name}.html")).exists(), "{name}.html");
+    }
+    let svg = dir.join("one.svg");
+    let (code, _, _) = raftsim(&["replay", "--seed", "3", "--svg", svg.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    std::fs::remove_dir_all(&dir).ok();
+}

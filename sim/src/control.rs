@@ -41,6 +41,9 @@ impl World {
             node: id,
             lost_writes,
         });
+        if self.frames.is_some() {
+            self.frame();
+        }
     }
 
     pub fn restart(&mut self, id: NodeId) {
@@ -61,6 +64,9 @@ impl World {
         self.checkers.on_restart(id, &HostsView(&self.hosts));
         self.note_step(Step::Restart(id));
         self.record(TraceEvent::Restart { node: id });
+        if self.frames.is_some() {
+            self.frame();
+        }
         let at = self.now_us + self.hosts[i].tick_interval_us(self.config.tick_us);
         self.schedule_tick(id, at);
     }
@@ -100,6 +106,7 @@ impl World {
                 to: id,
                 message,
                 duplicate: false,
+                sent_us: self.now_us,
             };
             self.queue.push(self.now_us, event);
         }
@@ -210,6 +217,7 @@ impl World {
                         to: t,
                         message: message.clone(),
                         duplicate: copy == 1,
+                        sent_us: self.now_us,
                     };
                     self.queue.push(self.now_us + latency_us, event);
                 }

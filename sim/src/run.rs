@@ -154,9 +154,7 @@ pub fn run_seed_with(
         liveness_passed = live && world.violations().is_empty();
         if !live && !world.exhausted() {
             let reason = liveness_failure(&world, config.liveness_us);
-            world
-                .checkers
-                .report_external(Property::Liveness, None, reason);
+            world.report(Property::Liveness, reason);
         }
     }
     if world.violations().is_empty() {

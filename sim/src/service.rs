@@ -287,9 +287,7 @@ impl World {
         } = check(self.clients.history.ops())
         {
             let _ = (key, ops);
-            let detail = explanation;
-            self.checkers
-                .report_external(Property::Linearizability, None, detail);
+            self.report(Property::Linearizability, explanation);
         }
     }
 }

@@ -31,12 +31,15 @@ pub enum TraceEvent {
         to: NodeId,
         message: Message,
         duplicate: bool,
+        /// When it was sent (the line's own time is its arrival).
+        sent_us: u64,
     },
     Drop {
         from: NodeId,
         to: NodeId,
         message: Message,
         reason: DropReason,
+        sent_us: u64,
     },
     /// The message is held on its link (scenario `hold`).
     Hold {
@@ -141,6 +144,7 @@ impl fmt::Display for TraceLine {
                 to,
                 message,
                 duplicate,
+                ..
             } => {
                 let dup = if *duplicate { " (duplicate)" } else { "" };
                 write!(f, "{from}->{to} {message}{dup}")
@@ -150,6 +154,7 @@ impl fmt::Display for TraceLine {
                 to,
                 message,
                 reason,
+                ..
             } => write!(f, "{from}->{to} DROPPED({reason:?}) {message}"),
             TraceEvent::Hold { from, to, message } => write!(f, "{from}->{to} HELD {message}"),
             TraceEvent::Tick { node } => write!(f, "{node} tick"),
@@ -322,6 +327,7 @@ mod tests {
                     leader_commit: LogIndex(1),
                 },
                 duplicate: false,
+                sent_us: 119_000,
             },
         };
         assert_eq!(

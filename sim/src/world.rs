@@ -25,6 +25,7 @@ pub(crate) enum Event {
         to: NodeId,
         message: Message,
         duplicate: bool,
+        sent_us: u64,
     },
     Tick {
         node: NodeId,
@@ -105,6 +106,10 @@ pub struct World {
     /// When set, every fault action is recorded as a scenario step at its virtual time, so a
     /// random run can be written out (and shrunk) as a scenario file.
     pub schedule: Option<Vec<(u64, crate::scenario::Step)>>,
+    /// When set, the cluster's state after every change, for pictures (`--html`).
+    pub frames: Option<Vec<crate::picture::Frame>>,
+    /// The virtual time at which each violation (in `checkers.violations()` order) was found.
+    pub violation_times: Vec<u64>,
 }
 
 impl World {
@@ -149,6 +154,8 @@ impl World {
             faults: None,
             snapshots: None,
             schedule: None,
+            frames: None,
+            violation_times: Vec::new(),
             scripted_writes: Vec::new(),
         };
         for id in members {
@@ -219,6 +226,25 @@ impl World {
         }
     }
 
+    /// Reports a violation found outside the per-event checks (liveness, linearizability).
+    pub(crate) fn report(&mut self, property: crate::checker::Property, detail: String) {
+        let found = self.checkers.violations().len();
+        self.checkers.report_external(property, None, detail);
+        if self.checkers.violations().len() > found {
+            self.violation_times.push(self.now_us);
+        }
+    }
+
+    /// Records the cluster's state, if frames are kept (bounded by `picture::MAX_FRAMES`).
+    pub(crate) fn frame(&mut self) {
+        let frame = crate::picture::Frame::capture(self);
+        if let Some(frames) = self.frames.as_mut() {
+            if frames.len() < crate::picture::MAX_FRAMES {
+                frames.push(frame);
+            }
+        }
+    }
+
     /// Draws the logs for `--explain`, if asked.
     pub(crate) fn snapshot(&mut self) {
         if self.snapshots.is_some() {
@@ -249,7 +275,8 @@ impl World {
                 to,
                 message,
                 duplicate,
-            } => self.deliver(from, to, message, duplicate),
+                sent_us,
+            } => self.deliver(from, to, message, duplicate, sent_us),
             Event::Tick { node, incarnation } => self.tick(node, incarnation),
             Event::DiskDone { node, incarnation } => self.disk_done(node, incarnation),
             Event::ClientWake { client } => self.client_wake(client),
@@ -284,7 +311,14 @@ impl World {
         }
     }
 
-    fn deliver(&mut self, from: NodeId, to: NodeId, message: Message, duplicate: bool) {
+    fn deliver(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        message: Message,
+        duplicate: bool,
+        sent_us: u64,
+    ) {
         let host = &mut self.hosts[to.0 as usize - 1];
         if host.paused && self.network.is_up(from, to) {
             // Still in flight: it arrives when the node resumes.
@@ -306,6 +340,7 @@ impl World {
                 to,
                 message,
                 reason,
+                sent_us,
             });
         }
         self.stats.messages_delivered += 1;
@@ -314,6 +349,7 @@ impl World {
             to,
             message: message.clone(),
             duplicate,
+            sent_us,
         });
         self.input(to, |node, out| node.step(from, message, out));
     }
@@ -361,7 +397,16 @@ impl World {
         f(node, &mut out);
         let after = (node.role_kind(), node.current_term(), node.commit_index());
         self.note_changes(id, before, after, &out);
+        let found = self.checkers.violations().len();
         self.checkers.after_step(id, &out, &HostsView(&self.hosts));
+        if self.checkers.violations().len() > found {
+            self.violation_times.push(self.now_us);
+        }
+        if self.frames.is_some()
+            && (before != after || out.iter().any(|o| matches!(o, Output::Persist(_))))
+        {
+            self.frame();
+        }
         self.hosts[i].outbox.extend(out.drain(..));
         self.scratch = out;
         self.drain(id);
@@ -473,6 +518,7 @@ impl World {
                         to,
                         message: message.clone(),
                         duplicate: true,
+                        sent_us: self.now_us,
                     };
                     self.queue.push(self.now_us + copy_us, copy);
                 }
@@ -481,6 +527,7 @@ impl World {
                     to,
                     message,
                     duplicate: false,
+                    sent_us: self.now_us,
                 };
                 self.queue.push(self.now_us + latency_us, event);
             }
@@ -491,6 +538,7 @@ impl World {
                     to,
                     message,
                     reason,
+                    sent_us: self.now_us,
                 });
             }
             Fate::Held => self.record(TraceEvent::Hold { from, to, message }),

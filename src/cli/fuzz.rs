@@ -112,7 +112,13 @@ pub fn replay(args: &ReplayArgs) -> u8 {
         if args.explain {
             w.snapshots = Some(Vec::new());
         }
+        if args.pictures.html.is_some() {
+            w.frames = Some(Vec::new());
+        }
     });
+    if !args.pictures.write(&world, &format!("seed {}", args.seed)) {
+        return 2;
+    }
     if let Some(path) = &args.trace {
         let written = std::fs::File::create(path).and_then(|f| {
             let mut w = std::io::BufWriter::new(f);

@@ -27,13 +27,20 @@ pub enum Command {
     /// List the bug knobs: each switches off one safety rule.
     Bugs,
     /// Walk through the shipped scenarios with narration (the main command).
-    Tour,
+    Tour(TourArgs),
     /// Run a scenario file (or a shipped scenario by name) and check its expectations.
     Run(RunArgs),
     /// List the shipped scenarios.
     Scenarios,
     /// Measure the simulator: events/s and seeds/s of full Raft, deliveries/s of the core.
     Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TourArgs {
+    /// Also write every scenario's pictures (SVG, HTML) and an index page into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -46,6 +53,43 @@ pub struct RunArgs {
     /// Write the client history (Jepsen EDN if FILE ends in .edn, Porcupine JSON otherwise).
     #[arg(long, value_name = "FILE")]
     pub history: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub pictures: PictureArgs,
+}
+
+/// Pictures of a run.
+#[derive(Args, Debug, Default)]
+pub struct PictureArgs {
+    /// Write a space-time diagram (SVG): a lane per node, messages, crashes, partitions.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
+    /// Write a self-contained HTML page that steps through the run.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
+}
+
+impl PictureArgs {
+    /// Writes the pictures asked for; false (after saying why) if a file cannot be written.
+    pub fn write(&self, world: &sim::World, title: &str) -> bool {
+        let mut ok = true;
+        if let Some(path) = &self.svg {
+            ok &= write_file(path, &sim::picture::space_time_svg(world));
+        }
+        if let Some(path) = &self.html {
+            ok &= write_file(path, &sim::picture::html_page(world, title));
+        }
+        ok
+    }
+}
+
+pub fn write_file(path: &std::path::Path, text: &str) -> bool {
+    match std::fs::write(path, text) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            false
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -125,6 +169,8 @@ pub struct ReplayArgs {
     /// Porcupine JSON otherwise.
     #[arg(long, value_name = "FILE")]
     pub history: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub pictures: PictureArgs,
 }
 
 /// Writes a client history where `--history` asked; returns false (after saying why) on error.
@@ -225,8 +271,8 @@ pub fn run(cli: Cli) -> u8 {
             print_bugs();
             0
         }
-        Command::Tour => scenarios::tour(),
-        Command::Run(args) => scenarios::run(&args.file, args.explain, args.history.as_deref()),
+        Command::Tour(args) => scenarios::tour(args.out.as_deref()),
+        Command::Run(args) => scenarios::run(&args),
         Command::Scenarios => scenarios::list(),
     }
 }

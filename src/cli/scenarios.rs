@@ -15,7 +15,8 @@ fn load(arg: &str) -> Result<Scenario, ScenarioError> {
     load_scenario(path)
 }
 
-pub fn run(file: &str, explain: bool, history: Option<&Path>) -> u8 {
+pub fn run(args: &super::RunArgs) -> u8 {
+    let (file, explain, history) = (args.file.as_str(), args.explain, args.history.as_deref());
     let scenario = match load(file) {
         Ok(s) => s,
         Err(e) => {
@@ -31,6 +32,9 @@ pub fn run(file: &str, explain: bool, history: Option<&Path>) -> u8 {
         if !super::write_history(path, &report.history) {
             return 2;
         }
+    }
+    if !args.pictures.write(&report.world, &scenario.name) {
+        return 2;
     }
     for f in &report.failures {
         println!("{file}:{}: expectation failed: {}", f.line, f.message);
@@ -60,10 +64,17 @@ pub fn list() -> u8 {
     0
 }
 
-pub fn tour() -> u8 {
+pub fn tour(out: Option<&Path>) -> u8 {
     println!("raftsim tour: the shipped scenarios, narrated. Each replays exactly from its seed.");
     println!("Logs are drawn like the paper's figures: a row per server, the term in each cell, * = committed.\n");
+    if let Some(dir) = out {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("error: cannot create {}: {e}", dir.display());
+            return 2;
+        }
+    }
     let mut failed = 0;
+    let mut index = Vec::new();
     for (file, text) in SCENARIOS {
         let scenario = match parse_scenario(&format!("scenarios/{file}"), text) {
             Ok(s) => s,
@@ -77,7 +88,40 @@ pub fn tour() -> u8 {
         let verdict = if report.passed() { "ok" } else { "FAILED" };
         println!("--- {}: {verdict}\n", scenario.name);
         failed += !report.passed() as u32;
+        if let Some(dir) = out {
+            let name = &scenario.name;
+            let pictures = super::PictureArgs {
+                svg: Some(dir.join(format!("{name}.svg"))),
+                html: Some(dir.join(format!("{name}.html"))),
+            };
+            if !pictures.write(&report.world, name) {
+                return 2;
+            }
+            index.push((name.clone(), scenario.description.clone()));
+        }
+    }
+    if let Some(dir) = out {
+        if !super::write_file(&dir.join("index.html"), &index_page(&index)) {
+            return 2;
+        }
+        println!(
+            "Pictures: open {} in a browser.",
+            dir.join("index.html").display()
+        );
     }
     println!("Next: `raftsim run scenarios/<name>.toml --explain`, `raftsim bugs`, `raftsim fuzz --bug <knob>`.");
     (failed > 0) as u8
+}
+
+fn index_page(entries: &[(String, String)]) -> String {
+    let mut rows = String::new();
+    for (name, description) in entries {
+        let d = description.replace('&', "&amp;").replace('<', "&lt;");
+        rows += &format!(
+            "<li><b>{name}</b> — {d} <a href=\"{name}.html\">step through</a> · <a href=\"{name}.svg\">space-time diagram</a></li>\n"
+        );
+    }
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>raftsim tour</title></head><body style=\"font-family: system-ui, sans-serif; margin: 1.5em\"><h1>raftsim tour</h1><p>Each scenario replays exactly from its seed. Start with Figure 8.</p><ul>\n{rows}</ul></body></html>\n"
+    )
 }

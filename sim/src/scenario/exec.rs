@@ -28,6 +28,8 @@ pub struct ScenarioReport {
     pub narration: String,
     /// The client history of the last branch run.
     pub history: Vec<crate::lin::Operation>,
+    /// The world at the end of the last branch (whole trace, frames): for pictures.
+    pub world: World,
 }
 
 impl ScenarioReport {
@@ -56,6 +58,7 @@ fn build(s: &Scenario, changes: &Changes) -> World {
     let (mut raft, mut sim) = (s.raft.clone(), s.sim.clone());
     changes.apply(&mut raft, &mut sim);
     let mut world = World::new(s.seed, sim, raft, Trace::new(true, 0));
+    world.frames = Some(Vec::new());
     for (id, disk) in &s.initial {
         world.install(*id, disk.clone());
     }
@@ -102,6 +105,7 @@ pub fn run_scenario(s: &Scenario, explain: bool) -> ScenarioReport {
         expectations_checked: r.checked,
         history: r.world.clients.history.ops().to_vec(),
         narration: r.out,
+        world: r.world,
     }
 }
 
