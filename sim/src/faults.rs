@@ -22,10 +22,13 @@ pub enum FaultKind {
     Bounce,
     Pause,
     ClockDrift,
+    /// A new leader crashes within a few milliseconds of its election, then restarts: faults
+    /// aimed at a protocol moment (FoundationDB's BUGGIFY spirit), the shape of Figure 8.
+    LeaderCrash,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 7] = [
+    pub const ALL: [FaultKind; 8] = [
         FaultKind::Partition,
         FaultKind::OneWayCut,
         FaultKind::PartialLinks,
@@ -33,6 +36,7 @@ impl FaultKind {
         FaultKind::Bounce,
         FaultKind::Pause,
         FaultKind::ClockDrift,
+        FaultKind::LeaderCrash,
     ];
 }
 
@@ -140,6 +144,25 @@ impl World {
 }
 
 impl World {
+    /// A node just became leader: with the `leader-crash` fault, half the time it crashes a
+    /// few milliseconds later and restarts a little after (drawn from the faults stream at a
+    /// place keyed by the node and its term, so the decision survives shrinking).
+    pub(crate) fn maybe_crash_new_leader(&mut self, id: NodeId, term: u64) {
+        let Some(mix) = &self.faults else {
+            return;
+        };
+        if !mix.kinds.contains(&FaultKind::LeaderCrash) {
+            return;
+        }
+        let mut rng = crate::rng::keyed(&self.fault_rng, id.0 as u64, term);
+        if rng.gen_bool(0.5) {
+            let crash_at = self.now_us + rng.gen_range(0..10_000);
+            let restart_at = crash_at + rng.gen_range(10_000..300_000);
+            self.schedule(crash_at, Event::Crash { node: id });
+            self.schedule(restart_at, Event::Restart { node: id });
+        }
+    }
+
     /// No more loss or duplication on the network (latency stays).
     pub fn calm(&mut self) {
         let mut net = self.network.config().clone();
@@ -237,6 +260,7 @@ fn apply(world: &mut World, kind: FaultKind, undo: bool, mix: &FaultMix) {
             let id = random_node(world);
             world.resume(id);
         }
+        (FaultKind::LeaderCrash, _) => {}
         (FaultKind::ClockDrift, _) => {
             let id = random_node(world);
             let drift = if undo {

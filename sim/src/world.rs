@@ -44,6 +44,13 @@ pub(crate) enum Event {
     },
     /// The random fault schedule's next action.
     Fault,
+    /// Event-triggered faults (see `faults::maybe_crash_new_leader`).
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
 }
 
 /// What a run exercised, so a user sees what a campaign covered.
@@ -282,6 +289,16 @@ impl World {
             Event::ClientWake { client } => self.client_wake(client),
             Event::ClientTimeout { client, attempt } => self.client_timeout(client, attempt),
             Event::Fault => crate::faults::next_fault(self),
+            Event::Crash { node } => {
+                if self.faults.is_some() {
+                    self.crash(node)
+                }
+            }
+            Event::Restart { node } => {
+                if self.faults.is_some() {
+                    self.restart(node)
+                }
+            }
         }
         true
     }
@@ -435,6 +452,7 @@ impl World {
             });
             if role == RoleKind::Leader {
                 self.snapshot();
+                self.maybe_crash_new_leader(id, term.0);
             }
         }
         if commit > before.2 {
