@@ -187,50 +187,28 @@ fn explain(world: &sim::World) {
     }
 }
 
-/// Shrinks the failing seed and writes `failure-<seed>.toml`. Returns the exit code: 1 (the
-/// violation stands), or 2 if the file cannot be written.
-/// How many failing seeds `--shrink` shrinks before it keeps the smallest result: one removed
-/// step can still tip a run elsewhere, so some failing runs shrink much further than others.
-const SHRINK_CANDIDATES: usize = 5;
-
+/// Shrinks the failing seed (and up to [`sim::shrink::CANDIDATES`] - 1 more failing seeds)
+/// and writes the smallest as `failure-<seed>.toml`. Returns the exit code: 1 (the violation
+/// stands), or 2 if the file cannot be written.
 fn shrink(args: &FuzzArgs, seed: u64, config: &sim::RunConfig) -> u8 {
+    use sim::shrink::CANDIDATES;
     let started = now();
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let mut seeds = vec![seed];
-    let mut from = seed + 1;
-    while seeds.len() < SHRINK_CANDIDATES && from < args.seeds.end {
-        let more = sim::campaign::Campaign::new(config.clone())
-            .seeds(from..args.seeds.end)
-            .jobs(jobs)
-            .run(&|| {});
-        match more.failure {
-            Some(f) => {
-                seeds.push(f.seed);
-                from = f.seed + 1;
-            }
-            None => break,
-        }
-    }
-    let property = |s: u64| sim::shrink::record(s, config);
-    let Some(first) = property(seed) else {
+    let Some(first) = sim::shrink::record(seed, config) else {
         println!("shrink: seed {seed} did not fail again (this is a bug in raftsim's determinism)");
         return 1;
     };
-    let mut best: Option<(sim::shrink::Failure, sim::shrink::Shrunk)> = None;
-    for s in seeds {
-        let Some(failure) = property(s).filter(|f| f.property == first.property) else {
-            continue;
-        };
-        let shrunk = sim::shrink::shrink(&failure);
-        let better = best
-            .as_ref()
-            .is_none_or(|(_, b)| shrunk.steps.len() < b.steps.len());
-        if shrunk.reproduced && better {
-            best = Some((failure, shrunk));
-        }
-    }
+    let spinner = ProgressBar::new_spinner();
+    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+    spinner.set_message(format!(
+        "finding up to {CANDIDATES} failing seeds to shrink"
+    ));
+    let seeds = sim::shrink::failing_seeds(config, seed, args.seeds.end, jobs);
+    let shrinking = |s: u64| spinner.set_message(format!("shrinking seed {s} (of {seeds:?})"));
+    let best = sim::shrink::shrink_best(config, &seeds, &shrinking);
+    spinner.finish_and_clear();
     let Some((failure, shrunk)) = best else {
         println!(
             "shrink: no recorded schedule of a failing seed, replayed as a scenario, breaks {} (events at one instant may run in another order); nothing written",
@@ -246,9 +224,14 @@ fn shrink(args: &FuzzArgs, seed: u64, config: &sim::RunConfig) -> u8 {
         return 2;
     }
     println!(
-        "shrunk seed {seed} (the smallest of up to {SHRINK_CANDIDATES} failing seeds): {} fault steps -> {} (needs: clients {}, random loss {}, latency spread {}), {} scenario runs, {:.2}s",
+        "shrunk seed {seed} (the smallest of up to {CANDIDATES} failing seeds): {} fault steps -> {}{} (needs: clients {}, random loss {}, latency spread {}), {} scenario runs, {:.2}s",
         shrunk.original_steps,
         shrunk.steps.len(),
+        if shrunk.seed == seed {
+            String::new()
+        } else {
+            format!(" under seed {}", shrunk.seed)
+        },
         shrunk.shape.clients,
         shrunk.shape.lossy,
         shrunk.shape.spread,
