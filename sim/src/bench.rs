@@ -131,14 +131,15 @@ pub struct BugRow {
     pub seeds: Option<u64>,
     pub secs: f64,
     pub property: Option<String>,
-    /// Fault steps of the failing run, and after `fuzz --shrink`'s delta debugging (`None` if
-    /// the recorded steps did not reproduce it as a scenario).
+    /// What `fuzz --shrink` makes of it: the fault steps of the failing run it kept (the
+    /// smallest result of up to [`crate::shrink::CANDIDATES`] failing seeds) before and after
+    /// shrinking (`None` if no recorded schedule reproduced it as a scenario).
     pub shrunk: Option<(usize, usize)>,
 }
 
-/// For every bug knob and unsafe read mode, runs seeds from 0 until a violation (at most
-/// `limit` seeds).
-pub fn bug_table(limit: u64) -> Vec<BugRow> {
+/// The rows of the bug-finding table: every bug knob and the unsafe read mode, each with the
+/// default campaign's configuration.
+pub fn bug_configs() -> Vec<(String, RunConfig)> {
     let mut configs: Vec<(String, RunConfig)> = raft::BugKnob::ALL
         .iter()
         .map(|k| {
@@ -157,28 +158,30 @@ pub fn bug_table(limit: u64) -> Vec<BugRow> {
         },
     ));
     configs
-        .into_iter()
-        .map(|(name, config)| {
-            let started = wall_now();
-            let found = (0..limit).find_map(|seed| {
-                run_seed(seed, &config)
-                    .0
-                    .violation
-                    .map(|v| (seed + 1, v.property.name().to_string()))
-            });
-            let secs = started.elapsed().as_secs_f64();
-            let shrunk = found.as_ref().and_then(|(seeds, _)| {
-                let failure = crate::shrink::record(seeds - 1, &config)?;
-                let s = crate::shrink::shrink(&failure);
-                s.reproduced.then_some((s.original_steps, s.steps.len()))
-            });
-            BugRow {
-                name,
-                seeds: found.as_ref().map(|f| f.0),
-                property: found.map(|f| f.1),
-                secs,
-                shrunk,
-            }
-        })
-        .collect()
+}
+
+/// One row of the bug table: runs seeds from 0 until a violation (at most `limit` seeds), then
+/// shrinks as `fuzz --shrink` does (which is not timed).
+pub fn bug_row(name: String, config: &RunConfig, limit: u64) -> BugRow {
+    let started = wall_now();
+    let found = (0..limit).find_map(|seed| {
+        run_seed(seed, config)
+            .0
+            .violation
+            .map(|v| (seed + 1, v.property.name().to_string()))
+    });
+    let secs = started.elapsed().as_secs_f64();
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let shrunk = found.as_ref().and_then(|(seeds, _)| {
+        let failing = crate::shrink::failing_seeds(config, seeds - 1, limit, jobs);
+        let (_, s) = crate::shrink::shrink_best(config, &failing, &|_| {})?;
+        Some((s.original_steps, s.steps.len()))
+    });
+    BugRow {
+        name,
+        seeds: found.as_ref().map(|f| f.0),
+        property: found.map(|f| f.1),
+        secs,
+        shrunk,
+    }
 }

@@ -4,6 +4,7 @@ mod fuzz;
 mod scenarios;
 
 use clap::{Args, Parser, Subcommand};
+use indicatif::ProgressBar;
 use raft::{BugKnob, Knobs};
 use std::ops::Range;
 
@@ -281,7 +282,13 @@ fn bench(args: &BenchArgs) {
     if args.bugs {
         println!("| bug | seeds to find | wall time | first violation | fault steps, shrunk |");
         println!("|---|---|---|---|---|");
-        for row in sim::bench::bug_table(args.limit) {
+        let spinner = ProgressBar::new_spinner();
+        for (name, config) in sim::bench::bug_configs() {
+            spinner.set_message(format!(
+                "{name}: finding, then shrinking up to 5 failing seeds"
+            ));
+            spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+            let row = sim::bench::bug_row(name, &config, args.limit);
             let seeds = row
                 .seeds
                 .map_or(format!("not in {}", args.limit), |s| s.to_string());
@@ -289,11 +296,14 @@ fn bench(args: &BenchArgs) {
             let shrunk = row
                 .shrunk
                 .map_or("-".to_string(), |(a, b)| format!("{a} -> {b}"));
-            println!(
-                "| `{}` | {seeds} | {:.2}s | {property} | {shrunk} |",
-                row.name, row.secs
-            );
+            spinner.suspend(|| {
+                println!(
+                    "| `{}` | {seeds} | {:.2}s | {property} | {shrunk} |",
+                    row.name, row.secs
+                )
+            });
         }
+        spinner.finish_and_clear();
         return;
     }
     println!("raftsim bench (one core, release build; figures vary with the machine)");
