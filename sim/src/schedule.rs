@@ -1,8 +1,8 @@
 //! Fault schedules as data, generated and shrunk by proptest: short sequences of timed steps in
-//! the scenario language (elections, crashes, restarts, partitions, one-way cuts, heals, client
-//! writes and reads, waits) on a calm network. Because every step is explicit, proptest's
-//! shrinking takes a failing schedule down to the few steps the bug needs, and the result is a
-//! scenario file that `raftsim run` replays.
+//! the scenario language (elections, crashes, restarts, partitions, one-way cuts, partial
+//! partitions, heals, client writes and reads, waits) on a calm network. Because every step is
+//! explicit, proptest's shrinking takes a failing schedule down to the few steps the bug needs,
+//! and [`Base::scenario_text`] writes it as a scenario file that `raftsim run` replays.
 
 use crate::client::ReadMode;
 use crate::config::{NetworkConfig, SimConfig};
@@ -32,6 +32,10 @@ pub fn step_strategy(nodes: u8) -> impl Strategy<Value = Step> {
             Step::Partition(vec![a, b])
         }),
         1 => n2.prop_map(|(a, b)| Step::Cut { from: NodeId(a), to: NodeId(b) }),
+        1 => proptest::collection::vec(any::<bool>(), pairs(nodes).len()).prop_map(move |keep| {
+            let kept = pairs(nodes).into_iter().zip(keep).filter(|(_, k)| *k);
+            Step::Links(kept.map(|(p, _)| p).collect())
+        }),
         1 => Just(Step::Heal),
         3 => (node.clone(), 0u64..2, 1u64..100).prop_map(|(node, key, value)| Step::Kv {
             node,
@@ -39,6 +43,13 @@ pub fn step_strategy(nodes: u8) -> impl Strategy<Value = Step> {
         }),
         1 => (node, 0u64..2).prop_map(|(node, key)| Step::Kv { node, op: KvOp::Get { key } }),
     ]
+}
+
+/// Every pair of distinct nodes, once.
+fn pairs(nodes: u8) -> Vec<(NodeId, NodeId)> {
+    (1..=nodes)
+        .flat_map(|a| (a + 1..=nodes).map(move |b| (NodeId(a), NodeId(b))))
+        .collect()
 }
 
 /// A schedule of up to `max_len` steps.
@@ -88,6 +99,52 @@ impl Base {
             workload: None,
             steps,
         }
+    }
+
+    /// A scenario file for `steps` that `raftsim run` replays, expecting each property that
+    /// `violations` (as [`Base::violations`] gives them) names.
+    pub fn scenario_text(&self, steps: &[Step], violations: &[String]) -> String {
+        use std::fmt::Write;
+        let r = &self.raft;
+        let mut t = format!(
+            "# A generated schedule (sim::schedule, proptest), shrunk by proptest.\n\
+             name = \"schedule-{}\"\n\n[cluster]\nnodes = {}\nseed = {}\n\n[raft]\n",
+            self.seed, self.nodes, self.seed
+        );
+        let bugs: Vec<String> = r.bugs.iter().map(|k| format!("\"{k}\"")).collect();
+        let _ = writeln!(t, "bugs = [{}]", bugs.join(", "));
+        let _ = writeln!(
+            t,
+            "pre_vote = {}\ncheck_quorum = {}\nmax_entries_per_append = {}\nheartbeats_carry_entries = {}\n",
+            r.pre_vote, r.check_quorum, r.max_entries_per_append, r.heartbeats_carry_entries
+        );
+        let sim = self.scenario(&[]).sim;
+        let _ = writeln!(
+            t,
+            "[network]\nlatency_min_us = {}\nlatency_max_us = {}\n",
+            sim.network.latency_min_us, sim.network.latency_max_us
+        );
+        let _ = writeln!(
+            t,
+            "[sim]\nread_mode = \"{}\"\nmax_events = {}\n",
+            self.read_mode.name(),
+            sim.max_events
+        );
+        for step in steps {
+            let body = crate::scenario::write::step_toml(step)
+                .unwrap_or_else(|| format!("say = \"(not writable: {step})\""));
+            let _ = writeln!(t, "[[step]]\n{body}");
+        }
+        let mut properties: Vec<&str> = violations
+            .iter()
+            .filter_map(|v| v.split(':').next())
+            .collect();
+        properties.sort();
+        properties.dedup();
+        for p in properties {
+            let _ = writeln!(t, "[[step]]\nexpect = {{ violation = \"{p}\" }}");
+        }
+        t
     }
 
     /// The violations a schedule causes, as "Property: detail" lines.
@@ -159,5 +216,12 @@ mod tests {
         let (steps, v) = search(&base, 500, 20).expect("a failing schedule");
         assert!(!v.is_empty());
         assert!(steps.len() <= 12, "{} steps: {steps:?}", steps.len());
+        // Written out, it replays to the same violations.
+        let text = base.scenario_text(&steps, &v);
+        let scenario = crate::scenario::parse_scenario("schedule", &text)
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let report = run_scenario(&scenario, false);
+        assert!(report.failures.is_empty(), "{:?}\n{text}", report.failures);
+        assert!(text.contains("expect = { violation = "), "{text}");
     }
 }

@@ -8,6 +8,7 @@
 use crate::checker::Property;
 use crate::faults::FaultMix;
 use crate::run::{run_seed_with, RunConfig};
+use crate::scenario::write::step_toml;
 use crate::scenario::{parse_scenario, run_scenario, Step};
 use std::fmt::Write;
 
@@ -238,7 +239,9 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64
             let _ = writeln!(t, "[[step]]\nrun = \"{}us\"", at - now);
             now = *at;
         }
-        let _ = writeln!(t, "[[step]]\n{}", step_toml(step));
+        let body =
+            step_toml(step).unwrap_or_else(|| format!("say = \"(not recordable: {})\"", step));
+        let _ = writeln!(t, "[[step]]\n{body}");
     }
     if f.end_us > now {
         let _ = writeln!(t, "[[step]]\nrun = \"{}us\"", f.end_us - now);
@@ -264,40 +267,6 @@ pub fn final_text(f: &Failure, s: &Shrunk) -> String {
         }
     }
     text
-}
-
-/// One fault step as the scenario language writes it.
-fn step_toml(step: &Step) -> String {
-    let ids = |g: &[raft::NodeId]| {
-        g.iter()
-            .map(|n| n.0.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match step {
-        Step::Partition(groups) => {
-            let g: Vec<String> = groups.iter().map(|g| format!("[{}]", ids(g))).collect();
-            format!("partition = [{}]", g.join(", "))
-        }
-        Step::Cut { from, to } => format!("cut = {{ from = {}, to = {} }}", from.0, to.0),
-        Step::Links(l) => {
-            let l: Vec<String> = l
-                .iter()
-                .map(|(a, b)| format!("[{}, {}]", a.0, b.0))
-                .collect();
-            format!("links = [{}]", l.join(", "))
-        }
-        Step::Heal => "heal = true".into(),
-        Step::Calm => "calm = true".into(),
-        Step::Crash(n) => format!("crash = {}", n.0),
-        Step::Restart(n) => format!("restart = {}", n.0),
-        Step::Pause(n) => format!("pause = {}", n.0),
-        Step::Resume(n) => format!("resume = {}", n.0),
-        Step::Clock { node, drift_ppm } => {
-            format!("clock = {{ node = {}, drift-ppm = {drift_ppm} }}", node.0)
-        }
-        other => format!("say = \"(not recordable: {other})\""),
-    }
 }
 
 /// Whether the scenario for `steps` breaks `f.property`.

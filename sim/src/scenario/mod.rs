@@ -9,6 +9,7 @@ pub mod parse;
 mod steps;
 #[cfg(test)]
 mod tests;
+pub mod write;
 
 pub use ast::{Changes, Condition, Expectation, Scenario, Step, StepAt};
 pub use error::ScenarioError;
