@@ -135,16 +135,7 @@ impl Base {
                 .unwrap_or_else(|| format!("say = \"(not writable: {step})\""));
             let _ = writeln!(t, "[[step]]\n{body}");
         }
-        let mut properties: Vec<&str> = violations
-            .iter()
-            .filter_map(|v| v.split(':').next())
-            .collect();
-        properties.sort();
-        properties.dedup();
-        for p in properties {
-            let _ = writeln!(t, "[[step]]\nexpect = {{ violation = \"{p}\" }}");
-        }
-        t
+        t + &crate::scenario::write::expect_violations(violations)
     }
 
     /// The violations a schedule causes, as "Property: detail" lines.

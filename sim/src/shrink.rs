@@ -255,16 +255,9 @@ pub fn final_text(f: &Failure, s: &Shrunk) -> String {
     let mut text = scenario_text(f, &s.steps, s.shape, s.seed);
     if let Ok(scenario) = parse_scenario("shrink", &text) {
         let report = run_scenario(&scenario, false);
-        let mut extra: Vec<&str> = report
-            .unexpected
-            .iter()
-            .filter_map(|u| u.split(':').next())
-            .collect();
-        extra.sort();
-        extra.dedup();
-        for p in extra {
-            let _ = writeln!(text, "[[step]]\nexpect = {{ violation = \"{p}\" }}");
-        }
+        text.push_str(&crate::scenario::write::expect_violations(
+            &report.unexpected,
+        ));
     }
     text
 }

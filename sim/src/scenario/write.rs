@@ -67,6 +67,21 @@ pub fn step_toml(step: &Step) -> Option<String> {
     })
 }
 
+/// `expect = { violation = ... }` steps, one for each property that `violations` ("Property:
+/// detail" lines, as a scenario report's `unexpected` has them) names, in name order.
+pub fn expect_violations(violations: &[String]) -> String {
+    let mut properties: Vec<&str> = violations
+        .iter()
+        .filter_map(|v| v.split(':').next())
+        .collect();
+    properties.sort();
+    properties.dedup();
+    properties
+        .iter()
+        .map(|p| format!("[[step]]\nexpect = {{ violation = \"{p}\" }}\n"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
