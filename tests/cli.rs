@@ -257,6 +257,16 @@ fn shrink_writes_a_small_scenario_that_replays_the_violation() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A liveness failure has no scenario to shrink into: it says so, writes nothing, exits 1.
+#[test]
+fn shrink_of_a_liveness_failure_says_it_is_not_shrunk() {
+    let (code, out, _) = raftsim(&["fuzz", "--bug", "no-randomized-timeout", "--shrink"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("violation: Liveness"), "{out}");
+    assert!(out.contains("liveness failures are not shrunk"), "{out}");
+    assert!(!out.contains("wrote failure-"), "{out}");
+}
+
 #[test]
 fn tour_out_writes_pictures_and_an_index_and_run_takes_svg_and_html() {
     let dir = std::env::temp_dir().join(format!("raftsim-tour-{}", std::process::id()));

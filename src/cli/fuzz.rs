@@ -200,6 +200,12 @@ fn shrink(args: &FuzzArgs, seed: u64, config: &sim::RunConfig) -> u8 {
         println!("shrink: seed {seed} did not fail again (this is a bug in raftsim's determinism)");
         return 1;
     };
+    if first.property == sim::checker::Property::Liveness {
+        println!(
+            "shrink: liveness failures are not shrunk (a scenario has no liveness phase); replay the seed with the command above"
+        );
+        return 1;
+    }
     let spinner = ProgressBar::new_spinner();
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
     spinner.set_message(format!(
