@@ -386,32 +386,48 @@ fn simplify(f: &Failure, s: &mut Shrunk) {
 const MAX_PAIRS_OF: usize = 30;
 
 /// Tries each step alone, then each pair of steps (of distinct steps, in long schedules),
-/// keeping the first that still breaks the property. ddmin only ever removes steps, so it reaches one step that is
-/// enough alone only if every schedule on the way there fails too; often one fault does the
-/// whole work (a partial partition that makes two nodes take turns leading) while the others,
-/// removed one by one, tip the run elsewhere.
+/// keeping the first that still breaks the property; steps at one instant count as one. ddmin
+/// only ever removes steps, so it reaches a schedule of one or two steps only if every schedule
+/// on the way there fails too; often two faults do the whole work (a partition, then a partial
+/// partition that makes two nodes take turns leading) while the others, removed one by one,
+/// tip the run elsewhere.
 fn smallest_subset(f: &Failure, s: &mut Shrunk) {
-    let n = s.steps.len();
+    // Steps at one instant act together (a crash and its restart: a bounce), so they are
+    // tried together.
+    let mut units: Vec<Vec<usize>> = Vec::new();
+    for (i, (at, _)) in s.steps.iter().enumerate() {
+        match units.last_mut() {
+            Some(u) if s.steps[u[0]].0 == *at => u.push(i),
+            _ => units.push(vec![i]),
+        }
+    }
+    let n = units.len();
     if n <= 1 {
         return;
     }
     let singles = (0..n).map(|i| vec![i]);
-    // Pairs of all steps, or of each distinct step's first occurrence when there are too many.
+    // Pairs of all units, or of each distinct unit's first occurrence when there are too many.
+    let content = |u: &Vec<usize>| u.iter().map(|&i| &s.steps[i].1).collect::<Vec<_>>();
     let mut firsts: Vec<usize> = (0..n).collect();
     if n > MAX_PAIRS_OF {
-        firsts.retain(|&i| !s.steps[..i].iter().any(|(_, st)| *st == s.steps[i].1));
+        firsts.retain(|&i| !units[..i].iter().any(|u| content(u) == content(&units[i])));
     }
     let m = firsts.len();
     let pairs = (0..m)
         .flat_map(|i| (i + 1..m).map(move |j| (i, j)))
         .map(|(i, j)| vec![firsts[i], firsts[j]])
         .take_while(|_| m <= MAX_PAIRS_OF);
-    for pick in singles.chain(pairs) {
-        if pick.len() >= s.steps.len() || s.attempts >= s.limit {
+    let picks: Vec<Vec<usize>> = singles.chain(pairs).collect();
+    for pick in picks {
+        let candidate: Vec<_> = pick
+            .iter()
+            .flat_map(|&u| &units[u])
+            .map(|&i| s.steps[i].clone())
+            .collect();
+        if s.attempts >= s.limit {
             return;
         }
-        let candidate: Vec<_> = pick.iter().map(|&i| s.steps[i].clone()).collect();
-        if attempt(f, s, &candidate, s.shape) {
+        if candidate.len() < s.steps.len() && attempt(f, s, &candidate, s.shape) {
             s.steps = candidate;
             return;
         }
