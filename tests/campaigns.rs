@@ -117,3 +117,26 @@ fn read_index_and_lease_reads_are_clean() {
         }
     }
 }
+
+/// A leader counts itself only for what its own disk holds: a cluster of one, whose disk lags
+/// its memory, never commits (and so never acknowledges) an entry a crash can still erase.
+#[test]
+fn a_single_node_cluster_never_loses_a_write() {
+    let config = RunConfig {
+        nodes: Some(1),
+        ..RunConfig::default()
+    };
+    let (mut crashes, mut ops) = (0, 0);
+    for seed in seeds(0..1000) {
+        let (o, _) = run_seed(seed, &config);
+        assert!(
+            o.violation.is_none(),
+            "seed {seed}: {:?}\n{}",
+            o.violation,
+            rerun_line("a_single_node_cluster_never_loses_a_write", seed)
+        );
+        crashes += o.stats.crashes;
+        ops += o.stats.client_ops_ok;
+    }
+    assert!(crashes > 1000 && ops > 1000, "crashes {crashes}, ops {ops}");
+}

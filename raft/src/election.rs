@@ -90,13 +90,13 @@ impl Node {
         self.current_term = Term(self.current_term.0 + 1);
         self.voted_for = Some(self.id);
         self.leader_id = None;
-        let mut votes = NodeSet::new();
-        votes.insert(self.id);
-        self.role = Role::Candidate { votes };
+        self.role = Role::Candidate {
+            votes: NodeSet::new(),
+        };
         self.reset_election_timer();
-        if votes.len() >= self.quorum() {
-            self.become_leader();
-            return;
+        self.count_own_vote();
+        if !matches!(self.role, Role::Candidate { .. }) {
+            return; // a cluster of one: elected
         }
         let request = Message::RequestVote {
             term: self.current_term,
@@ -157,6 +157,22 @@ impl Node {
         }
     }
 
+    /// A candidate's vote for itself counts once the term it voted in is on its disk (the
+    /// RequestVotes it sends wait behind that write, so every other vote comes later). Until
+    /// then a crash could make it vote again, for another candidate, in the same term.
+    pub(crate) fn count_own_vote(&mut self) {
+        let (quorum, id, durable) = (self.quorum(), self.id, self.durable_term);
+        let Role::Candidate { votes } = &mut self.role else {
+            return;
+        };
+        if durable >= self.current_term && !votes.contains(id) {
+            votes.insert(id);
+            if votes.len() >= quorum {
+                self.become_leader();
+            }
+        }
+    }
+
     /// Figure 2, "Candidates": "If votes received from majority of servers: become leader."
     pub(crate) fn handle_vote_response(&mut self, from: NodeId, vote_granted: bool) {
         let quorum = self.quorum();
@@ -196,7 +212,8 @@ impl Node {
         self.recent_active = NodeSet::new();
         self.quorum_elapsed = 0;
         self.broadcast_append();
+        // It commits once a majority, the leader's own disk counting only after `persisted`,
+        // holds it.
         self.append_own(Command::Noop);
-        self.maybe_commit();
     }
 }

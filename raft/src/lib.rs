@@ -29,5 +29,5 @@ pub use config::{BugKnob, Config, ConfigError, KnobDoc, Knobs};
 pub use log::RaftLog;
 pub use message::{Message, MessageKind};
 pub use node::{Node, Progress, Role, RoleKind};
-pub use output::{DurableState, Output, Persist, Rejection};
+pub use output::{DurableState, Output, Persist, Rejection, Synced};
 pub use types::{Command, Entry, LogIndex, NodeId, NodeSet, Term, MAX_NODES};

@@ -5,7 +5,7 @@
 use crate::config::{BugKnob, Config, ConfigError};
 use crate::log::RaftLog;
 use crate::message::Message;
-use crate::output::{DurableState, Output, Persist, Rejection};
+use crate::output::{DurableState, Output, Persist, Rejection, Synced};
 use crate::types::{Command, Entry, LogIndex, NodeId, NodeSet, Term};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -77,6 +77,13 @@ pub struct Node {
     // Invariant: last_applied <= commit_index <= log.last_index().
     pub(crate) commit_index: LogIndex,
     pub(crate) last_applied: LogIndex,
+    /// The longest prefix of `log` that the host reported on stable storage (`persisted`).
+    /// A leader counts itself toward a majority only up to here (§5.3: committed means
+    /// replicated on a majority of servers, on their stable storage).
+    /// Invariant: durable_index <= log.last_index().
+    pub(crate) durable_index: LogIndex,
+    /// The highest currentTerm the host reported on stable storage.
+    pub(crate) durable_term: Term,
 
     pub(crate) role: Role,
     pub(crate) leader_id: Option<NodeId>,
@@ -120,6 +127,8 @@ impl Node {
             timeouts_drawn: (Term(0), 0),
             current_term: durable.current_term,
             voted_for: durable.voted_for,
+            durable_index: LogIndex(durable.log.len() as u64),
+            durable_term: durable.current_term,
             log: RaftLog::from_entries(durable.log),
             commit_index: LogIndex(0),
             last_applied: LogIndex(0),
@@ -234,9 +243,9 @@ impl Node {
                 index: entry.index,
                 term: entry.term,
             });
-            // §5.3: committed once "replicated on a majority of the servers"; the leader's own
-            // log counts, and in a cluster of one it is the whole majority.
-            self.maybe_commit();
+            // §5.3: committed once "replicated on a majority of the servers". The leader's own
+            // copy counts once it is durable (`persisted`); in a cluster of one it is the whole
+            // majority.
             self.broadcast_append();
         } else {
             self.pending_notices
@@ -244,6 +253,24 @@ impl Node {
                     leader: self.leader_id,
                 }));
         }
+        self.flush(out);
+    }
+
+    /// The host's stable storage finished the writes this node asked for; `synced` is what it
+    /// now holds. A leader counts its own log toward a majority only up to what is durable (as
+    /// etcd raft does with the self-addressed append response it steps after the write), and a
+    /// candidate counts its own vote only once the term it voted in is durable: an entry or a
+    /// vote that a crash can still erase is never counted.
+    pub fn persisted(&mut self, synced: Synced, out: &mut Vec<Output>) {
+        self.durable_term = self.durable_term.max(synced.current_term);
+        // Writes reach the disk in the order they were asked for, so the disk holds a prefix of
+        // a log this node had. If our log still has that entry, the prefix up to it is ours.
+        let (index, term) = (synced.last_index, synced.last_term);
+        if self.log.matches(index, term) && index > self.durable_index {
+            self.durable_index = index;
+            self.maybe_commit();
+        }
+        self.count_own_vote();
         self.flush(out);
     }
 
@@ -467,6 +494,7 @@ impl Node {
         out.append(&mut self.pending_notices);
         debug_assert!(self.last_applied <= self.commit_index);
         debug_assert!(self.commit_index <= self.log.last_index());
+        debug_assert!(self.durable_index <= self.log.last_index());
     }
 
     // ----- Introspection, for checkers and renderers -----
@@ -499,6 +527,10 @@ impl Node {
     }
     pub fn last_applied(&self) -> LogIndex {
         self.last_applied
+    }
+    /// The longest prefix of the log the host reported durable.
+    pub fn durable_index(&self) -> LogIndex {
+        self.durable_index
     }
     /// The leader this node knows of in its current term (itself, if it leads).
     pub fn leader(&self) -> Option<NodeId> {

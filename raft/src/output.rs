@@ -61,6 +61,15 @@ pub enum Output {
     },
 }
 
+/// What the host's stable storage holds once a batch of writes finished: the durable
+/// `currentTerm` and the log's last entry (index 0, term 0: an empty log).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Synced {
+    pub current_term: Term,
+    pub last_index: LogIndex,
+    pub last_term: Term,
+}
+
 /// What a node finds on its disk when it restarts: exactly what its `Persist` outputs wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DurableState {
@@ -70,6 +79,20 @@ pub struct DurableState {
 }
 
 impl DurableState {
+    /// What this disk holds, as a host reports it to [`crate::Node::persisted`] after writes
+    /// finish.
+    pub fn synced(&self) -> Synced {
+        let (last_index, last_term) = self
+            .log
+            .last()
+            .map_or((LogIndex(0), Term(0)), |e| (e.index, e.term));
+        Synced {
+            current_term: self.current_term,
+            last_index,
+            last_term,
+        }
+    }
+
     /// Applies one persist output, as a disk would.
     pub fn apply(&mut self, write: &Persist) {
         match write {

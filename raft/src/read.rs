@@ -248,9 +248,19 @@ mod tests {
                 }
             }
         }
+        /// Steps node `id`; its writes are durable at once (the node hears so).
         fn with(&mut self, id: u8, f: impl FnOnce(&mut Node, &mut Vec<Output>)) {
             let mut out = Vec::new();
             f(self.node(id), &mut out);
+            if out.iter().any(|o| matches!(o, Output::Persist(_))) {
+                let node = self.node(id);
+                let synced = crate::Synced {
+                    current_term: node.current_term(),
+                    last_index: node.log().last_index(),
+                    last_term: node.log().last_term(),
+                };
+                node.persisted(synced, &mut out);
+            }
             self.absorb(NodeId(id), out);
         }
         fn deliver_all(&mut self) {
@@ -259,9 +269,7 @@ mod tests {
                     return;
                 }
                 let (from, to, m) = self.queue.remove(0);
-                let mut out = Vec::new();
-                self.node(to.0).step(from, m, &mut out);
-                self.absorb(to, out);
+                self.with(to.0, |n, out| n.step(from, m, out));
             }
             panic!("messages never settle");
         }
@@ -315,9 +323,7 @@ mod tests {
         // Deliver only the votes: the leader is elected but its no-op is not yet committed.
         for _ in 0..4 {
             let (from, to, m) = c.queue.remove(0);
-            let mut out = Vec::new();
-            c.node(to.0).step(from, m, &mut out);
-            c.absorb(to, out);
+            c.with(to.0, |n, out| n.step(from, m, out));
         }
         assert_eq!(c.node(1).role_kind(), RoleKind::Leader);
         assert_eq!(c.node(1).commit_index().0, 0);

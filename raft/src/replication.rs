@@ -159,6 +159,7 @@ impl Node {
             self.last_applied = self.last_applied.min(self.commit_index);
         }
         self.log.truncate_from(from);
+        self.durable_index = self.durable_index.min(from.prev());
         self.pending_persist
             .push(crate::output::Persist::Truncate { from });
     }
@@ -213,7 +214,8 @@ impl Node {
             return;
         };
         let mut matched = [LogIndex(0); MAX_NODES + 1];
-        matched[0] = self.log.last_index();
+        // The leader itself holds on stable storage only what the host reported durable.
+        matched[0] = self.durable_index;
         for (i, p) in progress.iter().enumerate() {
             matched[i + 1] = p.match_index;
         }

@@ -115,6 +115,7 @@ fn commit_past_last_new_entry(bugs: Knobs) -> (u64, Vec<u64>) {
 fn role_after_a_stale_grant(bugs: Knobs) -> RoleKind {
     let mut s = node_with(1, 3, config(bugs), durable(1, &[]));
     s.timeout_now(&mut Vec::new());
+    fsync(&mut s); // its own vote counts
     step(&mut s, n(2), vote(1, true));
     s.role_kind()
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use raft::{Command, Config, DurableState, LogIndex, Message, Output, Persist, Rejection};
-use raft::{RoleKind, Term};
+use raft::{RoleKind, Synced, Term};
 
 // ----- §5.2 Leader election -----
 
@@ -45,6 +45,7 @@ fn candidate_increments_its_term_votes_for_itself_and_asks_every_peer() {
 fn candidate_wins_with_votes_from_a_majority() {
     let mut s = node(1, 5, DurableState::default());
     ticks_to_timeout(&mut s, 0);
+    fsync(&mut s); // its own vote counts once it is on its disk
     step(&mut s, n(2), vote(1, true));
     step(&mut s, n(2), vote(1, true)); // a duplicate grant is still one server
     step(&mut s, n(3), vote(1, false));
@@ -56,10 +57,13 @@ fn candidate_wins_with_votes_from_a_majority() {
 
 /// Raft §5.2: "A candidate wins an election if it receives votes from a majority of the servers
 /// in the full cluster" — a grant from a server outside the cluster is not one of them.
+/// (Its own vote counts once durable; its RequestVotes wait for that write, so every grant
+/// comes after.)
 #[test]
 fn votes_from_outside_the_cluster_do_not_count() {
     let mut s = node(1, 3, DurableState::default());
     s.timeout_now(&mut Vec::new());
+    fsync(&mut s);
     step(&mut s, n(7), vote(1, true));
     assert_eq!(s.role_kind(), RoleKind::Candidate);
     step(&mut s, n(2), vote(1, true));
@@ -247,6 +251,7 @@ fn stale_term_requests_are_refused_with_the_current_term() {
 fn stale_term_replies_are_ignored() {
     let mut candidate = node(1, 3, durable(1, &[]));
     candidate.timeout_now(&mut Vec::new());
+    fsync(&mut candidate);
     step(&mut candidate, n(2), vote(1, true));
     assert_eq!(candidate.role_kind(), RoleKind::Candidate);
     step(&mut candidate, n(2), vote(2, true));
@@ -392,16 +397,64 @@ fn an_entry_commits_on_a_majority_and_followers_learn_it_from_heartbeats() {
 }
 
 /// Raft §5.3: "A log entry is committed once the leader that created the entry has replicated
-/// it on a majority of the servers" — in a cluster of one, the leader alone is that majority.
+/// it on a majority of the servers" — in a cluster of one, the leader alone is that majority,
+/// and only once the entry is on its stable storage: before that a crash erases it.
 #[test]
-fn a_single_server_cluster_elects_itself_and_commits_alone() {
+fn a_single_server_cluster_elects_itself_and_commits_alone_once_durable() {
     let mut s = node(1, 1, DurableState::default());
     let timeout = s.election_timeout_ticks();
     ticks(&mut s, timeout);
+    assert_eq!(
+        s.role_kind(),
+        RoleKind::Candidate,
+        "its vote is not yet on its disk"
+    );
+    fsync(&mut s);
     assert_eq!(s.role_kind(), RoleKind::Leader);
-    assert_eq!(s.commit_index(), LogIndex(1), "its no-op");
+    assert_eq!(
+        s.commit_index(),
+        LogIndex(0),
+        "its no-op is not yet on its disk"
+    );
+    assert_eq!(
+        committed(&fsync(&mut s)),
+        vec![1],
+        "its no-op, once durable"
+    );
     let out = propose(&mut s, 7);
+    assert_eq!(committed(&out), Vec::<u64>::new(), "in memory only");
+    let out = fsync(&mut s);
     assert_eq!((committed(&out), applied(&out)), (vec![2], vec![2]));
+}
+
+/// The leader counts itself only for what its disk holds: a report of an older write (the
+/// disk ends at 1:1) commits nothing beyond it, and a report of an entry the log no longer
+/// has counts for nothing.
+#[test]
+fn a_leader_counts_itself_only_up_to_its_durable_prefix() {
+    let mut s = node(1, 1, DurableState::default());
+    let timeout = s.election_timeout_ticks();
+    ticks(&mut s, timeout);
+    fsync(&mut s);
+    fsync(&mut s);
+    propose(&mut s, 7);
+    propose(&mut s, 8);
+    let synced = |index, term| Synced {
+        current_term: Term(1),
+        last_index: LogIndex(index),
+        last_term: Term(term),
+    };
+    let mut out = Vec::new();
+    s.persisted(synced(2, 1), &mut out);
+    assert_eq!(committed(&out), vec![2], "2:1 is durable, 3:1 not yet");
+    let mut out = Vec::new();
+    s.persisted(synced(3, 9), &mut out);
+    assert_eq!(
+        committed(&out),
+        Vec::<u64>::new(),
+        "no entry 3:9 in the log"
+    );
+    assert_eq!(s.durable_index(), LogIndex(2));
 }
 
 /// Raft §5.3: "The leader appends the command to its log as a new entry, then issues

@@ -1,5 +1,5 @@
 //! Node-level invariants under arbitrary inputs: ticks, proposals, elections forced by
-//! `timeout_now`, and well-formed messages from arbitrary senders, with arbitrary terms, indexes
+//! `timeout_now`, reports that writes are durable, and well-formed messages from arbitrary senders, with arbitrary terms, indexes
 //! and entries. However the rest of the cluster behaves, one node must not panic, and after every
 //! input its own state must stay sane (Figure 2's invariants on the fields it owns).
 
@@ -25,6 +25,8 @@ enum Input {
     TimeoutNow,
     Propose(u64),
     Step(NodeId, Draw),
+    /// The host reports that the writes so far are on the disk (`Node::persisted`).
+    Persisted,
 }
 
 #[derive(Clone, Debug)]
@@ -113,6 +115,7 @@ fn input() -> impl Strategy<Value = Input> {
         3 => Just(Input::Tick),
         1 => Just(Input::TimeoutNow),
         1 => (0..100u64).prop_map(Input::Propose),
+        3 => Just(Input::Persisted),
         8 => step,
     ]
 }
@@ -193,9 +196,10 @@ fn resolve(node: &Node, from: NodeId, draw: &Draw) -> Message {
     }
 }
 
-fn apply(node: &mut Node, input: &Input) -> Vec<Output> {
+fn apply(node: &mut Node, input: &Input, disk: &DurableState) -> Vec<Output> {
     let mut out = Vec::new();
     match input {
+        Input::Persisted => node.persisted(disk.synced(), &mut out),
         Input::Tick => node.tick(&mut out),
         Input::TimeoutNow => node.timeout_now(&mut out),
         Input::Propose(p) => node.propose(raft::Command::Client(*p), &mut out),
@@ -228,6 +232,10 @@ fn check_consistent(node: &Node) -> Result<(), TestCaseError> {
         log.last_term() <= node.current_term(),
         "an entry from the future"
     );
+    prop_assert!(
+        node.durable_index() <= log.last_index(),
+        "durable beyond the log"
+    );
     Ok(())
 }
 
@@ -255,7 +263,7 @@ fn run(bugs: Knobs, inputs: &[Input]) -> Result<(), TestCaseError> {
     let mut disk = DurableState::default();
     for input in inputs {
         let before = (s.current_term(), s.commit_index());
-        let out = apply(&mut s, input);
+        let out = apply(&mut s, input, &disk);
         write_to(&mut disk, &out);
         check_consistent(&s)?;
         if bugs.is_empty() {

@@ -1,9 +1,17 @@
 //! A simulated server: the Raft node, its disk, and what survives a crash.
 //!
-//! The disk holds exactly what the node's `Persist` outputs wrote and the write finished. A
-//! node's outputs take effect in order through its outbox: a write takes `disk_latency_us`,
-//! and the outputs after it (the messages that depend on it) wait for it. A crash loses the
-//! node's volatile state, the writes still in flight, and everything waiting behind them.
+//! The host's ordering contract, which every Raft implementation it hosts relies on:
+//! - a node's outputs take effect in the order the node returned them, through one outbox;
+//! - a write (`Output::Persist`) takes `disk_latency_us` to reach the disk, and every output
+//!   after it, a message that depends on it above all, waits until it is durable: **a send
+//!   that follows a persist leaves only after that persist is on the disk** (the simulator
+//!   asserts this at every send);
+//! - when writes finish, the node hears it (`Node::persisted`, with the disk's last entry), so
+//!   that a leader counts itself only for what its disk holds;
+//! - a crash loses the node's volatile state, the writes not yet durable, and every output
+//!   waiting behind them.
+//!
+//! The disk holds exactly what the node's `Persist` outputs wrote and the write finished.
 
 use crate::checker::{Cluster, NodeView};
 use crate::lin::KvStore;
@@ -16,8 +24,13 @@ pub struct Host {
     pub node: Option<Node>,
     /// Stable storage: survives crashes.
     pub disk: DurableState,
-    /// Outputs not yet carried out, waiting behind `writing`.
-    pub(crate) outbox: VecDeque<Output>,
+    /// Outputs not yet carried out, waiting behind `writing`, each with the number of writes
+    /// the node asked for before it (the ordering contract: it may take effect only once that
+    /// many writes are durable).
+    pub(crate) outbox: VecDeque<(u64, Output)>,
+    /// Writes asked for and writes finished in this incarnation.
+    pub(crate) writes_asked: u64,
+    pub(crate) writes_durable: u64,
     /// Writes on their way to the disk.
     pub(crate) writing: Vec<Persist>,
     /// Counts restarts; events addressed to an earlier incarnation are ignored.
@@ -43,6 +56,8 @@ impl Host {
             node: Some(node),
             disk: DurableState::default(),
             outbox: VecDeque::new(),
+            writes_asked: 0,
+            writes_durable: 0,
             writing: Vec::new(),
             incarnation: 0,
             paused: false,
@@ -64,10 +79,12 @@ impl Host {
             + self
                 .outbox
                 .iter()
-                .filter(|o| matches!(o, Output::Persist(_)))
+                .filter(|(_, o)| matches!(o, Output::Persist(_)))
                 .count();
         self.node = None;
         self.outbox.clear();
+        self.writes_asked = 0;
+        self.writes_durable = 0;
         self.writing.clear();
         self.paused = false;
         self.paused_inbox.clear();
@@ -78,12 +95,23 @@ impl Host {
         lost
     }
 
+    /// Queues a node's outputs behind the ones already waiting, in order.
+    pub(crate) fn enqueue(&mut self, outputs: impl Iterator<Item = Output>) {
+        for o in outputs {
+            if matches!(o, Output::Persist(_)) {
+                self.writes_asked += 1;
+            }
+            self.outbox.push_back((self.writes_asked, o));
+        }
+    }
+
     /// The writes in flight reached the disk.
     pub(crate) fn finish_writes(&mut self) -> usize {
         let n = self.writing.len();
         for w in self.writing.drain(..) {
             self.disk.apply(&w);
         }
+        self.writes_durable += n as u64;
         n
     }
 
@@ -93,10 +121,16 @@ impl Host {
     }
 }
 
-/// The checkers' view of the hosts: live nodes only.
+/// The checkers' view of the hosts: live nodes, and every disk.
 pub struct HostsView<'a>(pub &'a [Host]);
 
 impl Cluster for HostsView<'_> {
+    fn disk(&self, id: NodeId) -> Option<&DurableState> {
+        Some(&self.0.get(id.0 as usize - 1)?.disk)
+    }
+    fn size(&self) -> usize {
+        self.0.len()
+    }
     fn view(&self, id: NodeId) -> Option<NodeView<'_>> {
         let node = self.0.get(id.0 as usize - 1)?.node.as_ref()?;
         Some(NodeView {
@@ -106,5 +140,55 @@ impl Cluster for HostsView<'_> {
             last_applied: node.last_applied(),
             log: node.log(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft::{Config, Entry, LogIndex, Message, Term};
+
+    /// The bookkeeping behind the ordering contract: each output carries the number of writes
+    /// asked for before it, and a send may leave only once that many are durable.
+    #[test]
+    fn outputs_carry_the_writes_they_follow_and_a_crash_forgets_them() {
+        let node = Node::new(
+            NodeId(1),
+            &[NodeId(1)],
+            Config::default(),
+            1,
+            Default::default(),
+        );
+        let mut host = Host::new(NodeId(1), node.expect("valid config"));
+        let write = Output::Persist(Persist::Append {
+            entries: vec![Entry {
+                index: LogIndex(1),
+                term: Term(1),
+                command: raft::Command::Noop,
+            }],
+        });
+        let send = Output::Send {
+            to: NodeId(2),
+            message: Message::HeartbeatResponse {
+                term: Term(1),
+                round: 0,
+            },
+        };
+        host.enqueue([send.clone(), write, send].into_iter());
+        let tags: Vec<u64> = host.outbox.iter().map(|(w, _)| *w).collect();
+        assert_eq!(tags, vec![0, 1, 1], "the second send waits for one write");
+        let (_, first) = host.outbox.pop_front().unwrap();
+        assert!(matches!(first, Output::Send { .. }));
+        let (_, Output::Persist(w)) = host.outbox.pop_front().unwrap() else {
+            panic!("the write comes second")
+        };
+        host.writing.push(w);
+        assert_eq!(host.writes_durable, 0);
+        assert_eq!(host.finish_writes(), 1);
+        assert_eq!(host.writes_durable, 1, "now the second send may leave");
+        assert_eq!(host.disk.synced().last_index, LogIndex(1));
+        host.crash();
+        assert_eq!((host.writes_asked, host.writes_durable), (0, 0));
+        assert!(host.outbox.is_empty());
     }
 }

@@ -404,6 +404,13 @@ impl World {
     /// The one path by which a node takes an input: step it, trace what changed, run the
     /// checkers on its outputs, then carry the outputs out in order.
     pub(crate) fn input(&mut self, id: NodeId, f: impl FnOnce(&mut Node, &mut Vec<Output>)) {
+        self.step_node(id, f);
+        self.drain(id);
+    }
+
+    /// Steps a live node, traces what changed, runs the checkers on its outputs and queues the
+    /// outputs behind those already waiting in its outbox.
+    fn step_node(&mut self, id: NodeId, f: impl FnOnce(&mut Node, &mut Vec<Output>)) {
         let i = id.0 as usize - 1;
         let Some(node) = self.hosts[i].node.as_mut() else {
             return;
@@ -424,9 +431,8 @@ impl World {
         {
             self.frame();
         }
-        self.hosts[i].outbox.extend(out.drain(..));
+        self.hosts[i].enqueue(out.drain(..));
         self.scratch = out;
-        self.drain(id);
     }
 
     fn note_changes(
@@ -469,58 +475,73 @@ impl World {
         self.stats.truncations += truncations as u64;
     }
 
-    /// Carries out a node's outputs in order until one waits for the disk.
+    /// Carries out a node's outputs in order until one waits for the disk (the ordering
+    /// contract of `host.rs`).
     fn drain(&mut self, id: NodeId) {
         let i = id.0 as usize - 1;
         if !self.hosts[i].writing.is_empty() {
             return; // waiting for the disk; `disk_done` resumes
         }
-        while let Some(output) = self.hosts[i].outbox.pop_front() {
-            match output {
-                Output::Persist(write) => {
-                    let host = &mut self.hosts[i];
-                    host.writing.push(write);
-                    while let Some(Output::Persist(_)) = host.outbox.front() {
-                        let Some(Output::Persist(w)) = host.outbox.pop_front() else {
-                            unreachable!()
-                        };
-                        host.writing.push(w);
-                    }
-                    if self.config.disk_latency_us == 0 {
-                        self.hosts[i].finish_writes();
-                        continue;
-                    }
-                    let incarnation = host.incarnation;
-                    let at = self.now_us + self.config.disk_latency_us;
-                    self.queue.push(
-                        at,
-                        Event::DiskDone {
-                            node: id,
-                            incarnation,
-                        },
-                    );
-                    return;
+        while let Some((writes_before, output)) = self.hosts[i].outbox.pop_front() {
+            if let Output::Persist(write) = output {
+                let host = &mut self.hosts[i];
+                host.writing.push(write);
+                while let Some((_, Output::Persist(_))) = host.outbox.front() {
+                    let Some((_, Output::Persist(w))) = host.outbox.pop_front() else {
+                        unreachable!()
+                    };
+                    host.writing.push(w);
                 }
+                if self.config.disk_latency_us == 0 {
+                    self.writes_done(id);
+                    continue;
+                }
+                let incarnation = host.incarnation;
+                let at = self.now_us + self.config.disk_latency_us;
+                self.queue.push(
+                    at,
+                    Event::DiskDone {
+                        node: id,
+                        incarnation,
+                    },
+                );
+                return;
+            }
+            let durable = self.hosts[i].writes_durable;
+            assert!(
+                durable >= writes_before,
+                "host ordering contract broken: {id}'s output {output:?} follows {writes_before} writes, only {durable} are durable"
+            );
+            match output {
                 Output::Send { to, message } => self.send(id, to, message),
                 Output::Apply { entry } => self.applied(id, entry),
                 Output::ReadReady { ctx, index } => self.read_ready(id, ctx, index),
                 Output::ReadRejected { ctx, leader } => self.read_rejected(ctx, leader),
-                Output::Committed { .. }
+                Output::Persist(_)
+                | Output::Committed { .. }
                 | Output::ProposalAccepted { .. }
                 | Output::ProposalRejected(_) => {}
             }
         }
     }
 
-    fn disk_done(&mut self, id: NodeId, incarnation: u64) {
+    /// The writes in flight reached the disk: the node hears so (`Node::persisted`, with the
+    /// disk's last entry), and its answer joins the outbox.
+    fn writes_done(&mut self, id: NodeId) {
         let host = &mut self.hosts[id.0 as usize - 1];
-        if host.incarnation != incarnation {
-            return;
-        }
         let writes = host.finish_writes();
+        let synced = host.disk.synced();
         if !self.trace_quiet_ticks {
             self.record(TraceEvent::Durable { node: id, writes });
         }
+        self.step_node(id, |node, out| node.persisted(synced, out));
+    }
+
+    fn disk_done(&mut self, id: NodeId, incarnation: u64) {
+        if self.hosts[id.0 as usize - 1].incarnation != incarnation {
+            return;
+        }
+        self.writes_done(id);
         self.drain(id);
     }
 

@@ -9,7 +9,7 @@
 pub mod figure8;
 
 use raft::{Command, Config, DurableState, Entry, LogIndex, Message, Node, NodeId, Output};
-use raft::{Persist, RoleKind, Term};
+use raft::{Persist, RoleKind, Synced, Term};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Bounds `stabilize`: a correct cluster goes quiet long before this many deliveries.
@@ -71,6 +71,7 @@ pub fn node_with(id: u8, count: u8, config: Config, disk: DurableState) -> Node 
 pub fn make_leader(node: &mut Node, count: u8) -> Vec<Output> {
     let mut out = Vec::new();
     node.timeout_now(&mut out);
+    fsync(node); // its vote is durable before its RequestVotes leave
     let (me, term) = (node.id(), node.current_term().0);
     for peer in ids(count).into_iter().filter(|p| *p != me) {
         if node.role_kind() == RoleKind::Leader {
@@ -84,6 +85,20 @@ pub fn make_leader(node: &mut Node, count: u8) -> Vec<Output> {
         "{} did not win",
         node.id()
     );
+    out.extend(fsync(node));
+    out
+}
+
+/// The host's disk caught up with everything `node` asked to write: the node hears that its
+/// whole log is durable (`Node::persisted`). Returns the outputs of that input.
+pub fn fsync(node: &mut Node) -> Vec<Output> {
+    let mut out = Vec::new();
+    let synced = Synced {
+        current_term: node.current_term(),
+        last_index: node.log().last_index(),
+        last_term: node.log().last_term(),
+    };
+    node.persisted(synced, &mut out);
     out
 }
 
@@ -341,9 +356,17 @@ impl Cluster {
         }
     }
 
+    /// Steps node `id`; its writes reach its disk at once, and the node then hears that they
+    /// are durable (`Node::persisted`), as a host tells it after an fsync.
     fn input(&mut self, id: NodeId, f: impl FnOnce(&mut Node, &mut Vec<Output>)) {
         let mut out = Vec::new();
         f(self.nodes.get_mut(&id).expect("member"), &mut out);
+        while out.iter().any(is_persist) {
+            self.handle(id, std::mem::take(&mut out));
+            let synced = self.disks[&id].synced();
+            let node = self.nodes.get_mut(&id).expect("member");
+            node.persisted(synced, &mut out);
+        }
         self.handle(id, out);
     }
 
