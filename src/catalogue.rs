@@ -16,6 +16,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     scenario!("figure8-unsafe-commit"),
     scenario!("figure8-majority-not-committed"),
     scenario!("figure7"),
+    scenario!("lagging-copy-replaced"),
     scenario!("commit-index-vote"),
     scenario!("vote-without-log-check"),
     scenario!("volatile-vote"),

@@ -9,6 +9,7 @@ pub enum Property {
     LogMatching,
     LeaderCompleteness,
     StateMachineSafety,
+    CommittedMeansReplicated,
     CommittedEntryDurability,
     Monotonicity,
     Linearizability,
@@ -16,11 +17,12 @@ pub enum Property {
 }
 
 impl Property {
-    pub const ALL: [Property; 8] = [
+    pub const ALL: [Property; 9] = [
         Property::ElectionSafety,
         Property::LogMatching,
         Property::LeaderCompleteness,
         Property::StateMachineSafety,
+        Property::CommittedMeansReplicated,
         Property::CommittedEntryDurability,
         Property::Monotonicity,
         Property::Linearizability,
@@ -33,6 +35,7 @@ impl Property {
             Property::LogMatching => "Log Matching",
             Property::LeaderCompleteness => "Leader Completeness",
             Property::StateMachineSafety => "State Machine Safety",
+            Property::CommittedMeansReplicated => "Committed means replicated",
             Property::CommittedEntryDurability => "Committed-entry durability",
             Property::Monotonicity => "Monotonicity",
             Property::Linearizability => "Linearizability",
@@ -53,7 +56,8 @@ impl Property {
             Property::LogMatching => "if two logs contain an entry with the same index and term, the logs are identical in all entries up through that index (§5.3)",
             Property::LeaderCompleteness => "if a log entry is committed in a given term, it is present in the logs of the leaders for all higher-numbered terms (§5.4)",
             Property::StateMachineSafety => "if a server has applied a log entry at a given index, no other server ever applies a different log entry for the same index (§5.4.3)",
-            Property::CommittedEntryDurability => "an entry once committed, or acknowledged to a client, is never deleted or replaced",
+            Property::CommittedMeansReplicated => "a log entry is committed once it is replicated on a majority of the servers (§5.3), on their stable storage (Figure 2: persistent state is updated on stable storage before responding to RPCs)",
+            Property::CommittedEntryDurability => "a committed entry is never deleted by a server at or above the term it was committed in, every server commits the same entry at an index, and an entry acknowledged to a client is the one that commits there",
             Property::Monotonicity => "a live server's currentTerm, commitIndex and lastApplied never decrease (Figure 2)",
             Property::Linearizability => "every client operation appears to take effect at one instant between its invocation and its response (thesis §6.3)",
             Property::Liveness => "once faults stop and the network heals, a leader is elected and every pending client operation finishes",
@@ -67,6 +71,7 @@ impl Property {
             Property::LogMatching => "Leaders create at most one entry per index in a term, and AppendEntries checks the entry before the new ones. Together they let a single (index, term) stand for a whole log prefix.",
             Property::LeaderCompleteness => "Only a leader sends entries, and it never deletes its own. If a leader could lack a committed entry it would overwrite it on the followers; the election restriction (§5.4.1) and the commit rule (§5.4.2) prevent that.",
             Property::StateMachineSafety => "Replicated state machines agree only if they apply the same commands in the same order. Once any server applied an entry, every other server must apply that same entry at that index.",
+            Property::CommittedMeansReplicated => "A commit is a promise that survives the crash of any minority. An entry that a majority holds only in memory, or that the leader counted before its own disk had it, can vanish in a crash, and a later leader would never know it existed.",
             Property::CommittedEntryDurability => "Committed means a client may have been told its command took effect. If a committed entry could vanish, the cluster would take back a promise.",
             Property::Monotonicity => "Terms are a clock and commitIndex a promise; both only move forward. A server whose term or commit index went backwards has lost state it already acted on.",
             Property::Linearizability => "Clients of a consistent store expect it to behave like a single copy. A read that returns a value older than a write that already completed breaks that illusion: a stale read.",

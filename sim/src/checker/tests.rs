@@ -4,8 +4,13 @@
 use super::*;
 use std::collections::BTreeMap;
 
+/// A cluster drawn by hand: each node's role, term, commit index and log, and its disk. A
+/// node's disk holds its whole log unless a test says otherwise (`set_disk`).
 struct Fake {
     nodes: BTreeMap<NodeId, (RoleKind, Term, LogIndex, RaftLog)>,
+    disks: BTreeMap<NodeId, DurableState>,
+    /// The cluster's size; by default the number of nodes drawn.
+    size: Option<usize>,
 }
 
 impl Cluster for Fake {
@@ -19,6 +24,12 @@ impl Cluster for Fake {
                 last_applied: *commit,
                 log,
             })
+    }
+    fn disk(&self, id: NodeId) -> Option<&DurableState> {
+        self.disks.get(&id)
+    }
+    fn size(&self) -> usize {
+        self.size.unwrap_or(self.nodes.len())
     }
 }
 
@@ -42,11 +53,30 @@ impl Fake {
     fn new() -> Fake {
         Fake {
             nodes: BTreeMap::new(),
+            disks: BTreeMap::new(),
+            size: None,
         }
     }
     fn set(&mut self, id: NodeId, role: RoleKind, term: u64, commit: u64, entries: &[Entry]) {
         self.nodes
             .insert(id, (role, Term(term), LogIndex(commit), log(entries)));
+        self.set_disk(id, term, entries);
+    }
+    fn set_disk(&mut self, id: NodeId, term: u64, entries: &[Entry]) {
+        let disk = DurableState {
+            current_term: Term(term),
+            voted_for: None,
+            log: entries.to_vec(),
+        };
+        self.disks.insert(id, disk);
+    }
+}
+
+/// Five servers; the disks of n1, n2 and n3 hold `entries` (crashed or live, they count).
+fn majority_holds(cluster: &mut Fake, entries: &[Entry]) {
+    cluster.size = Some(5);
+    for id in [N1, N2, NodeId(3)] {
+        cluster.set_disk(id, 4, entries);
     }
 }
 
@@ -145,6 +175,7 @@ fn leader_completeness_reports_a_leader_without_a_committed_entry() {
     let mut cluster = Fake::new();
     let s1 = [entry(1, 1, 1), entry(2, 2, 2), entry(3, 4, 4)];
     cluster.set(N1, RoleKind::Leader, 4, 2, &s1);
+    majority_holds(&mut cluster, &s1);
     c.after_step(
         N1,
         &[append(&s1), Output::Committed { index: LogIndex(2) }],
@@ -181,6 +212,7 @@ fn leader_completeness_reports_commit_missing_from_a_later_leader() {
     c.after_step(N5, &[], &cluster);
     let s1 = [entry(1, 1, 1), entry(2, 2, 2)];
     cluster.set(N1, RoleKind::Leader, 4, 2, &s1);
+    majority_holds(&mut cluster, &s1);
     c.after_step(N1, &[Output::Committed { index: LogIndex(2) }], &cluster);
     assert_eq!(properties(&c), vec![Property::LeaderCompleteness]);
 }
@@ -206,6 +238,116 @@ fn durability_reports_truncation_of_a_committed_entry() {
     let trunc = Output::Persist(Persist::Truncate { from: LogIndex(2) });
     c.after_step(N2, &[trunc], &cluster);
     assert_eq!(properties(&c), vec![Property::CommittedEntryDurability]);
+    assert!(
+        c.violations()[0]
+            .detail
+            .contains("n2, in term 3, deleted the entry 2:2 committed in term 2"),
+        "{:?}",
+        c.violations()
+    );
+}
+
+/// The legal case (seeds 27342 and 27716 of the old checker's false alarm): 2:2 commits in
+/// term 3 on a majority without n5, which holds a copy but is still in term 2; a stale leader
+/// of term 2 replaces n5's copy. Raft promises nothing to a server below the commit term: the
+/// leader of term 2 never held the committed entry, and the next leader of term 3 or above
+/// repairs n5's log.
+#[test]
+fn durability_allows_a_lagging_server_below_the_commit_term_to_lose_its_copy() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    let s = [entry(1, 1, 1), entry(2, 2, 2)];
+    cluster.set(N5, RoleKind::Follower, 2, 0, &s);
+    c.after_step(N5, &[append(&s)], &cluster);
+    cluster.set(N1, RoleKind::Leader, 3, 2, &s);
+    cluster.set(N2, RoleKind::Follower, 3, 0, &s);
+    c.after_step(
+        N1,
+        &[append(&s), Output::Committed { index: LogIndex(2) }],
+        &cluster,
+    );
+    assert!(c.violations().is_empty());
+    let stale = [entry(1, 1, 1), entry(2, 2, 9)];
+    cluster.set(N5, RoleKind::Follower, 2, 0, &stale);
+    let out = [
+        Output::Persist(Persist::Truncate { from: LogIndex(2) }),
+        append(&stale[1..]),
+    ];
+    c.after_step(N5, &out, &cluster);
+    assert_eq!(
+        properties(&c),
+        vec![Property::LogMatching],
+        "only the hand-drawn entry 2:2 with another command is wrong here"
+    );
+    // The same truncation by a server of the commit term is a violation.
+    let mut c = Checkers::new();
+    cluster.set(N5, RoleKind::Follower, 3, 0, &s);
+    c.after_step(N5, &[append(&s)], &cluster);
+    c.after_step(
+        N1,
+        &[append(&s), Output::Committed { index: LogIndex(2) }],
+        &cluster,
+    );
+    cluster.set(N5, RoleKind::Follower, 3, 0, &s[..1]);
+    let trunc = Output::Persist(Persist::Truncate { from: LogIndex(2) });
+    c.after_step(N5, &[trunc], &cluster);
+    assert_eq!(properties(&c), vec![Property::CommittedEntryDurability]);
+}
+
+/// Committed means replicated (§5.3): a commit must rest on a majority of disks. n1 commits
+/// 2:2 held on its disk and n2's; in a cluster of three, that is a majority. With only n1's
+/// disk holding it (n2 holds it in memory, its write still in flight), it is not.
+#[test]
+fn committed_means_replicated_reports_a_commit_without_a_durable_majority() {
+    let s = [entry(1, 1, 1), entry(2, 2, 2)];
+    for (n2_durable, violated) in [(true, false), (false, true)] {
+        let mut c = Checkers::new();
+        let mut cluster = Fake::new();
+        cluster.size = Some(3);
+        cluster.set(N1, RoleKind::Leader, 2, 2, &s);
+        cluster.set(N2, RoleKind::Follower, 2, 0, &s);
+        if !n2_durable {
+            cluster.set_disk(N2, 2, &s[..1]);
+        }
+        c.after_step(N1, &[Output::Committed { index: LogIndex(2) }], &cluster);
+        let expected = if violated {
+            vec![Property::CommittedMeansReplicated]
+        } else {
+            vec![]
+        };
+        assert_eq!(properties(&c), expected, "n2 durable: {n2_durable}");
+        if violated {
+            assert!(
+                c.violations()[0]
+                    .detail
+                    .contains("n1 commits 2:2 but only 1 of 3 disks hold it"),
+                "{:?}",
+                c.violations()
+            );
+        }
+    }
+}
+
+/// A crashed node's disk counts (stable storage survives the crash); a disk holding another
+/// entry at the index does not.
+#[test]
+fn committed_means_replicated_counts_crashed_disks_and_only_the_same_entry() {
+    let s = [entry(1, 1, 1), entry(2, 2, 2)];
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    cluster.size = Some(3);
+    cluster.set(N1, RoleKind::Leader, 2, 2, &s);
+    cluster.set_disk(N2, 2, &s);
+    cluster.set_disk(N5, 3, &[entry(1, 1, 1), entry(2, 3, 3)]);
+    c.after_step(N1, &[Output::Committed { index: LogIndex(2) }], &cluster);
+    assert!(
+        c.violations().is_empty(),
+        "n2 is crashed, its disk holds 2:2"
+    );
+    let mut c = Checkers::new();
+    cluster.set_disk(N2, 3, &[entry(1, 1, 1), entry(2, 3, 3)]);
+    c.after_step(N1, &[Output::Committed { index: LogIndex(2) }], &cluster);
+    assert_eq!(properties(&c), vec![Property::CommittedMeansReplicated]);
 }
 
 #[test]
