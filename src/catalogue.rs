@@ -25,6 +25,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     scenario!("heartbeat-skips-prev-check"),
     scenario!("accept-stale-term-replies"),
     scenario!("commit-index-without-min"),
+    scenario!("assert-commit-within-log"),
     scenario!("stale-leader-writes"),
     scenario!("stale-leader-read"),
     scenario!("read-index-new-leader"),

@@ -285,3 +285,30 @@ fn tour_out_writes_pictures_and_an_index_and_run_takes_svg_and_html() {
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A panic inside a run (here the knob that makes a lagging follower assert, as etcd raft's
+/// commitTo does) is a reported violation: exit 1, the panic's message and place, the seed and
+/// a reproduce line that shows it again. The tool itself does not crash (exit 101).
+#[test]
+fn a_node_panic_is_a_reported_violation_with_a_reproduce_line() {
+    let (code, out, err) = raftsim(&[
+        "fuzz",
+        "--seeds",
+        "0..20",
+        "--bug",
+        "assert-commit-within-log",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.starts_with("violation: Panic seed="), "{out}");
+    assert!(out.contains("panicked: tocommit("), "{out}");
+    assert!(out.contains("(at raft/src/replication.rs:"), "{out}");
+    assert!(!err.contains("panicked at"), "no raw panic output: {err}");
+    let cmd = out
+        .lines()
+        .find_map(|l| l.strip_prefix("reproduce: cargo run --release -- "))
+        .expect("a reproduce line");
+    let args: Vec<&str> = cmd.split_whitespace().collect();
+    let (code, replay, _) = raftsim(&args);
+    assert_eq!(code, 1, "{replay}");
+    assert!(replay.contains("violation: Panic seed="), "{replay}");
+}

@@ -18,6 +18,10 @@ pub enum BugKnob {
     CommitIndexWithoutMin,
     AcceptStaleTermReplies,
     NoRandomizedTimeout,
+    /// The node asserts that a leader's commit index is within its own log, as etcd raft's
+    /// `commitTo` does (`tocommit(..) is out of range [lastIndex(..)]`): a lagging follower
+    /// panics on an ordinary heartbeat.
+    AssertCommitWithinLog,
     /// Client-facing: the node does nothing different; the host acknowledges a write as soon as
     /// the leader has appended it (`Output::ProposalAccepted`) instead of when it is applied.
     AckUncommittedWrite,
@@ -34,7 +38,7 @@ pub struct KnobDoc {
 }
 
 impl BugKnob {
-    pub const ALL: [BugKnob; 11] = [
+    pub const ALL: [BugKnob; 12] = [
         BugKnob::VoteWithoutLogCheck,
         BugKnob::VoteByCommitIndex,
         BugKnob::CommitOldTermByCount,
@@ -45,6 +49,7 @@ impl BugKnob {
         BugKnob::CommitIndexWithoutMin,
         BugKnob::AcceptStaleTermReplies,
         BugKnob::NoRandomizedTimeout,
+        BugKnob::AssertCommitWithinLog,
         BugKnob::AckUncommittedWrite,
     ];
 
@@ -61,6 +66,7 @@ impl BugKnob {
             BugKnob::CommitIndexWithoutMin => "commit-index-without-min",
             BugKnob::AcceptStaleTermReplies => "accept-stale-term-replies",
             BugKnob::NoRandomizedTimeout => "no-randomized-timeout",
+            BugKnob::AssertCommitWithinLog => "assert-commit-within-log",
             BugKnob::AckUncommittedWrite => "ack-uncommitted-write",
         }
     }
@@ -130,6 +136,12 @@ impl BugKnob {
                 "§5.2",
                 "liveness (no leader elected)",
                 "With equal timeouts candidates start together and split the vote in every term.",
+            ),
+            BugKnob::AssertCommitWithinLog => (
+                "a follower's commitIndex becomes min(leaderCommit, index of last new entry): a leaderCommit beyond the follower's log is ordinary, not an error",
+                "Figure 2, AppendEntries receiver step 5 (etcd-io/raft #25, #197)",
+                "Panic (the follower crashes, and again after every restart)",
+                "A follower that lags behind the leader hears of commits past its last entry on every heartbeat; a node that asserts this cannot happen takes itself out of the cluster each time it is told.",
             ),
             BugKnob::AckUncommittedWrite => (
                 "a leader answers a client only once the client's entry is committed and applied",

@@ -104,6 +104,13 @@ impl Node {
         }
         let last_new = LogIndex(prev_log_index.0 + entries.len() as u64);
         self.store_entries(prev_log_index, entries);
+        if self.config.bugs.contains(BugKnob::AssertCommitWithinLog) {
+            let last = self.log.last_index();
+            assert!(
+                leader_commit <= last,
+                "tocommit({leader_commit}) is out of range [lastIndex({last})]: was the raft log corrupted, truncated, or lost?"
+            );
+        }
         // Step 5: "If leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of
         // last new entry)."
         if leader_commit > self.commit_index {

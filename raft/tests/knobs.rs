@@ -120,6 +120,21 @@ fn role_after_a_stale_grant(bugs: Knobs) -> RoleKind {
     s.role_kind()
 }
 
+/// A follower holding [1] hears a heartbeat from a leader whose commit index is 3. Whether it
+/// panics, and its commit index if not.
+fn heartbeat_past_the_log(bugs: Knobs) -> Result<u64, String> {
+    let mut s = node_with(1, 3, config(bugs), durable(1, &[1]));
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        step(&mut s, n(2), heartbeat(2, 2, (1, 1), 3));
+        s.commit_index().0
+    }))
+    .map_err(|e| {
+        e.downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_else(|| "a panic".into())
+    })
+}
+
 /// Election timeouts drawn by 20 nodes (seeds 0..20) over 5 elections each.
 fn election_timeouts_drawn(bugs: Knobs) -> BTreeSet<u32> {
     let mut drawn = BTreeSet::new();
@@ -219,6 +234,19 @@ fn accept_stale_term_replies() {
     );
 }
 
+/// assert-commit-within-log (Figure 2, step 5; etcd-io/raft #25): a lagging follower panics on
+/// an ordinary heartbeat; with the rule it commits what it holds, min(3, 1).
+#[test]
+fn assert_commit_within_log() {
+    let k = BugKnob::AssertCommitWithinLog;
+    let err = heartbeat_past_the_log(bugs(k, true)).unwrap_err();
+    assert!(
+        err.contains("tocommit(3) is out of range [lastIndex(1)]"),
+        "{err}"
+    );
+    assert_eq!(heartbeat_past_the_log(bugs(k, false)), Ok(1));
+}
+
 /// no-randomized-timeout (§5.2): every timeout is the minimum.
 #[test]
 fn no_randomized_timeout() {
@@ -251,6 +279,7 @@ fn observe(knob: BugKnob, on: bool) -> String {
         BugKnob::CommitIndexWithoutMin => format!("{:?}", commit_past_last_new_entry(b)),
         BugKnob::AcceptStaleTermReplies => format!("{:?}", role_after_a_stale_grant(b)),
         BugKnob::NoRandomizedTimeout => format!("{:?}", election_timeouts_drawn(b)),
+        BugKnob::AssertCommitWithinLog => format!("{:?}", heartbeat_past_the_log(b)),
         // Client-facing: the node behaves the same; the simulator's service acknowledges
         // early. Shown by scenarios/ack-uncommitted-write.toml and tests/campaigns.rs.
         BugKnob::AckUncommittedWrite => String::new(),

@@ -273,9 +273,14 @@ fn run(bugs: Knobs, inputs: &[Input]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Any set of knobs but `assert-commit-within-log`, whose symptom is the panic.
 fn knobs() -> impl Strategy<Value = Knobs> {
-    prop::sample::subsequence(BugKnob::ALL.to_vec(), 0..=BugKnob::ALL.len())
-        .prop_map(|ks| ks.into_iter().collect())
+    let quiet: Vec<BugKnob> = BugKnob::ALL
+        .into_iter()
+        .filter(|k| *k != BugKnob::AssertCommitWithinLog)
+        .collect();
+    let n = quiet.len();
+    prop::sample::subsequence(quiet, 0..=n).prop_map(|ks| ks.into_iter().collect())
 }
 
 proptest! {
@@ -289,8 +294,8 @@ proptest! {
         run(Knobs::none(), &inputs)?;
     }
 
-    /// The simulator runs nodes with rules switched off: they must still not panic, and keep
-    /// their state consistent.
+    /// The simulator runs nodes with rules switched off: they must still not panic (but for the
+    /// knob that is a panic), and keep their state consistent.
     #[test]
     fn a_node_with_any_knobs_never_panics(
         bugs in knobs(),

@@ -14,6 +14,7 @@ pub mod faults;
 pub mod host;
 pub mod lin;
 pub mod network;
+pub mod panic;
 pub mod picture;
 pub mod queue;
 pub mod report;

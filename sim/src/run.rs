@@ -145,7 +145,7 @@ pub fn run_seed_with(
     world.run_while(fault_end, |w| !w.violations().is_empty());
     let mut liveness_passed = false;
     if world.violations().is_empty() && !world.exhausted() {
-        world.stop_faults_and_heal();
+        world.guarded(|w| w.stop_faults_and_heal());
         world.clients.mark();
         let deadline = world.now_us() + config.liveness_us;
         let live = world.run_while(deadline, |w| {
@@ -158,7 +158,7 @@ pub fn run_seed_with(
         }
     }
     if world.violations().is_empty() {
-        world.check_linearizability();
+        world.guarded(|w| w.check_linearizability());
     }
     let outcome = RunOutcome {
         seed,

@@ -117,6 +117,10 @@ pub struct World {
     pub frames: Option<Vec<crate::picture::Frame>>,
     /// The virtual time at which each violation (in `checkers.violations()` order) was found.
     pub violation_times: Vec<u64>,
+    /// The node being stepped, if any: the one to blame for a panic.
+    stepping: Option<NodeId>,
+    /// A panic stopped the run: nothing more happens in this world (`guarded`).
+    poisoned: bool,
 }
 
 impl World {
@@ -164,6 +168,8 @@ impl World {
             frames: None,
             violation_times: Vec::new(),
             scripted_writes: Vec::new(),
+            stepping: None,
+            poisoned: false,
         };
         for id in members {
             // Each node's clock starts at its own phase within the first tick.
@@ -235,11 +241,41 @@ impl World {
 
     /// Reports a violation found outside the per-event checks (liveness, linearizability).
     pub(crate) fn report(&mut self, property: crate::checker::Property, detail: String) {
+        self.report_at(property, None, detail);
+    }
+
+    fn report_at(
+        &mut self,
+        property: crate::checker::Property,
+        node: Option<NodeId>,
+        detail: String,
+    ) {
         let found = self.checkers.violations().len();
-        self.checkers.report_external(property, None, detail);
+        self.checkers.report_external(property, node, detail);
         if self.checkers.violations().len() > found {
             self.violation_times.push(self.now_us);
         }
+    }
+
+    /// Runs `f` on the world unless a panic already stopped the run. A panic inside `f` (in a
+    /// node or in the simulator) is reported as a violation of `Panic`, naming the node being
+    /// stepped, and stops the run: every later `guarded` call, step and run does nothing.
+    pub fn guarded(&mut self, f: impl FnOnce(&mut World)) {
+        if self.poisoned {
+            return;
+        }
+        if let Err(message) = crate::panic::catch(|| f(&mut *self)) {
+            self.poisoned = true;
+            let node = self.stepping.take();
+            let who = node.map_or("the simulator".to_string(), |n| n.to_string());
+            let detail = format!("{who} panicked: {message}");
+            self.report_at(crate::checker::Property::Panic, node, detail);
+        }
+    }
+
+    /// Whether a panic stopped the run.
+    pub fn panicked(&self) -> bool {
+        self.poisoned
     }
 
     /// Records the cluster's state, if frames are kept (bounded by `picture::MAX_FRAMES`).
@@ -265,8 +301,15 @@ impl World {
 
     // ----- The loop -----
 
-    /// Runs the earliest event. Returns false when nothing is left or the bounds are reached.
+    /// Runs the earliest event. Returns false when nothing is left, the bounds are reached or
+    /// a panic stopped the run.
     pub fn step(&mut self) -> bool {
+        let mut stepped = false;
+        self.guarded(|w| stepped = w.step_unguarded());
+        stepped && !self.poisoned
+    }
+
+    fn step_unguarded(&mut self) -> bool {
         if self.exhausted() {
             return false;
         }
@@ -304,28 +347,36 @@ impl World {
     }
 
     /// Runs every event up to and including virtual time `until_us`; returns false if the
-    /// bounds stopped it first.
+    /// bounds (or a panic) stopped it first.
     pub fn run_until(&mut self, until_us: u64) -> bool {
-        while self.queue.peek_time().is_some_and(|t| t <= until_us) {
-            if !self.step() {
-                return false;
+        let mut finished = false;
+        self.guarded(|w| {
+            while w.queue.peek_time().is_some_and(|t| t <= until_us) {
+                if !w.step_unguarded() {
+                    return;
+                }
             }
-        }
-        self.now_us = self.now_us.max(until_us);
-        true
+            w.now_us = w.now_us.max(until_us);
+            finished = true;
+        });
+        finished
     }
 
     /// Runs until `done` holds (checked after every event) or `deadline_us` passes.
     pub fn run_while(&mut self, deadline_us: u64, mut done: impl FnMut(&World) -> bool) -> bool {
-        loop {
-            if done(self) {
-                return true;
+        let mut reached = false;
+        self.guarded(|w| loop {
+            if done(w) {
+                reached = true;
+                return;
             }
-            if self.queue.peek_time().is_none_or(|t| t > deadline_us) || !self.step() {
-                self.now_us = self.now_us.max(deadline_us);
-                return done(self);
+            if w.queue.peek_time().is_none_or(|t| t > deadline_us) || !w.step_unguarded() {
+                w.now_us = w.now_us.max(deadline_us);
+                reached = done(w);
+                return;
             }
-        }
+        });
+        reached || done(self)
     }
 
     fn deliver(
@@ -418,7 +469,9 @@ impl World {
         let before = (node.role_kind(), node.current_term(), node.commit_index());
         let mut out = std::mem::take(&mut self.scratch);
         out.clear();
+        self.stepping = Some(id);
         f(node, &mut out);
+        self.stepping = None;
         let after = (node.role_kind(), node.current_term(), node.commit_index());
         self.note_changes(id, before, after, &out);
         let found = self.checkers.violations().len();
@@ -529,7 +582,9 @@ impl World {
     /// disk's last entry), and its answer joins the outbox.
     fn writes_done(&mut self, id: NodeId) {
         let host = &mut self.hosts[id.0 as usize - 1];
+        self.stepping = Some(id); // a write the disk cannot take is the node's
         let writes = host.finish_writes();
+        self.stepping = None;
         let synced = host.disk.synced();
         if !self.trace_quiet_ticks {
             self.record(TraceEvent::Durable { node: id, writes });

@@ -14,10 +14,11 @@ pub enum Property {
     Monotonicity,
     Linearizability,
     Liveness,
+    Panic,
 }
 
 impl Property {
-    pub const ALL: [Property; 9] = [
+    pub const ALL: [Property; 10] = [
         Property::ElectionSafety,
         Property::LogMatching,
         Property::LeaderCompleteness,
@@ -27,6 +28,7 @@ impl Property {
         Property::Monotonicity,
         Property::Linearizability,
         Property::Liveness,
+        Property::Panic,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +42,7 @@ impl Property {
             Property::Monotonicity => "Monotonicity",
             Property::Linearizability => "Linearizability",
             Property::Liveness => "Liveness",
+            Property::Panic => "Panic",
         }
     }
 
@@ -61,6 +64,7 @@ impl Property {
             Property::Monotonicity => "a live server's currentTerm, commitIndex and lastApplied never decrease (Figure 2)",
             Property::Linearizability => "every client operation appears to take effect at one instant between its invocation and its response (thesis §6.3)",
             Property::Liveness => "once faults stop and the network heals, a leader is elected and every pending client operation finishes",
+            Property::Panic => "no server panics, and neither does the simulator: a panic is an assertion that fired, a state its author believed impossible",
         }
     }
 
@@ -76,6 +80,7 @@ impl Property {
             Property::Monotonicity => "Terms are a clock and commitIndex a promise; both only move forward. A server whose term or commit index went backwards has lost state it already acted on.",
             Property::Linearizability => "Clients of a consistent store expect it to behave like a single copy. A read that returns a value older than a write that already completed breaks that illusion: a stale read.",
             Property::Liveness => "Safety alone is easy (never do anything). Raft also promises progress whenever a majority can talk to each other and timing is reasonable.",
+            Property::Panic => "A server that panics takes itself out of the cluster, and the same input crashes it again after every restart: a panic on a message a correct peer can send is an availability bug, and the assertion that fired names a broken assumption.",
         }
     }
 }

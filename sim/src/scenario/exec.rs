@@ -191,55 +191,8 @@ impl Runner<'_> {
     }
 
     fn step(&mut self, st: &StepAt, check: bool) {
-        let w = &mut self.world;
         let mut draw = true;
         match &st.step {
-            Step::Timeout(n) => w.timeout(*n),
-            Step::RunUntil { cond, within_us } => {
-                let deadline = w.now_us() + within_us;
-                let cond = cond.clone();
-                if !w.run_while(deadline, |w| holds(w, &cond)) && check {
-                    let msg = format!(
-                        "run-until: {} not reached within {}ms",
-                        describe(&cond),
-                        within_us / 1000
-                    );
-                    self.fail(st.line, msg);
-                }
-            }
-            Step::Write { node, value } => {
-                w.scripted_write(*node, *value);
-            }
-            Step::Kv { node, op } => w.client_op(*node, *op),
-            Step::Clock { node, drift_ppm } => w.set_drift(*node, *drift_ppm),
-            Step::Pause(n) => w.pause(*n),
-            Step::Resume(n) => w.resume(*n),
-            Step::Calm => w.calm(),
-            Step::Partition(groups) => w.partition(groups),
-            Step::Cut { from, to } => w.cut(*from, *to),
-            Step::Links(links) => w.keep_links(links),
-            Step::Heal => w.heal(),
-            Step::Crash(n) => w.crash(*n),
-            Step::Restart(n) => w.restart(*n),
-            Step::Hold { from, to, kind } => w.add_link_rule(*from, *to, LinkRule::Hold(*kind)),
-            Step::Drop { from, to, kind } => w.add_link_rule(*from, *to, LinkRule::Drop(*kind)),
-            Step::Release {
-                from,
-                to,
-                kind,
-                count,
-                newest,
-                twice,
-            } => w.release_some(*from, *to, *kind, *count, *newest, *twice),
-            Step::Tick { node, count } => {
-                for _ in 0..*count {
-                    w.tick_node(*node);
-                }
-            }
-            Step::Run { duration_us } => {
-                let until = w.now_us() + duration_us;
-                w.run_until(until);
-            }
             Step::Expect(e) => {
                 draw = false;
                 if check {
@@ -253,6 +206,14 @@ impl Runner<'_> {
                 }
             }
             Step::Rewind { .. } => unreachable!("handled by run_scenario"),
+            step => {
+                // A panic in a step is reported as a violation and freezes the world there.
+                let mut missed = None;
+                self.world.guarded(|w| missed = act(w, step));
+                if let (Some(msg), true) = (missed, check) {
+                    self.fail(st.line, msg);
+                }
+            }
         }
         if self.explain && draw {
             self.narrate(st);
@@ -306,7 +267,7 @@ impl Runner<'_> {
     }
 
     fn expect(&mut self, line: usize, e: &Expectation) {
-        self.world.check_linearizability();
+        self.world.guarded(|w| w.check_linearizability());
         let results = check_expectation(&self.world, e);
         if let Some(p) = e.violation {
             self.expected.push(p);
@@ -323,6 +284,59 @@ impl Runner<'_> {
             }
         }
     }
+}
+
+/// Carries out one step that acts on the world; for a `run-until` whose condition was not
+/// reached in time, says so.
+fn act(w: &mut World, step: &Step) -> Option<String> {
+    match step {
+        Step::Timeout(n) => w.timeout(*n),
+        Step::RunUntil { cond, within_us } => {
+            let deadline = w.now_us() + within_us;
+            if !w.run_while(deadline, |w| holds(w, cond)) {
+                return Some(format!(
+                    "run-until: {} not reached within {}ms",
+                    describe(cond),
+                    within_us / 1000
+                ));
+            }
+        }
+        Step::Write { node, value } => {
+            w.scripted_write(*node, *value);
+        }
+        Step::Kv { node, op } => w.client_op(*node, *op),
+        Step::Clock { node, drift_ppm } => w.set_drift(*node, *drift_ppm),
+        Step::Pause(n) => w.pause(*n),
+        Step::Resume(n) => w.resume(*n),
+        Step::Calm => w.calm(),
+        Step::Partition(groups) => w.partition(groups),
+        Step::Cut { from, to } => w.cut(*from, *to),
+        Step::Links(links) => w.keep_links(links),
+        Step::Heal => w.heal(),
+        Step::Crash(n) => w.crash(*n),
+        Step::Restart(n) => w.restart(*n),
+        Step::Hold { from, to, kind } => w.add_link_rule(*from, *to, LinkRule::Hold(*kind)),
+        Step::Drop { from, to, kind } => w.add_link_rule(*from, *to, LinkRule::Drop(*kind)),
+        Step::Release {
+            from,
+            to,
+            kind,
+            count,
+            newest,
+            twice,
+        } => w.release_some(*from, *to, *kind, *count, *newest, *twice),
+        Step::Tick { node, count } => {
+            for _ in 0..*count {
+                w.tick_node(*node);
+            }
+        }
+        Step::Run { duration_us } => {
+            let until = w.now_us() + duration_us;
+            w.run_until(until);
+        }
+        Step::Expect(_) | Step::Say(_) | Step::Rewind { .. } => {}
+    }
+    None
 }
 
 /// Ticks, disk completions and client chatter are left out of narration; the trace has them.
