@@ -383,8 +383,15 @@ impl Node {
         }
     }
 
+    /// Figure 2, "Followers": the election timer restarts on an AppendEntries from the current
+    /// leader or a granted vote (their handlers restart it), not on a change of term alone. A
+    /// server that restarted it on every candidate's RequestVote would never stand for election
+    /// while stale candidates keep asking, even when it is the only one whose log can win:
+    /// the cluster livelocks (catalogue §5). A leader stepping down starts a fresh timeout, as
+    /// it counted none while it led.
     pub(crate) fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
-        if matches!(self.role, Role::Leader { .. }) {
+        let was_leader = matches!(self.role, Role::Leader { .. });
+        if was_leader {
             self.drop_reads();
         }
         if term > self.current_term {
@@ -393,7 +400,9 @@ impl Node {
         }
         self.role = Role::Follower;
         self.leader_id = leader;
-        self.reset_election_timer();
+        if was_leader {
+            self.reset_election_timer();
+        }
     }
 
     /// §5.2: election timeouts are "chosen randomly from a fixed interval".

@@ -201,6 +201,22 @@ fn granting_a_vote_restarts_the_election_timer_and_refusing_does_not() {
     assert_eq!(refuser.role_kind(), RoleKind::Candidate);
 }
 
+/// The same rule when the refused RequestVote carries a newer term: the refuser adopts the
+/// term (§5.1) but keeps counting toward its timeout. Otherwise a stream of stale candidates,
+/// each with a higher term, keeps restarting the timer of the one server whose log can win,
+/// and no leader is ever elected (found by the liveness phase: seed 12510 of the campaign).
+#[test]
+fn a_refused_vote_of_a_newer_term_does_not_restart_the_timer_either() {
+    let mut refuser = node(1, 3, durable(1, &[1]));
+    ticks_to_timeout(&mut refuser, 1);
+    let out = step(&mut refuser, n(2), request_vote(5, 2, (0, 0)));
+    assert_eq!(vote_reply(&out), (5, false));
+    assert_eq!(refuser.current_term().0, 5);
+    ticks(&mut refuser, 1);
+    assert_eq!(refuser.role_kind(), RoleKind::Candidate);
+    assert_eq!(refuser.current_term().0, 6);
+}
+
 // ----- §5.1 Terms -----
 
 /// Raft §5.1: "If a candidate or leader discovers that its term is out of date, it immediately
