@@ -1,5 +1,5 @@
 //! `raftsim`: the command line. Exit codes: 0 success, 1 a violation (or a failed
-//! expectation), 2 bad input.
+//! expectation), 2 bad input, 3 stopped by a cap before finishing (not checked to the end).
 
 use clap::Parser;
 use std::process::ExitCode;

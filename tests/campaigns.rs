@@ -7,45 +7,67 @@ use sim::faults::FaultKind;
 use sim::run::{run_seed, world_for, RunConfig};
 use std::collections::BTreeSet;
 
+/// The default campaign explores the configuration space: over 1,000 seeds correct Raft is
+/// clean and live, and every cluster size from 1 to 7, both settings of PreVote and of
+/// CheckQuorum, every safe read mode, both endings and every fault kind came up.
 #[test]
-fn correct_raft_is_clean_over_600_seeds_of_3_5_and_7_nodes() {
-    let config = RunConfig::default();
-    let mut sizes = BTreeSet::new();
-    let mut kinds = BTreeSet::new();
-    let (mut drops, mut dups, mut live) = (0, 0, 0);
-    let range = seeds(0..600);
+fn correct_raft_is_clean_over_1000_seeds_of_every_configuration() {
+    let range = seeds(0..1000);
     let count = range.end - range.start;
-    for seed in range {
-        let (outcome, _) = run_seed(seed, &config);
-        if let Some(v) = &outcome.violation {
-            panic!(
-                "seed {seed}: {}: {}\n{}\n{}",
-                v.property,
-                v.detail,
-                format_args!("replay: cargo run --release -- replay --seed {seed}"),
-                rerun_line("correct_raft_is_clean", seed)
-            );
+    let report = sim::campaign::Campaign::new(RunConfig::default())
+        .seeds(range)
+        .jobs(std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .run(&|| {});
+    if let Some(f) = &report.failure {
+        let v = f.violation.as_ref().expect("a failure has a violation");
+        panic!(
+            "seed {}: {}: {}\nreplay: cargo run --release -- replay --seed {}\n{}",
+            f.seed,
+            v.property,
+            v.detail,
+            f.seed,
+            rerun_line("correct_raft_is_clean", f.seed)
+        );
+    }
+    let c = &report.coverage;
+    assert_eq!(
+        c.liveness_passed, count,
+        "every seed passes its liveness phase"
+    );
+    assert_eq!(c.stopped, 0, "no seed stopped at a cap");
+    if count == 1000 {
+        assert!(c.sizes[1..].iter().all(|n| *n > 20), "sizes {:?}", c.sizes);
+        for (what, n) in [
+            ("pre-vote", c.pre_vote),
+            ("check-quorum", c.check_quorum),
+            ("degraded ends", c.degraded_ends),
+        ] {
+            assert!(n > 200 && n < 800, "{what}: {n} of 1000");
         }
-        let (_, mix) = world_for(seed, &config);
-        sizes.insert(outcome.nodes);
-        kinds.extend(mix.kinds.iter().copied());
-        drops += (mix.network.drop_probability > 0.0) as u32;
-        dups += (mix.network.duplicate_probability > 0.0) as u32;
-        live += outcome.liveness_passed as u64;
-    }
-    assert_eq!(live, count, "every seed passes its liveness phase");
-    if count == 600 {
-        assert_eq!(sizes, BTreeSet::from([3, 5, 7]));
-        assert_eq!(
-            kinds.len(),
-            FaultKind::ALL.len(),
-            "every fault kind was used"
-        );
         assert!(
-            drops > 100 && dups > 100,
-            "loss and duplication were exercised"
+            c.read_modes[..3].iter().all(|n| *n > 200),
+            "{:?}",
+            c.read_modes
         );
+        let kinds = c.totals.fault_actions;
+        assert!(kinds.iter().all(|n| *n > 100), "fault actions {kinds:?}");
     }
+}
+
+/// Loss and duplication vary per seed (swarm testing), and some seeds have none.
+#[test]
+fn seeds_draw_their_own_network() {
+    let config = RunConfig::default();
+    let (mut lossy, mut dups, mut kinds) = (0, 0, BTreeSet::new());
+    for seed in 0..300 {
+        let (_, swarm) = world_for(seed, &config);
+        lossy += (swarm.mix.network.drop_probability > 0.0) as u32;
+        dups += (swarm.mix.network.duplicate_probability > 0.0) as u32;
+        kinds.extend(swarm.mix.kinds.iter().copied());
+    }
+    assert!(lossy > 100 && lossy < 250, "{lossy}");
+    assert!(dups > 50 && dups < 250, "{dups}");
+    assert_eq!(kinds.len(), FaultKind::ALL.len());
 }
 
 /// Runs seeds until a violation; returns the seed and how many seeds it took.
@@ -66,11 +88,16 @@ fn the_fuzzer_finds_vote_without_log_check() {
     assert!(found.is_some(), "not found in 200 seeds");
 }
 
+/// The promise of `bench --bugs` (README): the default campaign finds every knob within 10,000
+/// seeds. Figure 8 needs three or more servers, a leader crash at the right moment and, most
+/// often, one entry per AppendEntries; since seeds also draw sizes 1 and 2, PreVote and
+/// CheckQuorum, it takes longer than when every seed had 3, 5 or 7 plain nodes (first found
+/// at seed 6913).
 #[test]
 fn the_fuzzer_finds_commit_old_term_by_count() {
-    let found = seeds_to_find(BugKnob::CommitOldTermByCount, 5_000);
+    let found = seeds_to_find(BugKnob::CommitOldTermByCount, 10_000);
     println!("commit-old-term-by-count found after {found:?} seeds");
-    assert!(found.is_some(), "not found in 5000 seeds");
+    assert!(found.is_some(), "not found in 10000 seeds");
 }
 
 /// Issue: the fuzzer catches the unsafe read mode and the early acknowledgement within 2,000
@@ -78,7 +105,7 @@ fn the_fuzzer_finds_commit_old_term_by_count() {
 #[test]
 fn the_fuzzer_finds_stale_local_reads_and_early_acknowledgements() {
     let local = RunConfig {
-        read_mode: sim::ReadMode::Local,
+        read_mode: Some(sim::ReadMode::Local),
         ..RunConfig::default()
     };
     let found = (0..2_000).find(|seed| run_seed(*seed, &local).0.violation.is_some());
@@ -100,9 +127,9 @@ fn read_index_and_lease_reads_are_clean() {
         (sim::ReadMode::Lease, true),
     ] {
         let config = RunConfig {
-            read_mode: mode,
-            check_quorum,
-            pre_vote: check_quorum,
+            read_mode: Some(mode),
+            check_quorum: Some(check_quorum),
+            pre_vote: Some(check_quorum),
             ..RunConfig::default()
         };
         for seed in seeds(0..200) {

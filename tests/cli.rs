@@ -160,7 +160,8 @@ fn histories_export_as_porcupine_json_and_jepsen_edn() {
         .iter()
         .all(|o| o.get("ClientId").is_some() && o.get("Call").is_some()));
     let edn = temp_file("h.edn", "");
-    let (code, _, _) = raftsim(&["replay", "--seed", "3", "--history", edn.to_str().unwrap()]);
+    // Seed 0 draws three clients (some seeds draw none and have an empty history).
+    let (code, _, _) = raftsim(&["replay", "--seed", "0", "--history", edn.to_str().unwrap()]);
     assert_eq!(code, 0);
     let text = std::fs::read_to_string(&edn).unwrap();
     assert!(
@@ -214,13 +215,24 @@ fn jobs_do_not_change_results_and_shards_are_validated() {
 }
 
 /// Issue: `fuzz --bug commit-old-term-by-count --shrink` writes a scenario of a handful of
-/// steps that `raftsim run` replays to the same violation.
+/// steps that `raftsim run` replays to the same violation. Pinned to Figure 8's own setting
+/// (three servers, neither PreVote nor CheckQuorum): there the bug comes from two nodes taking
+/// turns leading through a third, which shrinks to two steps; in the whole swarm most of its
+/// failures are series of crashes timed to elections, which shrink far less (README, Shrinking).
 #[test]
 fn shrink_writes_a_small_scenario_that_replays_the_violation() {
     let dir = std::env::temp_dir().join(format!("raftsim-shrink-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_raftsim"))
-        .args(["fuzz", "--bug", "commit-old-term-by-count", "--shrink"])
+        .args([
+            "fuzz",
+            "--bug",
+            "commit-old-term-by-count",
+            "--shrink",
+            "--seeds",
+            "0..1000",
+        ])
+        .args(["--nodes", "3", "--pre-vote=false", "--check-quorum=false"])
         .current_dir(&dir)
         .output()
         .unwrap();

@@ -153,7 +153,7 @@ pub fn bug_configs() -> Vec<(String, RunConfig)> {
     configs.push((
         "--read-mode local".into(),
         RunConfig {
-            read_mode: crate::client::ReadMode::Local,
+            read_mode: Some(crate::client::ReadMode::Local),
             ..RunConfig::default()
         },
     ));

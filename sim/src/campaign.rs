@@ -3,6 +3,8 @@
 //! started, and the seeds above it that were already running are left out of the totals, so
 //! the first failure and every counter are exactly those of a sequential run.
 
+use crate::client::ReadMode;
+use crate::faults::FaultKind;
 use crate::run::{run_seed, RunConfig, RunOutcome};
 use crate::trace::TraceLine;
 use crate::world::Stats;
@@ -16,6 +18,17 @@ use std::sync::Mutex;
 pub struct Coverage {
     pub seeds: u64,
     pub liveness_passed: u64,
+    /// Seeds stopped by a cap (`max_events`) before they finished: not checked to the end.
+    pub stopped: u64,
+    /// The first few of them.
+    pub stopped_seeds: Vec<u64>,
+    /// Seeds by cluster size (index = nodes).
+    pub sizes: [u64; 8],
+    pub pre_vote: u64,
+    pub check_quorum: u64,
+    /// Seeds by read mode, in `ReadMode::ALL` order.
+    pub read_modes: [u64; 4],
+    pub degraded_ends: u64,
     /// The runs' counters, summed (the highest term is the highest of any run).
     pub totals: Stats,
 }
@@ -24,7 +37,58 @@ impl Coverage {
     fn add(&mut self, o: &RunOutcome) {
         self.seeds += 1;
         self.liveness_passed += o.liveness_passed as u64;
+        if o.truncated {
+            self.stopped += 1;
+            if self.stopped_seeds.len() < 5 {
+                self.stopped_seeds.push(o.seed);
+            }
+        }
+        self.sizes[(o.nodes as usize).min(7)] += 1;
+        self.pre_vote += o.options.pre_vote as u64;
+        self.check_quorum += o.options.check_quorum as u64;
+        let mode = ReadMode::ALL.iter().position(|m| *m == o.options.read_mode);
+        self.read_modes[mode.expect("a read mode")] += 1;
+        self.degraded_ends += o.degraded_end as u64;
         self.totals.add(&o.stats);
+    }
+
+    /// Lines for a campaign's summary: the configurations and faults exercised, with counts.
+    pub fn describe(&self) -> String {
+        let t = &self.totals;
+        let sizes: Vec<String> = (1..8)
+            .filter(|n| self.sizes[*n] > 0)
+            .map(|n| format!("{n}:{}", self.sizes[n]))
+            .collect();
+        let modes: Vec<String> = ReadMode::ALL
+            .iter()
+            .zip(self.read_modes)
+            .filter(|(_, c)| *c > 0)
+            .map(|(m, c)| format!("{} {c}", m.name()))
+            .collect();
+        let faults: Vec<String> = FaultKind::ALL
+            .iter()
+            .zip(t.fault_actions)
+            .map(|(k, c)| format!("{} {c}", k.name()))
+            .collect();
+        format!(
+            "coverage: {} elections, {} leader changes, {} truncations, {} crashes, {} partitions, {} commits, {} client ops, highest term {}\n\
+             configurations: sizes {}; pre-vote {}, check-quorum {}; reads {}; degraded ends {}\n\
+             fault actions: {}",
+            t.elections,
+            t.leader_changes,
+            t.truncations,
+            t.crashes,
+            t.partitions,
+            t.commits,
+            t.client_ops_ok,
+            t.highest_term,
+            sizes.join(" "),
+            self.pre_vote,
+            self.check_quorum,
+            modes.join(", "),
+            self.degraded_ends,
+            faults.join(", ")
+        )
     }
 }
 

@@ -233,6 +233,36 @@ impl Clients {
             .count()
     }
 
+    /// The workload clients still waiting, for a liveness report: `client 2's put(k1, 7) (sent
+    /// at t=5120ms, last to n4)`.
+    pub fn describe_pending(&self) -> String {
+        let waiting: Vec<String> = self
+            .clients
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.oneshot)
+            .map(|(i, c)| match c.current {
+                Some((id, _)) => {
+                    let op = &self.history.ops()[id];
+                    let at = c
+                        .attempt_at
+                        .map_or("no node yet".to_string(), |n| format!("last to {n}"));
+                    format!(
+                        "client {i}'s {} (invoked at t={}, {at}) is unanswered",
+                        op.op,
+                        crate::trace::VirtualTime(op.invoke_us)
+                    )
+                }
+                None if c.done_since_mark == 0 => {
+                    format!("client {i} finished no operation since the faults stopped")
+                }
+                None => String::new(),
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        waiting.join("; ")
+    }
+
     pub(crate) fn mark(&mut self) {
         for c in &mut self.clients {
             c.done_since_mark = 0;

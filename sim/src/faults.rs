@@ -5,7 +5,7 @@
 
 use crate::config::NetworkConfig;
 use crate::world::{Event, World};
-use raft::NodeId;
+use raft::{Message, MessageKind, NodeId};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -25,10 +25,19 @@ pub enum FaultKind {
     /// A new leader crashes within a few milliseconds of its election, then restarts: faults
     /// aimed at a protocol moment (FoundationDB's BUGGIFY spirit), the shape of Figure 8.
     LeaderCrash,
+    /// Messages of one type are held on some links (into or out of the leader, or one link)
+    /// for about an election timeout while other traffic flows, then released late: in
+    /// order, newest first (reordered) or each twice (duplicated).
+    HoldMessages,
+    /// A one-way cut, and shortly after it the leader of that moment is cut off.
+    CutThenIsolate,
+    /// A node that has just granted a vote or acknowledged entries crashes within two disk
+    /// latencies, in the window between its write and its reply, and restarts later.
+    CrashAfterPersist,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 8] = [
+    pub const ALL: [FaultKind; 11] = [
         FaultKind::Partition,
         FaultKind::OneWayCut,
         FaultKind::PartialLinks,
@@ -37,7 +46,50 @@ impl FaultKind {
         FaultKind::Pause,
         FaultKind::ClockDrift,
         FaultKind::LeaderCrash,
+        FaultKind::HoldMessages,
+        FaultKind::CutThenIsolate,
+        FaultKind::CrashAfterPersist,
     ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Partition => "partition",
+            FaultKind::OneWayCut => "one-way-cut",
+            FaultKind::PartialLinks => "partial-links",
+            FaultKind::Crash => "crash",
+            FaultKind::Bounce => "bounce",
+            FaultKind::Pause => "pause",
+            FaultKind::ClockDrift => "clock-drift",
+            FaultKind::LeaderCrash => "leader-crash",
+            FaultKind::HoldMessages => "hold-messages",
+            FaultKind::CutThenIsolate => "cut-then-isolate",
+            FaultKind::CrashAfterPersist => "crash-after-persist",
+        }
+    }
+}
+
+/// The message types `hold-messages` holds: replies and heartbeats above all, whose delay
+/// breaks the assumptions of read paths, leases and vote counting.
+const HOLD_KINDS: [MessageKind; 7] = [
+    MessageKind::RequestVoteResponse,
+    MessageKind::AppendEntriesResponse,
+    MessageKind::Heartbeat,
+    MessageKind::HeartbeatResponse,
+    MessageKind::AppendEntries,
+    MessageKind::RequestVote,
+    MessageKind::PreVoteResponse,
+];
+
+/// The largest clock drift under which lease reads are safe with `raft`'s timeouts, in ppm.
+/// A lease lasts `min - margin` ticks of the leader's clock from the start of a round; a voter
+/// that acknowledged the round ignores candidates for at least `min - 1` ticks of its own
+/// clock (its next tick may come at once). With the leader's ticks `1 + d` long and the
+/// voter's `1 - d`, the lease ends in time while `(min - margin)(1 + d) <= (min - 1)(1 - d)`.
+pub fn lease_safe_drift_ppm(raft: &raft::Config) -> i32 {
+    let min = raft.election_timeout_min_ticks as i64;
+    let margin = raft.lease_margin_ticks as i64;
+    let (num, den) = ((min - 1) - (min - margin), (min - margin) + (min - 1));
+    (1_000_000 * num.max(0) / den.max(1)) as i32
 }
 
 /// One seed's fault mix.
@@ -49,6 +101,11 @@ pub struct FaultMix {
     pub interval_min_us: u64,
     pub interval_max_us: u64,
     pub max_drift_ppm: i32,
+    /// Drifts are drawn near `max_drift_ppm` (half of it to all of it, either way): the lease
+    /// margin's edge, when reads are served under a lease.
+    pub drift_near_max: bool,
+    /// How often `crash-after-persist` strikes a vote or an acknowledgement.
+    pub persist_crash_probability: f64,
     /// The nodes' `max_entries_per_append`: with 1, each AppendEntries carries one entry, so an
     /// old-term entry can reach a majority before the new leader's own entry does (Figure 8).
     pub max_entries_per_append: usize,
@@ -60,8 +117,8 @@ pub struct FaultMix {
 }
 
 impl FaultMix {
-    /// Draws a mix from the faults stream.
-    pub fn draw(rng: &mut ChaCha8Rng) -> FaultMix {
+    /// Draws a mix from the faults stream, for a seed with `options`.
+    pub fn draw(rng: &mut ChaCha8Rng, options: &crate::swarm::Options) -> FaultMix {
         let mut kinds: Vec<FaultKind> = FaultKind::ALL
             .into_iter()
             .filter(|_| rng.gen_bool(0.5))
@@ -79,12 +136,19 @@ impl FaultMix {
         let interval_max_us = *[30_000, 100_000, 300_000, 1_000_000]
             .choose(rng)
             .expect("non-empty");
+        let lease = options.read_mode == crate::client::ReadMode::Lease;
         FaultMix {
             network,
             kinds,
             interval_min_us: 10_000,
             interval_max_us,
-            max_drift_ppm: 200_000,
+            max_drift_ppm: if lease {
+                lease_safe_drift_ppm(&raft::Config::default())
+            } else {
+                200_000
+            },
+            drift_near_max: lease,
+            persist_crash_probability: *[0.01, 0.05].choose(rng).expect("non-empty"),
             max_entries_per_append: *[1, 4, 64].choose(rng).expect("non-empty"),
             clients: *[0, 1, 3, 3].choose(rng).expect("non-empty"),
             heartbeats_carry_entries: rng.gen_bool(0.5),
@@ -93,15 +157,7 @@ impl FaultMix {
 
     /// One line for summaries: `drop=0.05 dup=0 latency<=10ms faults=[crash,partition] every<=300ms`.
     pub fn describe(&self) -> String {
-        let kinds: Vec<String> = self
-            .kinds
-            .iter()
-            .map(|k| {
-                serde_json::to_string(k)
-                    .unwrap_or_default()
-                    .replace('"', "")
-            })
-            .collect();
+        let kinds: Vec<&str> = self.kinds.iter().map(|k| k.name()).collect();
         format!(
             "drop={} dup={} latency<={}ms faults=[{}] every<={}ms batch={} clients={} heartbeat-entries={}",
             self.network.drop_probability,
@@ -113,6 +169,10 @@ impl FaultMix {
             self.clients,
             self.heartbeats_carry_entries
         )
+    }
+
+    fn has(&self, kind: FaultKind) -> bool {
+        self.kinds.contains(&kind)
     }
 }
 
@@ -128,30 +188,19 @@ impl World {
         self.queue.push(at, Event::Fault);
     }
 
-    /// Ends the fault phase: no more faults, every link up, no loss or duplication, every
-    /// crashed node restarted, every paused node resumed, every clock true.
-    pub fn stop_faults_and_heal(&mut self) {
-        self.faults = None;
-        self.calm();
-        self.heal();
-        let ids: Vec<NodeId> = self.ids().collect();
-        for id in ids {
-            self.restart(id);
-            self.resume(id);
-            self.set_drift(id, 0);
-        }
+    fn count(&mut self, kind: FaultKind) {
+        self.stats.fault_actions[kind as usize] += 1;
     }
-}
 
-impl World {
     /// A node just became leader: with the `leader-crash` fault, half the time it crashes a
     /// few milliseconds later and restarts a little after (drawn from the faults stream at a
     /// place keyed by the node and its term, so the decision survives shrinking).
     pub(crate) fn maybe_crash_new_leader(&mut self, id: NodeId, term: u64) {
-        let Some(mix) = &self.faults else {
-            return;
-        };
-        if !mix.kinds.contains(&FaultKind::LeaderCrash) {
+        if !self
+            .faults
+            .as_ref()
+            .is_some_and(|m| m.has(FaultKind::LeaderCrash))
+        {
             return;
         }
         let mut rng = crate::rng::keyed(&self.fault_rng, id.0 as u64, term);
@@ -160,6 +209,55 @@ impl World {
             let restart_at = crash_at + rng.gen_range(10_000..300_000);
             self.schedule(crash_at, Event::Crash { node: id });
             self.schedule(restart_at, Event::Restart { node: id });
+            self.count(FaultKind::LeaderCrash);
+        }
+    }
+
+    /// With the `crash-after-persist` fault: `id` just granted a vote or acknowledged entries
+    /// (its reply waits behind its write). Sometimes it crashes within two disk latencies, in
+    /// the window around its write, and restarts later. Keyed by the node, the reply's term and
+    /// index, so the decision survives shrinking.
+    pub(crate) fn maybe_crash_after_persist(&mut self, id: NodeId, out: &[raft::Output]) {
+        let Some(p) = self
+            .faults
+            .as_ref()
+            .filter(|m| m.has(FaultKind::CrashAfterPersist))
+            .map(|m| m.persist_crash_probability)
+        else {
+            return;
+        };
+        let key = out.iter().find_map(|o| match o {
+            raft::Output::Send {
+                message:
+                    Message::RequestVoteResponse {
+                        term,
+                        vote_granted: true,
+                    },
+                ..
+            } => Some((term.0, 0)),
+            raft::Output::Send {
+                message:
+                    Message::AppendEntriesResponse {
+                        term,
+                        success: true,
+                        last_index,
+                    },
+                ..
+            } => Some((term.0, last_index.0 + 1)),
+            _ => None,
+        });
+        let Some((term, index)) = key else {
+            return;
+        };
+        let mut rng =
+            crate::rng::keyed(&self.fault_rng, (4 << 32) | id.0 as u64, term << 32 | index);
+        if rng.gen_bool(p) {
+            let window = 2 * self.config.disk_latency_us.max(1);
+            let crash_at = self.now_us + rng.gen_range(0..window);
+            let restart_at = crash_at + rng.gen_range(10_000..200_000);
+            self.schedule(crash_at, Event::Crash { node: id });
+            self.schedule(restart_at, Event::Restart { node: id });
+            self.count(FaultKind::CrashAfterPersist);
         }
     }
 
@@ -204,10 +302,27 @@ fn leader_or_random(world: &mut World) -> NodeId {
 
 fn apply(world: &mut World, kind: FaultKind, undo: bool, mix: &FaultMix) {
     let n = world.config.nodes;
+    if !matches!(kind, FaultKind::LeaderCrash | FaultKind::CrashAfterPersist) {
+        world.count(kind);
+    }
     match (kind, undo) {
-        (FaultKind::Partition | FaultKind::OneWayCut | FaultKind::PartialLinks, true) => {
-            world.heal()
+        (
+            FaultKind::Partition
+            | FaultKind::OneWayCut
+            | FaultKind::PartialLinks
+            | FaultKind::CutThenIsolate,
+            true,
+        ) => world.heal(),
+        (FaultKind::CutThenIsolate, false) => {
+            let (from, to) = (random_node(world), leader_or_random(world));
+            if from != to {
+                world.cut(from, to);
+            }
+            let at = world.now_us + world.fault_rng.gen_range(20_000..150_000);
+            world.schedule(at, Event::IsolateLeader);
         }
+        (FaultKind::HoldMessages, true) => world.release_all_held(),
+        (FaultKind::HoldMessages, false) => hold_messages(world),
         (FaultKind::Partition, false) => {
             let mut ids: Vec<NodeId> = world.ids().collect();
             ids.shuffle(&mut world.fault_rng);
@@ -260,17 +375,58 @@ fn apply(world: &mut World, kind: FaultKind, undo: bool, mix: &FaultMix) {
             let id = random_node(world);
             world.resume(id);
         }
-        (FaultKind::LeaderCrash, _) => {}
+        (FaultKind::LeaderCrash | FaultKind::CrashAfterPersist, _) => {}
         (FaultKind::ClockDrift, _) => {
             let id = random_node(world);
-            let drift = if undo {
-                0
-            } else {
-                world
-                    .fault_rng
-                    .gen_range(-mix.max_drift_ppm..=mix.max_drift_ppm)
+            let max = mix.max_drift_ppm;
+            let rng = &mut world.fault_rng;
+            let drift = match (undo, mix.drift_near_max) {
+                (true, _) => 0,
+                (false, false) => rng.gen_range(-max..=max),
+                (false, true) => {
+                    let d = rng.gen_range(max / 2..=max);
+                    if rng.gen_bool(0.5) {
+                        d
+                    } else {
+                        -d
+                    }
+                }
             };
             world.set_drift(id, drift);
         }
+    }
+}
+
+/// Holds one message type on the links into the leader, out of it, or on one link, and
+/// schedules its late release (in order, newest first, or twice) about an election timeout on.
+fn hold_messages(world: &mut World) {
+    let kind = *HOLD_KINDS.choose(&mut world.fault_rng).expect("non-empty");
+    let center = leader_or_random(world);
+    let others: Vec<NodeId> = world.ids().filter(|n| *n != center).collect();
+    let links: Vec<(NodeId, NodeId)> = match world.fault_rng.gen_range(0..3) {
+        0 => others.iter().map(|o| (*o, center)).collect(),
+        1 => others.iter().map(|o| (center, *o)).collect(),
+        _ => others
+            .choose(&mut world.fault_rng)
+            .map(|o| vec![(center, *o)])
+            .unwrap_or_default(),
+    };
+    let tick = world.config.tick_us;
+    let (min, max) = (
+        world.raft.election_timeout_min_ticks as u64 * tick,
+        2 * world.raft.election_timeout_max_ticks as u64 * tick,
+    );
+    let at = world.now_us + world.fault_rng.gen_range(min..=max);
+    let mode = world.fault_rng.gen_range(0..3);
+    for (from, to) in links {
+        world.add_link_rule(from, to, crate::network::LinkRule::Hold(Some(kind)));
+        let release = Event::ReleaseHeld {
+            from,
+            to,
+            kind,
+            newest: mode == 1,
+            twice: mode == 2,
+        };
+        world.schedule(at, release);
     }
 }

@@ -13,6 +13,7 @@ mod control;
 pub mod faults;
 pub mod host;
 pub mod lin;
+pub mod liveness;
 pub mod network;
 pub mod panic;
 pub mod picture;
@@ -24,6 +25,7 @@ pub mod scenario;
 pub mod schedule;
 mod service;
 pub mod shrink;
+pub mod swarm;
 pub mod trace;
 pub mod world;
 

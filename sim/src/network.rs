@@ -198,6 +198,19 @@ impl Network {
         released
     }
 
+    /// The links that hold messages or carry rules, each once, in order.
+    pub fn held_links(&self) -> Vec<(NodeId, NodeId)> {
+        let mut links: Vec<(NodeId, NodeId)> = self
+            .held
+            .iter()
+            .map(|(f, t, _)| (*f, *t))
+            .chain(self.rules.iter().map(|(f, t, _)| (*f, *t)))
+            .collect();
+        links.sort();
+        links.dedup();
+        links
+    }
+
     /// Takes `count` messages held on a link (of one kind, or any), the oldest first or with
     /// `newest` the most recent first, leaving its rules.
     pub fn take_held(
@@ -278,6 +291,11 @@ impl Network {
             latency_us,
             copy_latency_us,
         }
+    }
+
+    /// Messages on the link from `from` to `to` that were sent and have not yet arrived.
+    pub fn in_flight(&self, from: NodeId, to: NodeId) -> u32 {
+        self.in_flight[self.link(from, to)]
     }
 
     /// A message scheduled by `send` leaves the link (delivered or lost on arrival).

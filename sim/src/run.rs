@@ -1,27 +1,31 @@
 //! One random run of one seed: a fault phase with clients, then a liveness phase in which the
-//! faults stop and the cluster must elect a leader and finish every client operation.
+//! faults stop (everywhere, or but for a majority core) and the cluster must elect a leader,
+//! settle and finish every client operation (`liveness.rs`); then the client history is
+//! checked for linearizability.
 
 use crate::checker::{Property, Violation};
 use crate::client::WorkloadConfig;
 use crate::config::SimConfig;
-use crate::faults::FaultMix;
+use crate::liveness::Ending;
 use crate::rng::{stream, Stream};
+use crate::swarm::{Options, Swarm};
 use crate::trace::{Trace, TraceHash};
 use crate::world::{Stats, World};
 use raft::Knobs;
-use rand::seq::SliceRandom;
 use serde::Serialize;
 
-/// What a random run is made of, apart from its seed.
+/// What a random run is made of, apart from its seed. `None` leaves a choice to the seed
+/// (see `swarm.rs`); a value pins it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunConfig {
-    /// Cluster size; `None` lets each seed choose 3, 5 or 7.
+    /// Cluster size; `None` lets each seed choose (1 to 7).
     pub nodes: Option<u8>,
     pub bugs: Knobs,
-    /// Thesis §9.6 and §6.2 (off by default, as in the paper).
-    pub pre_vote: bool,
-    pub check_quorum: bool,
-    pub read_mode: crate::client::ReadMode,
+    /// Thesis §9.6 and §6.2; `None` lets each seed choose.
+    pub pre_vote: Option<bool>,
+    pub check_quorum: Option<bool>,
+    /// `None`: each seed chooses log, read-index or lease.
+    pub read_mode: Option<crate::client::ReadMode>,
     pub max_events: u64,
     /// Virtual time with faults on.
     pub fault_phase_us: u64,
@@ -37,9 +41,9 @@ impl Default for RunConfig {
         RunConfig {
             nodes: None,
             bugs: Knobs::none(),
-            pre_vote: false,
-            check_quorum: false,
-            read_mode: crate::client::ReadMode::Log,
+            pre_vote: None,
+            check_quorum: None,
+            read_mode: None,
             max_events: 1_000_000,
             fault_phase_us: 5_000_000,
             liveness_us: 5_000_000,
@@ -50,6 +54,18 @@ impl Default for RunConfig {
 }
 
 impl RunConfig {
+    /// Checks the pins against each other; the message names the flags.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.read_mode == Some(crate::client::ReadMode::Lease) && self.check_quorum != Some(true)
+        {
+            return Err("--read-mode lease needs --check-quorum: a lease is safe only while voters ignore candidates for an election timeout after hearing from the leader (thesis §6.4.1)".into());
+        }
+        if self.max_events == 0 {
+            return Err("--max-events must be at least 1".into());
+        }
+        Ok(())
+    }
+
     /// The `raftsim fuzz`/`replay` flags that select this configuration, as a user types them.
     pub fn flags(&self) -> String {
         let mut s = String::new();
@@ -59,14 +75,18 @@ impl RunConfig {
         for k in self.bugs.iter() {
             s += &format!(" --bug {k}");
         }
-        if self.pre_vote {
-            s += " --pre-vote";
+        for (flag, value) in [
+            ("pre-vote", self.pre_vote),
+            ("check-quorum", self.check_quorum),
+        ] {
+            match value {
+                Some(true) => s += &format!(" --{flag}"),
+                Some(false) => s += &format!(" --{flag}=false"),
+                None => {}
+            }
         }
-        if self.check_quorum {
-            s += " --check-quorum";
-        }
-        if self.read_mode != crate::client::ReadMode::Log {
-            s += &format!(" --read-mode {}", self.read_mode.name());
+        if let Some(m) = self.read_mode {
+            s += &format!(" --read-mode {}", m.name());
         }
         if self.max_events != RunConfig::default().max_events {
             s += &format!(" --max-events {}", self.max_events);
@@ -79,7 +99,10 @@ impl RunConfig {
 pub struct RunOutcome {
     pub seed: u64,
     pub nodes: u8,
+    /// What the seed drew (options, fault mix, ending), in one line.
     pub mix: String,
+    pub options: Options,
+    pub degraded_end: bool,
     /// The first violation, if any (a liveness failure is one too).
     pub violation: Option<Violation>,
     /// The event number and virtual time at which it was found.
@@ -88,30 +111,27 @@ pub struct RunOutcome {
     pub stats: Stats,
     pub trace_hash: u64,
     pub liveness_passed: bool,
-    /// The run stopped at `max_events` before it finished.
+    /// The run stopped at a cap (`max_events`) before it finished: it was not checked to the
+    /// end, so it is neither clean nor failed.
     pub truncated: bool,
 }
 
-/// Builds the world of one seed (cluster size and fault mix drawn from the seed).
-pub fn world_for(seed: u64, config: &RunConfig) -> (World, FaultMix) {
-    let mut swarm = stream(seed, Stream::Faults);
-    let nodes = config
-        .nodes
-        .unwrap_or_else(|| *[3u8, 5, 7].choose(&mut swarm).expect("non-empty"));
-    let mix = FaultMix::draw(&mut swarm);
+/// Builds the world of one seed (cluster size, options and fault mix drawn from the seed).
+pub fn world_for(seed: u64, config: &RunConfig) -> (World, Swarm) {
+    let swarm = Swarm::draw(&mut stream(seed, Stream::Faults), config);
     let sim = SimConfig {
-        nodes,
-        network: mix.network.clone(),
+        nodes: swarm.nodes,
+        network: swarm.mix.network.clone(),
         max_events: config.max_events,
-        read_mode: config.read_mode,
+        read_mode: swarm.options.read_mode,
         ..SimConfig::default()
     };
     let raft = raft::Config {
         bugs: config.bugs,
-        pre_vote: config.pre_vote,
-        check_quorum: config.check_quorum,
-        max_entries_per_append: mix.max_entries_per_append,
-        heartbeats_carry_entries: mix.heartbeats_carry_entries,
+        pre_vote: swarm.options.pre_vote,
+        check_quorum: swarm.options.check_quorum,
+        max_entries_per_append: swarm.mix.max_entries_per_append,
+        heartbeats_carry_entries: swarm.mix.heartbeats_carry_entries,
         ..raft::Config::default()
     };
     let trace = if config.keep_trace {
@@ -119,7 +139,7 @@ pub fn world_for(seed: u64, config: &RunConfig) -> (World, FaultMix) {
     } else {
         Trace::new(false, 40)
     };
-    (World::new(seed, sim, raft, trace), mix)
+    (World::new(seed, sim, raft, trace), swarm)
 }
 
 /// Runs one seed to its end or its first violation.
@@ -133,27 +153,23 @@ pub fn run_seed_with(
     config: &RunConfig,
     setup: impl FnOnce(&mut World),
 ) -> (RunOutcome, World) {
-    let (mut world, mix) = world_for(seed, config);
+    let (mut world, swarm) = world_for(seed, config);
     setup(&mut world);
-    let description = mix.describe();
     world.start_clients(WorkloadConfig {
-        clients: config.workload.clients.min(mix.clients),
+        clients: config.workload.clients.min(swarm.mix.clients),
         ..config.workload.clone()
     });
-    world.start_faults(mix);
-    let fault_end = config.fault_phase_us;
-    world.run_while(fault_end, |w| !w.violations().is_empty());
+    world.start_faults(swarm.mix.clone());
+    world.run_while(config.fault_phase_us, |w| !w.violations().is_empty());
     let mut liveness_passed = false;
     if world.violations().is_empty() && !world.exhausted() {
-        world.guarded(|w| w.stop_faults_and_heal());
-        world.clients.mark();
+        let ending = ending_of(&mut world, &swarm);
+        world.guarded(|w| w.end_faults(ending));
         let deadline = world.now_us() + config.liveness_us;
-        let live = world.run_while(deadline, |w| {
-            !w.violations().is_empty() || w.leader().is_some() && w.clients.all_progressed()
-        });
+        let live = world.run_while(deadline, |w| !w.violations().is_empty() || w.live());
         liveness_passed = live && world.violations().is_empty();
         if !live && !world.exhausted() {
-            let reason = liveness_failure(&world, config.liveness_us);
+            let reason = world.liveness_failure();
             world.report(Property::Liveness, reason);
         }
     }
@@ -163,30 +179,30 @@ pub fn run_seed_with(
     let outcome = RunOutcome {
         seed,
         nodes: world.config.nodes,
-        mix: description,
+        mix: swarm.describe(),
+        options: swarm.options,
+        degraded_end: swarm.degraded_end,
         violation: world.violations().first().cloned(),
         at_event: world.stats.events,
         at_us: world.now_us(),
         stats: world.stats.clone(),
         trace_hash: world.trace.hash.0,
         liveness_passed,
-        truncated: world.exhausted(),
+        truncated: world.exhausted() && world.violations().is_empty(),
     };
     (outcome, world)
 }
 
-fn liveness_failure(world: &World, bound_us: u64) -> String {
-    let secs = bound_us as f64 / 1e6;
-    match world.leader() {
-        None => format!(
-            "no liveness: {secs}s after the faults stopped and the network healed, no leader (highest term {})",
-            world.stats.highest_term
-        ),
-        Some(leader) => format!(
-            "no liveness: {leader} leads but {} client operation(s) are still pending {secs}s after the heal",
-            world.clients.pending()
-        ),
+/// How the seed's fault phase ends: healed, or (drawn) a degraded core chosen now, around the
+/// current leader, from a place of the faults stream of its own.
+fn ending_of(world: &mut World, swarm: &Swarm) -> Ending {
+    let n = swarm.nodes;
+    if !swarm.degraded_end {
+        return Ending::healed(n);
     }
+    let mut rng = crate::rng::keyed(&world.fault_rng, 3 << 32, 0);
+    let leader = world.leader();
+    Ending::degraded(&mut rng, n, leader, &swarm.options)
 }
 
 /// The trace hash of one seed, for determinism checks.

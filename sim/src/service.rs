@@ -147,14 +147,15 @@ impl World {
 
     /// The attempt failed at once: try the named leader (or the next node) a little later.
     fn redirect(&mut self, client: u32, leader: Option<NodeId>) {
-        let n = self.config.nodes;
         let c = &mut self.clients.clients[client as usize];
         if c.oneshot {
             return;
         }
         c.attempt += 1;
         c.attempt_at = None;
-        c.target = leader.unwrap_or(NodeId(c.target.0 % n + 1));
+        let (attempt, last) = (c.attempt, c.target);
+        let target = leader.unwrap_or_else(|| self.believed_leader(client, attempt, last));
+        self.clients.clients[client as usize].target = target;
         let at = self.now_us + self.clients.config.retry_us;
         self.schedule(at, Event::ClientWake { client });
     }
@@ -167,10 +168,35 @@ impl World {
         let (id, _) = c.current.expect("checked");
         let op = self.clients.history.ops()[id].op;
         self.record(TraceEvent::ClientTimeout { client, op });
-        let n = self.config.nodes;
-        let c = &mut self.clients.clients[client as usize];
-        c.target = NodeId(c.target.0 % n + 1);
+        let c = &self.clients.clients[client as usize];
+        let target = self.believed_leader(client, c.attempt, c.target);
+        self.clients.clients[client as usize].target = target;
         self.client_wake(client);
+    }
+
+    /// Where a client goes next when it has no hint (or its last try timed out): to a node
+    /// that believes it leads, as a client that asks around for the leader ends up doing — a
+    /// deposed leader that still believes so too, which is how stale reads and lost writes of
+    /// a stale leader show. One of them is drawn (keyed by the client and its attempt), other
+    /// than the node just tried if there is another; with none, the next node in turn.
+    fn believed_leader(&self, client: u32, attempt: u64, last: NodeId) -> NodeId {
+        let n = self.config.nodes;
+        let leaders: Vec<NodeId> = self
+            .ids()
+            .filter(|id| *id != last || n == 1)
+            .filter(|id| {
+                let host = &self.hosts[id.0 as usize - 1];
+                host.node
+                    .as_ref()
+                    .is_some_and(|node| node.role_kind() == RoleKind::Leader)
+            })
+            .collect();
+        if leaders.is_empty() {
+            return NodeId(last.0 % n + 1);
+        }
+        let key = (5 << 32) | client as u64;
+        let pick = crate::rng::keyed(&self.workload_rng, key, attempt).gen_range(0..leaders.len());
+        leaders[pick]
     }
 
     /// `node` answers `client`; the client thinks, then starts its next operation.
@@ -256,6 +282,9 @@ impl World {
                     }
                 }
             });
+        }
+        if let Some((_, term)) = result.0 {
+            self.check_deposed(node, term);
         }
         let accepted = result.0.map(|r| r.0);
         self.record(TraceEvent::Propose {

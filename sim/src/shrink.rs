@@ -6,10 +6,10 @@
 //! left is shrunk again letting each candidate run under other seeds too ([`reseeded`]).
 
 use crate::checker::Property;
-use crate::faults::FaultMix;
 use crate::run::{run_seed_with, RunConfig};
 use crate::scenario::write::step_toml;
 use crate::scenario::{parse_scenario, run_scenario, Step};
+use crate::swarm::Swarm;
 use std::fmt::Write;
 
 /// Bound on the scenario runs [`shrink_plain`] may spend.
@@ -85,7 +85,8 @@ pub struct Failure {
     pub seed: u64,
     pub config: RunConfig,
     pub nodes: u8,
-    pub mix: FaultMix,
+    /// What the seed drew: options, fault mix, ending.
+    pub swarm: Swarm,
     pub property: Property,
     pub steps: Vec<(u64, Step)>,
     /// Virtual time at which the run stopped (at the violation).
@@ -116,12 +117,12 @@ pub struct Shrunk {
 pub fn record(seed: u64, config: &RunConfig) -> Option<Failure> {
     let (outcome, world) = run_seed_with(seed, config, |w| w.schedule = Some(Vec::new()));
     let violation = outcome.violation?;
-    let (_, mix) = crate::run::world_for(seed, config);
+    let (_, swarm) = crate::run::world_for(seed, config);
     Some(Failure {
         seed,
         config: config.clone(),
         nodes: outcome.nodes,
-        mix,
+        swarm,
         property: violation.property,
         steps: world.schedule.unwrap_or_default(),
         end_us: outcome.at_us,
@@ -143,7 +144,7 @@ impl Shape {
     /// Everything the run had.
     pub fn full(f: &Failure) -> Shape {
         Shape {
-            clients: f.config.workload.clients.min(f.mix.clients),
+            clients: f.config.workload.clients.min(f.swarm.mix.clients),
             lossy: true,
             spread: true,
         }
@@ -177,7 +178,7 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64
             f.seed
         );
     }
-    let _ = writeln!(t, "# Fault mix of the seed: {}.", f.mix.describe());
+    let _ = writeln!(t, "# What the seed drew: {}.", f.swarm.describe());
     let _ = writeln!(t, "# Source: raftsim fuzz --shrink, seed {}.", f.seed);
     let _ = writeln!(t, "name = \"failure-{}\"", f.seed);
     let _ = writeln!(
@@ -191,17 +192,18 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64
     let _ = writeln!(t, "[raft]");
     let bugs: Vec<String> = c.bugs.iter().map(|k| format!("\"{k}\"")).collect();
     let _ = writeln!(t, "bugs = [{}]", bugs.join(", "));
+    let o = &f.swarm.options;
     let _ = writeln!(
         t,
         "pre_vote = {}\ncheck_quorum = {}",
-        c.pre_vote, c.check_quorum
+        o.pre_vote, o.check_quorum
     );
     let _ = writeln!(
         t,
         "max_entries_per_append = {}\nheartbeats_carry_entries = {}\n",
-        f.mix.max_entries_per_append, f.mix.heartbeats_carry_entries
+        f.swarm.mix.max_entries_per_append, f.swarm.mix.heartbeats_carry_entries
     );
-    let n = &f.mix.network;
+    let n = &f.swarm.mix.network;
     let _ = writeln!(
         t,
         "[network]\nlatency_min_us = {}\nlatency_max_us = {}",
@@ -224,7 +226,7 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64
     let _ = writeln!(
         t,
         "[sim]\nread_mode = \"{}\"\nmax_events = {}\n",
-        c.read_mode.name(),
+        o.read_mode.name(),
         c.max_events
     );
     if shape.clients > 0 {
@@ -468,7 +470,7 @@ fn ddmin(f: &Failure, s: &mut Shrunk) {
 }
 
 /// Removes a fault together with the step that undoes it (a crash and the node's next restart,
-/// a pause and its resume, a cut of the network and the next heal), which ddmin's contiguous
+/// a pause and its resume, a cut of the network and the next heal, a hold and its release), which ddmin's contiguous
 /// chunks miss when other steps stand between them.
 fn remove_pairs(f: &Failure, s: &mut Shrunk) {
     let mut i = 0;
@@ -476,6 +478,16 @@ fn remove_pairs(f: &Failure, s: &mut Shrunk) {
         let undo = |later: &Step| match (&s.steps[i].1, later) {
             (Step::Crash(a), Step::Restart(b)) | (Step::Pause(a), Step::Resume(b)) => a == b,
             (Step::Partition(_) | Step::Cut { .. } | Step::Links(_), Step::Heal) => true,
+            (
+                Step::Hold { from, to, kind },
+                Step::Release {
+                    from: f,
+                    to: t,
+                    kind: k,
+                    count: None,
+                    ..
+                },
+            ) => (from, to, kind) == (f, t, k),
             _ => false,
         };
         let Some(j) = (i + 1..s.steps.len()).find(|&j| undo(&s.steps[j].1)) else {

@@ -51,6 +51,16 @@ pub(crate) enum Event {
     Restart {
         node: NodeId,
     },
+    /// `hold-messages` ends: what it held on the link is delivered late.
+    ReleaseHeld {
+        from: NodeId,
+        to: NodeId,
+        kind: raft::MessageKind,
+        newest: bool,
+        twice: bool,
+    },
+    /// `cut-then-isolate`: the leader of this moment is cut off.
+    IsolateLeader,
 }
 
 /// What a run exercised, so a user sees what a campaign covered.
@@ -67,6 +77,8 @@ pub struct Stats {
     pub commits: u64,
     pub highest_term: u64,
     pub client_ops_ok: u64,
+    /// Fault actions taken, by `FaultKind` (in `FaultKind::ALL` order).
+    pub fault_actions: [u64; crate::faults::FaultKind::ALL.len()],
 }
 
 impl Stats {
@@ -83,6 +95,9 @@ impl Stats {
         self.commits += o.commits;
         self.client_ops_ok += o.client_ops_ok;
         self.highest_term = self.highest_term.max(o.highest_term);
+        for (a, b) in self.fault_actions.iter_mut().zip(o.fault_actions) {
+            *a += b;
+        }
     }
 }
 
@@ -117,6 +132,10 @@ pub struct World {
     pub frames: Option<Vec<crate::picture::Frame>>,
     /// The virtual time at which each violation (in `checkers.violations()` order) was found.
     pub violation_times: Vec<u64>,
+    /// The liveness phase, once it started.
+    pub(crate) watch: Option<crate::liveness::Watch>,
+    /// The leader of the highest term so far and when it was elected.
+    pub(crate) newest_leader: Option<(raft::Term, NodeId, u64)>,
     /// The node being stepped, if any: the one to blame for a panic.
     stepping: Option<NodeId>,
     /// A panic stopped the run: nothing more happens in this world (`guarded`).
@@ -168,6 +187,8 @@ impl World {
             frames: None,
             violation_times: Vec::new(),
             scripted_writes: Vec::new(),
+            watch: None,
+            newest_leader: None,
             stepping: None,
             poisoned: false,
         };
@@ -342,6 +363,19 @@ impl World {
                     self.restart(node)
                 }
             }
+            Event::ReleaseHeld {
+                from,
+                to,
+                kind,
+                newest,
+                twice,
+            } => self.release_some(from, to, Some(kind), None, newest, twice),
+            Event::IsolateLeader => {
+                if let (Some(leader), true) = (self.leader(), self.faults.is_some()) {
+                    let rest: Vec<NodeId> = self.ids().filter(|n| *n != leader).collect();
+                    self.partition(&[vec![leader], rest]);
+                }
+            }
         }
         true
     }
@@ -370,9 +404,13 @@ impl World {
                 reached = true;
                 return;
             }
-            if w.queue.peek_time().is_none_or(|t| t > deadline_us) || !w.step_unguarded() {
+            if w.queue.peek_time().is_none_or(|t| t > deadline_us) {
                 w.now_us = w.now_us.max(deadline_us);
                 reached = done(w);
+                return;
+            }
+            if !w.step_unguarded() {
+                reached = done(w); // a cap stopped it: time stays where it stopped
                 return;
             }
         });
@@ -484,6 +522,9 @@ impl World {
         {
             self.frame();
         }
+        if self.faults.is_some() {
+            self.maybe_crash_after_persist(id, &out);
+        }
         self.hosts[i].enqueue(out.drain(..));
         self.scratch = out;
     }
@@ -496,6 +537,15 @@ impl World {
         out: &[Output],
     ) {
         let (role, term, commit) = after;
+        let leads = |r: RoleKind| r == RoleKind::Leader;
+        if before.1 != term || leads(before.0) != leads(role) {
+            if let Some(w) = self.watch.as_mut() {
+                w.on_change(id, self.now_us);
+            }
+        }
+        if leads(role) && self.newest_leader.is_none_or(|(t, _, _)| t < term) {
+            self.newest_leader = Some((term, id, self.now_us));
+        }
         if (before.0, before.1) != (role, term) {
             if role == RoleKind::Candidate {
                 self.stats.elections += 1;

@@ -19,6 +19,10 @@ use sim::bench::wall_now as now;
 
 pub fn fuzz(args: &FuzzArgs) -> u8 {
     let config = args.run.run_config();
+    if let Err(e) = config.validate() {
+        eprintln!("error: {e}");
+        return 2;
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -52,28 +56,29 @@ pub fn fuzz(args: &FuzzArgs) -> u8 {
         return report_failure(args, &config, failure);
     }
     let c = &report.coverage;
-    println!(
-        "clean: {} seeds, {} events, liveness passed in {}/{}; {:.0} events/s, {:.0} seeds/s (wall {:.2}s, {jobs} job(s))",
-        c.seeds,
-        c.totals.events,
-        c.liveness_passed,
-        c.seeds,
+    let checked = c.seeds - c.stopped;
+    let rate = format!(
+        "{:.0} events/s, {:.0} seeds/s (wall {secs:.2}s, {jobs} job(s))",
         c.totals.events as f64 / secs,
-        c.seeds as f64 / secs,
-        secs
+        c.seeds as f64 / secs
     );
-    println!(
-        "coverage: {} elections, {} leader changes, {} truncations, {} crashes, {} partitions, {} commits, {} client ops, highest term {}",
-        c.totals.elections,
-        c.totals.leader_changes,
-        c.totals.truncations,
-        c.totals.crashes,
-        c.totals.partitions,
-        c.totals.commits,
-        c.totals.client_ops_ok,
-        c.totals.highest_term
-    );
-    0
+    if c.stopped > 0 {
+        println!(
+            "stopped: {} of {} seeds reached the cap of {} events before they finished (first: {:?}); they were checked only up to it. {checked} seeds ran to the end with no violation; {rate}",
+            c.stopped, c.seeds, config.max_events, c.stopped_seeds
+        );
+    } else {
+        println!(
+            "clean: {} seeds, {} events, liveness passed in {}/{}; {rate}",
+            c.seeds, c.totals.events, c.liveness_passed, c.seeds
+        );
+    }
+    println!("{}", c.describe());
+    if c.stopped > 0 {
+        3
+    } else {
+        0
+    }
 }
 
 /// The report of the first failing seed (rerun with its whole trace), then shrinking if asked.
@@ -108,6 +113,10 @@ pub fn replay(args: &ReplayArgs) -> u8 {
         keep_trace: true,
         ..args.run.run_config()
     };
+    if let Err(e) = config.validate() {
+        eprintln!("error: {e}");
+        return 2;
+    }
     let (outcome, world) = sim::run::run_seed_with(args.seed, &config, |w| {
         if args.explain {
             w.snapshots = Some(Vec::new());
@@ -154,15 +163,17 @@ pub fn replay(args: &ReplayArgs) -> u8 {
             );
             1
         }
-        None => {
+        None if outcome.truncated => {
             println!(
-                "no violation; liveness {}",
-                if outcome.liveness_passed {
-                    "passed"
-                } else {
-                    "not reached"
-                }
+                "stopped: the run reached the cap of {} events at t={} before it finished; no violation up to there, nothing checked after it",
+                config.max_events,
+                sim::trace::VirtualTime(world.now_us())
             );
+            println!("\n{}", log_table(&world));
+            3
+        }
+        None => {
+            println!("no violation; liveness passed");
             println!("\n{}", log_table(&world));
             0
         }

@@ -1,4 +1,5 @@
-//! The CLI's commands. Each returns the process exit code: 0 success, 1 violation, 2 bad input.
+//! The CLI's commands. Each returns the process exit code: 0 success, 1 violation, 2 bad input,
+//! 3 stopped by a cap before the run (or a seed of the campaign) finished.
 
 mod fuzz;
 mod scenarios;
@@ -109,27 +110,31 @@ pub struct BenchArgs {
     pub limit: u64,
 }
 
-/// What defines a random run besides its seed; `replay` takes the same flags as `fuzz`.
+/// What defines a random run besides its seed; `replay` takes the same flags as `fuzz`. What
+/// is not given, each seed draws (its cluster size, options and read mode); a flag pins it.
 #[derive(Args, Debug, Clone)]
 pub struct RunFlags {
-    /// Cluster size (3, 5, 7, ...); by default each seed picks 3, 5 or 7.
+    /// Cluster size (1 to 63); by default each seed picks 1 to 7.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=63))]
     pub nodes: Option<u8>,
     /// Switch off a safety rule (repeatable); see `raftsim bugs`.
     #[arg(long = "bug", value_name = "KNOB", value_parser = parse_knob)]
     pub bugs: Vec<BugKnob>,
-    /// Bound on events per seed.
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Bound on events per seed (at least 1); a seed that reaches it is reported as stopped.
+    #[arg(long, default_value_t = 1_000_000, value_parser = parse_max_events)]
     pub max_events: u64,
-    /// Candidates ask for pre-votes first (thesis §9.6).
-    #[arg(long)]
-    pub pre_vote: bool,
-    /// Leaders step down without a majority; voters respect a leader's lease (thesis §6.2).
-    #[arg(long)]
-    pub check_quorum: bool,
+    /// Candidates ask for pre-votes first (thesis §9.6); `--pre-vote=false` pins it off. By
+    /// default each seed draws it.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub pre_vote: Option<bool>,
+    /// Leaders step down without a majority; voters respect a leader's lease (thesis §6.2);
+    /// `--check-quorum=false` pins it off. By default each seed draws it.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub check_quorum: Option<bool>,
     /// How reads are served: log, read-index, lease (needs --check-quorum) or local (unsafe).
-    #[arg(long, default_value = "log", value_parser = parse_read_mode)]
-    pub read_mode: sim::ReadMode,
+    /// By default each seed draws log, read-index or lease.
+    #[arg(long, value_parser = parse_read_mode)]
+    pub read_mode: Option<sim::ReadMode>,
 }
 
 #[derive(Args, Debug)]
@@ -141,8 +146,8 @@ pub struct FuzzArgs {
     /// property and write it as a scenario file, failure-<seed>.toml.
     #[arg(long)]
     pub shrink: bool,
-    /// Worker threads (default: all cores). Results are the same for any number.
-    #[arg(long)]
+    /// Worker threads, at least 1 (default: all cores). Results are the same for any number.
+    #[arg(long, value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     /// Run only the seeds with seed % N == I, for a CI matrix or batch jobs (`--shard 2/8`).
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
@@ -208,6 +213,26 @@ fn parse_read_mode(s: &str) -> Result<sim::ReadMode, String> {
             names.join(", ")
         )
     })
+}
+
+fn parse_max_events(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("--max-events must be at least 1 (a bound on the events of one seed)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "expected a number of events (e.g. 1000000), got '{s}'"
+        )),
+    }
+}
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("--jobs must be at least 1 (the number of worker threads)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "expected a number of worker threads (e.g. 2), got '{s}'"
+        )),
+    }
 }
 
 fn parse_shard(s: &str) -> Result<(u64, u64), String> {

@@ -42,15 +42,24 @@ pub fn run(args: &super::RunArgs) -> u8 {
     for u in &report.unexpected {
         println!("{file}: unexpected violation: {u}");
     }
-    if report.passed() {
+    if let Some(stop) = &report.stopped {
+        println!("{file}: stopped: {stop}");
+    }
+    if !report.passed() {
+        println!("{}: FAILED", scenario.name);
+        1
+    } else if report.stopped.is_some() {
+        println!(
+            "{}: stopped by a cap ({} expectations hold up to it)",
+            scenario.name, report.expectations_checked
+        );
+        3
+    } else {
         println!(
             "{}: ok ({} expectations hold)",
             scenario.name, report.expectations_checked
         );
         0
-    } else {
-        println!("{}: FAILED", scenario.name);
-        1
     }
 }
 

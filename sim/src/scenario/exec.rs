@@ -30,6 +30,9 @@ pub struct ScenarioReport {
     pub history: Vec<crate::lin::Operation>,
     /// The world at the end of the last branch (whole trace, frames): for pictures.
     pub world: World,
+    /// A cap (`[sim] max_time_us` or `max_events`) stopped the run at this step: what followed
+    /// it ran on a world that no longer moves. Said in words, with the step's line.
+    pub stopped: Option<String>,
 }
 
 impl ScenarioReport {
@@ -51,6 +54,7 @@ struct Runner<'a> {
     checked: usize,
     /// Properties some step expected, in the current branch.
     expected: Vec<Property>,
+    stopped: Option<String>,
 }
 
 /// Builds the scenario's world from the start, with a rewind's changes.
@@ -79,6 +83,7 @@ pub fn run_scenario(s: &Scenario, explain: bool) -> ScenarioReport {
         failures: Vec::new(),
         checked: 0,
         expected: Vec::new(),
+        stopped: None,
     };
     r.intro();
     let mut unexpected = Vec::new();
@@ -89,6 +94,7 @@ pub fn run_scenario(s: &Scenario, explain: bool) -> ScenarioReport {
             continue;
         }
         r.step(step, true);
+        r.note_cap(step.line);
     }
     unexpected.extend(r.unexpected());
     if r.explain {
@@ -106,10 +112,34 @@ pub fn run_scenario(s: &Scenario, explain: bool) -> ScenarioReport {
         history: r.world.clients.history.ops().to_vec(),
         narration: r.out,
         world: r.world,
+        stopped: r.stopped,
     }
 }
 
 impl Runner<'_> {
+    /// The first time the world is out of its bounds, says which and where.
+    fn note_cap(&mut self, line: usize) {
+        if self.stopped.is_some() || !self.world.exhausted() {
+            return;
+        }
+        let c = &self.world.config;
+        let cap = if self.world.stats.events >= c.max_events {
+            format!("{} events ([sim] max_events)", c.max_events)
+        } else {
+            format!(
+                "{} of virtual time ([sim] max_time_us)",
+                crate::trace::VirtualTime(c.max_time_us)
+            )
+        };
+        let msg = format!(
+            "line {line}: the run reached its cap of {cap}; the steps after it acted on a stopped world (raise the cap in [sim] or shorten the runs)"
+        );
+        if self.explain {
+            let _ = writeln!(self.out, "  !! stopped: {msg}");
+        }
+        self.stopped = Some(msg);
+    }
+
     fn intro(&mut self) {
         if !self.explain {
             return;

@@ -7,7 +7,7 @@ use crate::lin::KvOp;
 use raft::NodeId;
 
 /// One step as a `[[step]]` body, or `None` for steps that only hand-written scenarios use
-/// (expectations, rewinds, holds and releases, narration).
+/// (expectations, rewinds, narration).
 pub fn step_toml(step: &Step) -> Option<String> {
     let ids = |g: &[NodeId]| {
         g.iter()
@@ -41,6 +41,28 @@ pub fn step_toml(step: &Step) -> Option<String> {
         }
         Step::Write { node, value } => format!("write = {{ node = {}, value = {value} }}", node.0),
         Step::Tick { node, count } => format!("tick = {{ node = {}, count = {count} }}", node.0),
+        Step::Hold { from, to, kind } => format!("hold = {}", link(*from, *to, *kind, "")),
+        Step::Drop { from, to, kind } => format!("drop = {}", link(*from, *to, *kind, "")),
+        Step::Release {
+            from,
+            to,
+            kind,
+            count,
+            newest,
+            twice,
+        } => {
+            let mut extra = String::new();
+            if let Some(c) = count {
+                extra += &format!(", count = {c}");
+            }
+            if *newest {
+                extra += ", newest = true";
+            }
+            if *twice {
+                extra += ", twice = true";
+            }
+            format!("release = {}", link(*from, *to, *kind, &extra))
+        }
         Step::Kv { node, op } => match op {
             KvOp::Put { key, value } => {
                 format!(
@@ -65,6 +87,12 @@ pub fn step_toml(step: &Step) -> Option<String> {
         },
         _ => return None,
     })
+}
+
+/// `{ from = 1, to = 3, type = "heartbeat"<extra> }`.
+fn link(from: NodeId, to: NodeId, kind: Option<raft::MessageKind>, extra: &str) -> String {
+    let kind = kind.map_or(String::new(), |k| format!(", type = \"{}\"", k.name()));
+    format!("{{ from = {}, to = {}{kind}{extra} }}", from.0, to.0)
 }
 
 /// `expect = { violation = ... }` steps, one for each property that `violations` ("Property:
@@ -140,6 +168,32 @@ mod tests {
                     expected: None,
                     new: 5,
                 },
+            },
+            Step::Hold {
+                from: n(1),
+                to: n(2),
+                kind: Some(raft::MessageKind::HeartbeatResponse),
+            },
+            Step::Drop {
+                from: n(2),
+                to: n(3),
+                kind: None,
+            },
+            Step::Release {
+                from: n(1),
+                to: n(2),
+                kind: Some(raft::MessageKind::HeartbeatResponse),
+                count: None,
+                newest: true,
+                twice: false,
+            },
+            Step::Release {
+                from: n(3),
+                to: n(1),
+                kind: None,
+                count: Some(2),
+                newest: false,
+                twice: true,
             },
         ];
         let mut text = String::from("[cluster]\nnodes = 3\n");

@@ -1,0 +1,290 @@
+//! The liveness phase of a random run, in the manner of TigerBeetle's liveness mode: the faults
+//! stop, and the cluster must then make progress within a bound.
+//!
+//! How the run ends is drawn per seed:
+//! - **healed**: every link up, every node restarted and resumed, every clock true;
+//! - **degraded**: only a majority *core* is healed. Each other node stays crashed, is cut off
+//!   both ways, hears the core without being heard, or (with PreVote and CheckQuorum only) is
+//!   heard without hearing. Raft promises progress to any majority that can talk; it does not
+//!   promise it against a node that keeps talking but cannot hear. Such a node, if it was the
+//!   leader, stays leader forever and holds the core as its followers unless leaders step down
+//!   without a majority (CheckQuorum, thesis §6.2); and it keeps campaigning with ever higher
+//!   terms and a log the core's voters may prefer, winning votes whose grants never reach it,
+//!   unless it must first win a pre-vote it cannot hear either (PreVote, §9.6). CheckQuorum's
+//!   vote lease (§4.2.3) guards an elected leader, not an election in progress.
+//!
+//! What the phase then claims, and why Raft guarantees it:
+//! - **a leader**: some core node leads; a majority that can talk elects one within a few
+//!   election timeouts (§5.2, randomised timeouts);
+//! - **no churn**: that leadership settles. Within the bound, some stretch of
+//!   [`STABLE_TIMEOUTS`] election timeouts passes with no term change and no change of leader
+//!   in the core. (Right after the heal, a node returning with a higher term may legally depose
+//!   the first leader once; a cluster whose terms keep moving has a liveness bug.);
+//! - **answers**: every client finishes an operation; a request sent to a node outside the core
+//!   times out and is retried at another node;
+//! - **deposed leaders stop** (with CheckQuorum only): a leader of an older term accepts no
+//!   proposal more than two election timeouts after the later of the heal and the newer
+//!   leader's election. CheckQuorum makes it step down after at most two of its quorum windows
+//!   (each the minimum election timeout) without hearing from a majority; without
+//!   CheckQuorum, a leader cut off in a minority legally keeps accepting writes it cannot
+//!   commit (seed 000's story), so nothing is claimed.
+
+use crate::trace::VirtualTime;
+use crate::world::World;
+use raft::{NodeId, NodeSet, RoleKind, Term};
+use rand::seq::SliceRandom;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use std::fmt::Write;
+
+/// The stretch without a term change that counts as settled, in election timeouts.
+pub const STABLE_TIMEOUTS: u64 = 5;
+
+/// How a node outside the core spends the liveness phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outsider {
+    Crashed,
+    /// Every link to and from the core is cut.
+    Isolated,
+    /// It hears the core; the core does not hear it.
+    HearsOnly,
+    /// The core hears it; it does not hear the core (drawn only with PreVote and CheckQuorum).
+    SpeaksOnly,
+}
+
+impl Outsider {
+    fn name(self) -> &'static str {
+        match self {
+            Outsider::Crashed => "crashed",
+            Outsider::Isolated => "cut off",
+            Outsider::HearsOnly => "hears the core only",
+            Outsider::SpeaksOnly => "is heard by the core only",
+        }
+    }
+}
+
+/// How the fault phase ends: the core, and what happens to every other node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ending {
+    pub core: NodeSet,
+    pub outsiders: Vec<(NodeId, Outsider)>,
+}
+
+impl Ending {
+    /// Every node in the core.
+    pub fn healed(nodes: u8) -> Ending {
+        Ending {
+            core: (1..=nodes).map(NodeId).collect(),
+            outsiders: Vec::new(),
+        }
+    }
+
+    /// A majority core (at least a majority, at most all but one), the current leader left
+    /// out of it half the time (the stale-leader story); every other node crashed, cut off or
+    /// cut one way.
+    pub fn degraded(
+        rng: &mut ChaCha8Rng,
+        nodes: u8,
+        leader: Option<NodeId>,
+        options: &crate::swarm::Options,
+    ) -> Ending {
+        let mut ids: Vec<NodeId> = (1..=nodes).map(NodeId).collect();
+        ids.shuffle(rng);
+        if let Some(l) = leader.filter(|_| rng.gen_bool(0.5)) {
+            let at = ids.iter().position(|n| *n == l).expect("a member");
+            let last = ids.len() - 1;
+            ids.swap(at, last);
+        }
+        let quorum = nodes as usize / 2 + 1;
+        let size = rng.gen_range(quorum..nodes as usize);
+        let kinds: &[Outsider] = if options.check_quorum && options.pre_vote {
+            &[
+                Outsider::Crashed,
+                Outsider::Isolated,
+                Outsider::HearsOnly,
+                Outsider::SpeaksOnly,
+            ]
+        } else {
+            &[Outsider::Crashed, Outsider::Isolated, Outsider::HearsOnly]
+        };
+        let outsiders = ids[size..]
+            .iter()
+            .map(|id| (*id, *kinds.choose(rng).expect("non-empty")))
+            .collect();
+        Ending {
+            core: ids[..size].iter().copied().collect(),
+            outsiders,
+        }
+    }
+
+    /// `core n1 n2 n4; n3 crashed, n5 cut off`.
+    pub fn describe(&self) -> String {
+        let core: Vec<String> = self.core.iter().map(|n| n.to_string()).collect();
+        let mut s = format!("core {}", core.join(" "));
+        for (i, (id, how)) in self.outsiders.iter().enumerate() {
+            let _ = write!(s, "{} {id} {}", if i == 0 { ";" } else { "," }, how.name());
+        }
+        s
+    }
+}
+
+/// What the liveness phase watches, from the heal on.
+#[derive(Clone, Debug)]
+pub struct Watch {
+    pub ending: Ending,
+    pub start_us: u64,
+    /// [`STABLE_TIMEOUTS`] election timeouts.
+    pub window_us: u64,
+    /// With CheckQuorum: how long after the heal, or after a newer leader's election, a leader
+    /// of an older term may still accept a proposal.
+    pub deposed_bound_us: Option<u64>,
+    /// The last term change or change of leader in the core, and how many there were.
+    pub last_change_us: u64,
+    pub changes: u64,
+    /// The longest stretch between two changes so far.
+    pub longest_us: u64,
+}
+
+impl Watch {
+    pub fn new(world: &World, ending: Ending) -> Watch {
+        let timeout_us = world.raft.election_timeout_max_ticks as u64 * world.config.tick_us;
+        let now = world.now_us();
+        Watch {
+            ending,
+            start_us: now,
+            window_us: STABLE_TIMEOUTS * timeout_us,
+            deposed_bound_us: world.raft.check_quorum.then_some(2 * timeout_us),
+            last_change_us: now,
+            changes: 0,
+            longest_us: 0,
+        }
+    }
+
+    /// A core node's term, or whether it leads, changed.
+    pub(crate) fn on_change(&mut self, id: NodeId, now_us: u64) {
+        if self.ending.core.contains(id) {
+            self.longest_us = self.longest_us.max(now_us - self.last_change_us);
+            self.last_change_us = now_us;
+            self.changes += 1;
+        }
+    }
+
+    fn settled(&self, now_us: u64) -> bool {
+        now_us - self.last_change_us >= self.window_us
+    }
+}
+
+impl World {
+    /// Ends the fault phase as `ending` says: no more faults, loss or duplication; every held
+    /// message released; every clock true; the core healed, restarted and resumed; each
+    /// outsider crashed, cut off, or cut one way from the core. Then watches the phase.
+    pub fn end_faults(&mut self, ending: Ending) {
+        self.faults = None;
+        self.calm();
+        self.heal();
+        self.release_all_held();
+        let ids: Vec<NodeId> = self.ids().collect();
+        for id in ids {
+            self.set_drift(id, 0);
+            let crashed = ending
+                .outsiders
+                .iter()
+                .any(|(o, how)| *o == id && *how == Outsider::Crashed);
+            if crashed {
+                self.crash(id);
+            } else {
+                self.restart(id);
+                self.resume(id);
+            }
+        }
+        for (id, how) in ending.outsiders.clone() {
+            for c in ending.core.iter() {
+                match how {
+                    Outsider::Crashed => {}
+                    Outsider::Isolated => {
+                        self.cut(id, c);
+                        self.cut(c, id);
+                    }
+                    Outsider::HearsOnly => self.cut(id, c),
+                    Outsider::SpeaksOnly => self.cut(c, id),
+                }
+            }
+        }
+        self.clients.mark();
+        self.watch = Some(Watch::new(self, ending));
+    }
+
+    /// Whether the liveness phase has what it claims: a core leader, settled, and every client
+    /// answered since the heal.
+    pub fn live(&self) -> bool {
+        let Some(w) = &self.watch else {
+            return false;
+        };
+        self.core_leader().is_some() && w.settled(self.now_us) && self.clients.all_progressed()
+    }
+
+    /// The live core node that leads the highest term, if any.
+    fn core_leader(&self) -> Option<(NodeId, Term)> {
+        let w = self.watch.as_ref()?;
+        w.ending
+            .core
+            .iter()
+            .filter_map(|id| self.node(id).map(|n| (id, n)))
+            .filter(|(_, n)| n.role_kind() == RoleKind::Leader)
+            .map(|(id, n)| (id, n.current_term()))
+            .max_by_key(|(_, t)| *t)
+    }
+
+    /// With CheckQuorum, during the liveness phase: `node`, leader of `term`, accepted a
+    /// proposal. Reports a violation if a newer leader was elected long enough ago.
+    pub(crate) fn check_deposed(&mut self, node: NodeId, term: Term) {
+        let Some(w) = &self.watch else {
+            return;
+        };
+        let (Some(bound), Some((newer, leader, elected_us))) =
+            (w.deposed_bound_us, self.newest_leader)
+        else {
+            return;
+        };
+        if newer <= term {
+            return;
+        }
+        let since = self.now_us - elected_us.max(w.start_us);
+        if since > bound {
+            let detail = format!(
+                "deposed leader: {node}, leader of term {term}, accepted a proposal {} after {leader} was elected leader of term {newer} (or after the heal); with CheckQuorum it must step down within {}",
+                VirtualTime(since),
+                VirtualTime(bound)
+            );
+            self.report(crate::checker::Property::Liveness, detail);
+        }
+    }
+
+    /// Why the liveness phase failed, for the report.
+    pub fn liveness_failure(&self) -> String {
+        let Some(w) = &self.watch else {
+            return "no liveness: the liveness phase never started".into();
+        };
+        let after = VirtualTime(self.now_us - w.start_us);
+        let end = w.ending.describe();
+        let Some((leader, term)) = self.core_leader() else {
+            return format!(
+                "no liveness: {after} after the faults stopped ({end}), no core node leads (highest term {})",
+                self.stats.highest_term
+            );
+        };
+        if !w.settled(self.now_us) {
+            let longest = w.longest_us.max(self.now_us - w.last_change_us);
+            return format!(
+                "no liveness (churn): {after} after the faults stopped ({end}), terms or leaders in the core changed {} times; the longest stretch without a change lasted {}, and {} (five election timeouts) were needed; {leader} leads term {term} now",
+                w.changes,
+                VirtualTime(longest),
+                VirtualTime(w.window_us)
+            );
+        }
+        format!(
+            "no liveness: {leader} leads term {term}, settled, but {after} after the faults stopped ({end}) {}",
+            self.clients.describe_pending()
+        )
+    }
+}
