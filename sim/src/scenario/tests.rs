@@ -86,6 +86,28 @@ fn invalid_toml_points_at_the_error() {
     assert!(msg.starts_with("invalid scenario:"), "{msg}");
 }
 
+/// toml says nothing (an empty message) when the file ends right after `=` or inside an open
+/// list, and only "invalid string" when the line does; the error says what is missing instead.
+#[test]
+fn a_missing_value_after_equals_says_so() {
+    let (line, col, msg) = at("[cluster]\nnodes = 3\n[[step]]\nrun = ");
+    assert_eq!((line, col), (4, 7));
+    assert_eq!(msg, "invalid scenario: a value is missing after `=`");
+    let (line, col, msg) = at("[cluster]\nnodes =\n[[step]]\nrun = \"1s\"\n");
+    assert_eq!((line, col), (2, 8));
+    assert_eq!(msg, "invalid scenario: a value is missing after `=`");
+    let (_, _, msg) = at(&format!("{HEAD}[[step]]\ncut = {{ from = "));
+    assert_eq!(msg, "invalid scenario: a value is missing after `=`");
+    let (line, col, msg) = at(&format!("{HEAD}[[step]]\npartition = [ # n1 alone"));
+    assert_eq!((line, col), (4, 25));
+    assert_eq!(
+        msg,
+        "invalid scenario: the file ends in the middle of an entry"
+    );
+    let (_, _, msg) = at(&format!("{HEAD}[[step]]\nrun = @\n"));
+    assert!(msg.starts_with("invalid scenario: invalid string"), "{msg}");
+}
+
 #[test]
 fn unknown_step_suggests_the_nearest_name() {
     let (line, col, msg) = at(&format!("{HEAD}[[step]]\npartiton = [[1, 2], [3]]\n"));
@@ -204,7 +226,9 @@ proptest! {
 
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
-        let _ = parse_scenario("p.toml", &text);
+        if let Err(e) = parse_scenario("p.toml", &text) {
+            prop_assert!(!e.message.trim_end().ends_with(':'), "no message: {e}");
+        }
     }
 
     #[test]
@@ -216,6 +240,8 @@ proptest! {
         let mut mutated: String = chars.into_iter().collect();
         let at = mutated.char_indices().nth(at).map_or(mutated.len(), |(i, _)| i);
         mutated.insert_str(at, &insert);
-        let _ = parse_scenario("m.toml", &mutated);
+        if let Err(e) = parse_scenario("m.toml", &mutated) {
+            prop_assert!(!e.message.trim_end().ends_with(':'), "no message: {e}");
+        }
     }
 }
