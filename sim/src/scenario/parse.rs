@@ -67,6 +67,11 @@ impl Parser<'_> {
         ScenarioError::at(self.file, self.text, offset, message)
     }
 
+    /// The 1-based line of byte `offset`, for messages that point back at another line.
+    pub fn line_at(&self, offset: usize) -> usize {
+        ScenarioError::at(self.file, self.text, offset, "").line
+    }
+
     /// toml's own message, except where it would not help: after a bare `=` it says nothing at
     /// the end of the file and "invalid string" at the end of a line, so say the value is missing.
     fn toml_error(&self, e: &toml::de::Error) -> ScenarioError {
@@ -148,6 +153,7 @@ impl Parser<'_> {
             .iter()
             .map(|t| self.step(t, nodes))
             .collect::<Result<Vec<_>, _>>()?;
+        self.check_labels(&raw.step, &steps)?;
         self.check_rewinds(&raw.step, &steps)?;
         Ok(Scenario {
             name,

@@ -212,6 +212,39 @@ fn invalid_configs_and_durations_and_missing_cluster() {
     assert!(msg.contains("no earlier step has that label"), "{msg}");
 }
 
+/// A rewind goes to the first step with its label, so a second step with the same label would
+/// silently never be reached; the error points at the second and names the first's line.
+#[test]
+fn duplicate_labels_are_an_error_at_the_second() {
+    let text = format!(
+        "{HEAD}[[step]]\ntimeout = 1\nlabel = \"start\"\n[[step]]\nrun = 100\nlabel = \"start\"\n"
+    );
+    let (line, col, msg) = at(&text);
+    assert_eq!((line, col), (8, 9));
+    assert_eq!(
+        msg,
+        "duplicate label \"start\": line 5 already labels a step with it; \
+         labels must be unique, so that a rewind names one step"
+    );
+    let ok =
+        format!("{HEAD}[[step]]\ntimeout = 1\nlabel = \"a\"\n[[step]]\nrun = 1\nlabel = \"b\"\n");
+    assert!(parse_scenario("t.toml", &ok).is_ok());
+}
+
+/// Nodes in no group are cut off from everyone, so one group (or none) is an easy way to write
+/// a partition that does not say which nodes end up alone.
+#[test]
+fn partitions_need_at_least_two_groups() {
+    let expected = "a partition needs at least two groups, e.g. [[1, 2], [3]]; \
+                    to cut a node off alone, give it its own group";
+    for groups in ["[]", "[[1, 2, 3]]"] {
+        let (line, col, msg) = at(&format!("{HEAD}[[step]]\npartition = {groups}\n"));
+        assert_eq!((line, col, msg.as_str()), (4, 13, expected), "{groups}");
+    }
+    let ok = format!("{HEAD}[[step]]\npartition = [[1, 2, 3], [4], [5]]\n");
+    assert!(parse_scenario("t.toml", &ok).is_ok());
+}
+
 #[test]
 fn errors_print_like_rustc() {
     let e = err(&format!("{HEAD}[[step]]\ncrash = 7\n"));
