@@ -40,26 +40,30 @@ impl Campaign {
         self
     }
 
+    /// The campaign with the environment's seeds applied. A bad variable panics at the user's
+    /// call of `run` or `report`: `#[track_caller]` on every function down to the `panic!`.
+    #[track_caller]
     fn effective(&self) -> Inner {
         let mut c = self.inner.clone();
-        if let Ok(n) = std::env::var("RAFTSIM_SEEDS") {
-            let count: u64 = n
-                .trim()
-                .parse()
-                .expect("RAFTSIM_SEEDS must be a whole number");
+        let expected = "a whole number of seeds to run, e.g. RAFTSIM_SEEDS=5000";
+        if let Some(count) = crate::testing::env_number("RAFTSIM_SEEDS", expected) {
             let start = c.seeds.start;
-            c = c.seeds(start..start + count);
+            c = c.seeds(start..start.saturating_add(count));
         }
         c.seeds = crate::testing::seeds(c.seeds.clone());
         c
     }
 
     /// Runs the seeds and returns what happened, failure included.
+    #[track_caller]
     pub fn report(&self) -> CampaignReport {
         self.effective().run(&|| {})
     }
 
-    /// Runs the seeds; panics at the first violation with its report and the rerun lines.
+    /// Runs the seeds; panics at the first violation with its report and the two lines that
+    /// rerun it: this test under `cargo test`, and the seed with the `raftsim` CLI (this crate's
+    /// `cargo run` is not the user's).
+    #[track_caller]
     pub fn run(&self) -> CampaignReport {
         let report = self.report();
         if let Some(failure) = &report.failure {
@@ -73,14 +77,14 @@ impl Campaign {
                 .as_ref()
                 .expect("a failure has a violation");
             let replay = format!(
-                "cargo run --release -- replay --seed {}{}",
+                "replay with the raftsim CLI: raftsim replay --seed {}{}",
                 failure.seed,
                 config.flags()
             );
             panic!(
-                "{}rerun: RAFTSIM_SEED={} cargo test",
+                "{}{}",
                 violation_report(&world, v, &replay),
-                failure.seed
+                crate::testing::rerun_line_here(failure.seed)
             );
         }
         report
@@ -110,10 +114,23 @@ mod tests {
             .expect_err("vote-without-log-check is found");
         let msg = err.downcast_ref::<String>().expect("a formatted panic");
         assert!(msg.starts_with("violation: "), "{msg}");
-        assert!(msg.contains("rerun: RAFTSIM_SEED="), "{msg}");
+        let rerun = msg
+            .lines()
+            .find(|l| l.starts_with("rerun: RAFTSIM_SEED="))
+            .unwrap_or_else(|| panic!("a rerun line:\n{msg}"));
         assert!(
-            msg.contains("reproduce: cargo run --release -- replay --seed"),
+            rerun.ends_with(
+                " cargo test campaign::tests::a_failing_campaign_panics_with_the_report_and_the_rerun_line"
+            ),
             "{msg}"
         );
+        let seed = rerun["rerun: RAFTSIM_SEED=".len()..]
+            .split(' ')
+            .next()
+            .expect("a seed");
+        let replay = format!(
+            "\nreproduce: replay with the raftsim CLI: raftsim replay --seed {seed} --bug vote-without-log-check\n"
+        );
+        assert!(msg.contains(&replay), "{msg}");
     }
 }

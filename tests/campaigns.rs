@@ -167,3 +167,78 @@ fn a_single_node_cluster_never_loses_a_write() {
     }
     assert!(crashes > 1000 && ops > 1000, "crashes {crashes}, ops {ops}");
 }
+
+/// A bad `RAFTSIM_SEEDS` or `RAFTSIM_SEED` panics saying what is expected, at the line of the
+/// user's test that ran the campaign, not inside raftsim. Each case runs in a child process
+/// (this test again, told which call to make), since the environment is shared by every test
+/// thread here; the child prints where its call stands, and the panic must be reported there.
+#[test]
+fn bad_seed_variables_panic_at_the_callers_line_saying_what_is_expected() {
+    if let Ok(call) = std::env::var("RAFTSIM_TEST_CALL") {
+        return call_that_panics(&call);
+    }
+    let seeds_message = "RAFTSIM_SEEDS must be a whole number of seeds to run, \
+                         e.g. RAFTSIM_SEEDS=5000; got 'abc'";
+    let seed_message = "RAFTSIM_SEED must be the one seed to run, a whole number below \
+                        18446744073709551615, e.g. RAFTSIM_SEED=17; got";
+    let cases = [
+        ("run", "RAFTSIM_SEEDS", "abc", seeds_message.to_string()),
+        (
+            "report",
+            "RAFTSIM_SEED",
+            "x17",
+            format!("{seed_message} 'x17'"),
+        ),
+        (
+            "seeds",
+            "RAFTSIM_SEED",
+            "18446744073709551615",
+            format!("{seed_message} '18446744073709551615'"),
+        ),
+    ];
+    for (call, var, value, message) in cases {
+        let out = std::process::Command::new(std::env::current_exe().expect("this test binary"))
+            .args([
+                "--exact",
+                "bad_seed_variables_panic_at_the_callers_line_saying_what_is_expected",
+                "--nocapture",
+            ])
+            .env_remove("RAFTSIM_SEED")
+            .env_remove("RAFTSIM_SEEDS")
+            .env("RAFTSIM_TEST_CALL", call)
+            .env(var, value)
+            .output()
+            .expect("the child runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{call}: the child passed\n{err}");
+        let here = err
+            .lines()
+            .find_map(|l| l.strip_prefix("call at "))
+            .unwrap_or_else(|| panic!("{call}: the child said where its call is\n{err}"));
+        assert!(
+            err.contains(&format!("panicked at {here}:")),
+            "{call}: panics at {here}\n{err}"
+        );
+        assert!(err.contains(&message), "{call}: says {message}\n{err}");
+    }
+}
+
+/// In the child: says where its call stands, then makes it (the variable set makes it panic).
+fn call_that_panics(call: &str) {
+    let campaign = raftsim::Campaign::new(RunConfig::default()).seeds(0..1);
+    let here = |line: u32| eprintln!("call at {}:{line}", file!());
+    match call {
+        "run" => {
+            here(line!() + 1);
+            campaign.run();
+        }
+        "report" => {
+            here(line!() + 1);
+            campaign.report();
+        }
+        _ => {
+            here(line!() + 1);
+            seeds(0..10);
+        }
+    }
+}

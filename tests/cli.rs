@@ -70,6 +70,25 @@ fn bad_flags_exit_2_with_what_was_expected() {
     assert_eq!(code, 2);
 }
 
+/// A seed is a u64 and a single seed `n` is the range `n..n+1`: u64::MAX as a single seed used
+/// to overflow into an empty range that ran nothing, and a number too large for a u64 was
+/// reported as text that is not seeds at all.
+#[test]
+fn seeds_beyond_u64_exit_2_saying_the_limit() {
+    let (code, out, err) = raftsim(&["fuzz", "--seeds", "18446744073709551615"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("seed must be below 18446744073709551615"),
+        "{err}"
+    );
+    let (code, out, err) = raftsim(&["fuzz", "--seeds", "0..99999999999999999999"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("seed 99999999999999999999 is too large: seeds are 0 to 18446744073709551614"),
+        "{err}"
+    );
+}
+
 #[test]
 fn replay_writes_a_json_lines_trace_and_bugs_lists_every_knob() {
     let dir = std::env::temp_dir().join(format!("raftsim-cli-{}", std::process::id()));

@@ -7,6 +7,7 @@ mod scenarios;
 use clap::{Args, Parser, Subcommand};
 use indicatif::ProgressBar;
 use raft::{BugKnob, Knobs};
+use std::num::{IntErrorKind, ParseIntError};
 use std::ops::Range;
 
 #[derive(Parser, Debug)]
@@ -248,20 +249,33 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     Ok((i, n))
 }
 
+/// `A..B` (B excluded) or a single seed `n`, the range `n..n + 1`: so seeds go up to
+/// `u64::MAX - 1`, and a number too large for a u64 is told apart from text that is not one.
 fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
     let bad = || format!("expected seeds as A..B (e.g. 0..500) or a single seed, got '{s}'");
+    let number = |text: &str| -> Result<u64, String> {
+        let text = text.trim();
+        text.parse().map_err(|e: ParseIntError| match e.kind() {
+            IntErrorKind::PosOverflow => {
+                format!("seed {text} is too large: seeds are 0 to {}", u64::MAX - 1)
+            }
+            _ => bad(),
+        })
+    };
     match s.split_once("..") {
         Some((a, b)) => {
-            let a: u64 = a.trim().parse().map_err(|_| bad())?;
-            let b: u64 = b.trim().parse().map_err(|_| bad())?;
+            let (a, b) = (number(a)?, number(b)?);
             if b <= a {
                 return Err(format!("empty seed range '{s}': B must be greater than A"));
             }
             Ok(a..b)
         }
         None => {
-            let a: u64 = s.trim().parse().map_err(|_| bad())?;
-            Ok(a..a + 1)
+            let a = number(s)?;
+            let end = a
+                .checked_add(1)
+                .ok_or_else(|| format!("seed must be below {}", u64::MAX))?;
+            Ok(a..end)
         }
     }
 }
@@ -367,6 +381,27 @@ mod tests {
         assert_eq!(parse_seeds("7"), Ok(7..8));
         assert!(parse_seeds("5..5").unwrap_err().contains("empty"));
         assert!(parse_seeds("a..b").unwrap_err().contains("expected seeds"));
+        assert!(parse_seeds("-1").unwrap_err().contains("expected seeds"));
+        let max = u64::MAX;
+        assert_eq!(parse_seeds(&format!("0..{max}")), Ok(0..max));
+        assert_eq!(parse_seeds(&format!("{}", max - 1)), Ok(max - 1..max));
+        assert_eq!(
+            parse_seeds(&max.to_string()),
+            Err(format!("seed must be below {max}"))
+        );
+        let too_large = format!(
+            "seed 99999999999999999999 is too large: seeds are 0 to {}",
+            max - 1
+        );
+        assert_eq!(
+            parse_seeds("0..99999999999999999999"),
+            Err(too_large.clone())
+        );
+        assert_eq!(
+            parse_seeds("99999999999999999999..3"),
+            Err(too_large.clone())
+        );
+        assert_eq!(parse_seeds(" 99999999999999999999 "), Err(too_large));
     }
 
     #[test]

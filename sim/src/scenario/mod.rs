@@ -5,6 +5,7 @@ pub mod ast;
 pub mod error;
 pub mod exec;
 mod expect;
+mod labels;
 pub mod parse;
 mod steps;
 #[cfg(test)]

@@ -67,10 +67,38 @@ impl Parser<'_> {
         ScenarioError::at(self.file, self.text, offset, message)
     }
 
+    /// The 1-based line of byte `offset`, for messages that point back at another line.
+    pub fn line_at(&self, offset: usize) -> usize {
+        ScenarioError::at(self.file, self.text, offset, "").line
+    }
+
+    /// toml's own message, except where it would not help: after a bare `=` it says nothing at
+    /// the end of the file and "invalid string" at the end of a line, so say the value is missing.
     fn toml_error(&self, e: &toml::de::Error) -> ScenarioError {
         let offset = e.span().map_or(0, |s| s.start);
         let msg = e.message().trim().replace("unknown field", "unknown key");
+        let msg = if (msg.is_empty() || msg.starts_with("invalid string"))
+            && self.value_missing_at(offset)
+        {
+            "a value is missing after `=`".to_string()
+        } else if msg.is_empty() && offset >= self.text.len() {
+            "the file ends in the middle of an entry".to_string()
+        } else if msg.is_empty() {
+            "this is not valid TOML".to_string()
+        } else {
+            msg
+        };
         self.err(offset, format!("invalid scenario: {msg}"))
+    }
+
+    /// The line reads `key =` up to `offset` and holds nothing but a comment after it.
+    fn value_missing_at(&self, offset: usize) -> bool {
+        let (Some(before), Some(after)) = (self.text.get(..offset), self.text.get(offset..)) else {
+            return false;
+        };
+        let line_before = before.rsplit('\n').next().unwrap_or("");
+        let rest = after.split('\n').next().unwrap_or("").trim();
+        line_before.trim_end().ends_with('=') && (rest.is_empty() || rest.starts_with('#'))
     }
 
     fn scenario(&self, raw: Raw) -> Result<Scenario, ScenarioError> {
@@ -125,6 +153,7 @@ impl Parser<'_> {
             .iter()
             .map(|t| self.step(t, nodes))
             .collect::<Result<Vec<_>, _>>()?;
+        self.check_labels(&raw.step, &steps)?;
         self.check_rewinds(&raw.step, &steps)?;
         Ok(Scenario {
             name,

@@ -45,7 +45,7 @@ impl Parser<'_> {
         let label = get(table, "label")
             .map(|v| self.string(v, "label"))
             .transpose()?;
-        let line = ScenarioError::at(self.file, self.text, key.span().start, "").line;
+        let line = self.line_at(key.span().start);
         Ok(StepAt {
             step,
             line,
@@ -372,6 +372,8 @@ impl Parser<'_> {
             .collect()
     }
 
+    /// `partition = [[1, 2], [3]]`. A node in no group is cut off from everyone, so a single
+    /// group (or none) hides which nodes end up alone: at least two groups are required.
     fn groups(&self, v: &Spanned<Value>, nodes: u8) -> Result<Vec<Vec<NodeId>>, ScenarioError> {
         let Value::Array(groups) = v.get_ref() else {
             return Err(self.type_error(
@@ -381,6 +383,11 @@ impl Parser<'_> {
                 v.get_ref(),
             ));
         };
+        if groups.len() < 2 {
+            let msg = "a partition needs at least two groups, e.g. [[1, 2], [3]]; \
+                       to cut a node off alone, give it its own group";
+            return Err(self.err(v.span().start, msg));
+        }
         let groups = groups
             .iter()
             .map(|g| self.node_list(v, g, "partition", nodes))
@@ -556,35 +563,6 @@ impl Parser<'_> {
             None => return Err(self.err(v.span().start, "clock needs `drift-ppm`")),
         };
         Ok(Step::Clock { node, drift_ppm })
-    }
-
-    /// Every `rewind` names a label of an earlier step.
-    pub(super) fn check_rewinds(
-        &self,
-        raw: &[Spanned<Table>],
-        steps: &[StepAt],
-    ) -> Result<(), ScenarioError> {
-        for (i, st) in steps.iter().enumerate() {
-            if let Step::Rewind { label, .. } = &st.step {
-                if !steps[..i]
-                    .iter()
-                    .any(|s| s.label.as_deref() == Some(label.as_str()))
-                {
-                    let labels: Vec<&str> = steps[..i]
-                        .iter()
-                        .filter_map(|s| s.label.as_deref())
-                        .collect();
-                    let hint = suggestion(label, labels.iter().copied());
-                    let at = get(raw[i].get_ref(), "rewind")
-                        .map_or(raw[i].span().start, |v| v.span().start);
-                    return Err(self.err(
-                        at,
-                        format!("rewind to \"{label}\": no earlier step has that label{hint}"),
-                    ));
-                }
-            }
-        }
-        Ok(())
     }
 }
 

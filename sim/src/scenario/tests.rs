@@ -86,6 +86,28 @@ fn invalid_toml_points_at_the_error() {
     assert!(msg.starts_with("invalid scenario:"), "{msg}");
 }
 
+/// toml says nothing (an empty message) when the file ends right after `=` or inside an open
+/// list, and only "invalid string" when the line does; the error says what is missing instead.
+#[test]
+fn a_missing_value_after_equals_says_so() {
+    let (line, col, msg) = at("[cluster]\nnodes = 3\n[[step]]\nrun = ");
+    assert_eq!((line, col), (4, 7));
+    assert_eq!(msg, "invalid scenario: a value is missing after `=`");
+    let (line, col, msg) = at("[cluster]\nnodes =\n[[step]]\nrun = \"1s\"\n");
+    assert_eq!((line, col), (2, 8));
+    assert_eq!(msg, "invalid scenario: a value is missing after `=`");
+    let (_, _, msg) = at(&format!("{HEAD}[[step]]\ncut = {{ from = "));
+    assert_eq!(msg, "invalid scenario: a value is missing after `=`");
+    let (line, col, msg) = at(&format!("{HEAD}[[step]]\npartition = [ # n1 alone"));
+    assert_eq!((line, col), (4, 25));
+    assert_eq!(
+        msg,
+        "invalid scenario: the file ends in the middle of an entry"
+    );
+    let (_, _, msg) = at(&format!("{HEAD}[[step]]\nrun = @\n"));
+    assert!(msg.starts_with("invalid scenario: invalid string"), "{msg}");
+}
+
 #[test]
 fn unknown_step_suggests_the_nearest_name() {
     let (line, col, msg) = at(&format!("{HEAD}[[step]]\npartiton = [[1, 2], [3]]\n"));
@@ -190,6 +212,39 @@ fn invalid_configs_and_durations_and_missing_cluster() {
     assert!(msg.contains("no earlier step has that label"), "{msg}");
 }
 
+/// A rewind goes to the first step with its label, so a second step with the same label would
+/// silently never be reached; the error points at the second and names the first's line.
+#[test]
+fn duplicate_labels_are_an_error_at_the_second() {
+    let text = format!(
+        "{HEAD}[[step]]\ntimeout = 1\nlabel = \"start\"\n[[step]]\nrun = 100\nlabel = \"start\"\n"
+    );
+    let (line, col, msg) = at(&text);
+    assert_eq!((line, col), (8, 9));
+    assert_eq!(
+        msg,
+        "duplicate label \"start\": line 5 already labels a step with it; \
+         labels must be unique, so that a rewind names one step"
+    );
+    let ok =
+        format!("{HEAD}[[step]]\ntimeout = 1\nlabel = \"a\"\n[[step]]\nrun = 1\nlabel = \"b\"\n");
+    assert!(parse_scenario("t.toml", &ok).is_ok());
+}
+
+/// Nodes in no group are cut off from everyone, so one group (or none) is an easy way to write
+/// a partition that does not say which nodes end up alone.
+#[test]
+fn partitions_need_at_least_two_groups() {
+    let expected = "a partition needs at least two groups, e.g. [[1, 2], [3]]; \
+                    to cut a node off alone, give it its own group";
+    for groups in ["[]", "[[1, 2, 3]]"] {
+        let (line, col, msg) = at(&format!("{HEAD}[[step]]\npartition = {groups}\n"));
+        assert_eq!((line, col, msg.as_str()), (4, 13, expected), "{groups}");
+    }
+    let ok = format!("{HEAD}[[step]]\npartition = [[1, 2, 3], [4], [5]]\n");
+    assert!(parse_scenario("t.toml", &ok).is_ok());
+}
+
 #[test]
 fn errors_print_like_rustc() {
     let e = err(&format!("{HEAD}[[step]]\ncrash = 7\n"));
@@ -204,7 +259,9 @@ proptest! {
 
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
-        let _ = parse_scenario("p.toml", &text);
+        if let Err(e) = parse_scenario("p.toml", &text) {
+            prop_assert!(!e.message.trim_end().ends_with(':'), "no message: {e}");
+        }
     }
 
     #[test]
@@ -216,6 +273,8 @@ proptest! {
         let mut mutated: String = chars.into_iter().collect();
         let at = mutated.char_indices().nth(at).map_or(mutated.len(), |(i, _)| i);
         mutated.insert_str(at, &insert);
-        let _ = parse_scenario("m.toml", &mutated);
+        if let Err(e) = parse_scenario("m.toml", &mutated) {
+            prop_assert!(!e.message.trim_end().ends_with(':'), "no message: {e}");
+        }
     }
 }
