@@ -62,7 +62,8 @@ impl Campaign {
 
     /// Runs the seeds; panics at the first violation with its report and the two lines that
     /// rerun it: this test under `cargo test`, and the seed with the `raftsim` CLI (this crate's
-    /// `cargo run` is not the user's).
+    /// `cargo run` is not the user's). A seed stopped by the events cap is not a pass either:
+    /// it panics too, saying so.
     #[track_caller]
     pub fn run(&self) -> CampaignReport {
         let report = self.report();
@@ -87,6 +88,13 @@ impl Campaign {
                 crate::testing::rerun_line_here(failure.seed)
             );
         }
+        let c = &report.coverage;
+        if c.stopped > 0 {
+            panic!(
+                "stopped: {} of {} seeds reached the cap of {} events before they finished (first: {:?}); they were not checked to the end. Raise RunConfig::max_events.",
+                c.stopped, c.seeds, self.inner.config.max_events, c.stopped_seeds
+            );
+        }
         report
     }
 }
@@ -102,6 +110,21 @@ mod tests {
             assert_eq!(r.coverage.seeds, 20);
         }
         assert!(r.coverage.totals.commits > 0);
+    }
+
+    #[test]
+    fn a_campaign_stopped_by_the_cap_is_not_a_pass() {
+        let config = RunConfig {
+            max_events: 300,
+            ..RunConfig::default()
+        };
+        let err = std::panic::catch_unwind(|| Campaign::new(config).seeds(0..3).run())
+            .expect_err("every seed stops at 300 events");
+        let msg = err.downcast_ref::<String>().expect("a formatted panic");
+        assert!(
+            msg.starts_with("stopped: 3 of 3 seeds reached the cap of 300 events"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -92,7 +92,11 @@ pub struct Node {
     pub(crate) heartbeat_elapsed: u32,
     /// The node's own clock: ticks since it started (leases are measured on it).
     pub(crate) ticks: u64,
-    /// CheckQuorum: followers heard from since the last check, and ticks since that check.
+    /// The term its disk held when it started.
+    started_in_term: Term,
+    /// CheckQuorum: followers that answered this leader (an AppendEntries or heartbeat
+    /// response of its term) since the last check, and ticks since that check. A PreVote does
+    /// not count: it comes from a server that stopped hearing the leader.
     pub(crate) recent_active: NodeSet,
     pub(crate) quorum_elapsed: u32,
     pub(crate) reads: crate::read::ReadState,
@@ -138,6 +142,7 @@ impl Node {
             election_timeout: 0,
             heartbeat_elapsed: 0,
             ticks: 0,
+            started_in_term: durable.current_term,
             recent_active: NodeSet::new(),
             quorum_elapsed: 0,
             reads: Default::default(),
@@ -203,15 +208,17 @@ impl Node {
 
     /// Thesis §4.2.3: with CheckQuorum, a server that heard from a leader within the minimum
     /// election timeout ignores requests to vote (the leader itself too): the lease that lease
-    /// reads rely on.
+    /// reads rely on. A server that has just restarted counts as having heard from one: it may
+    /// have answered a leader's heartbeat round just before it crashed, and it cannot know, so
+    /// a leader's lease confirmed by it must not end at its restart. (A disk still in term 0
+    /// has never heard of a leader.)
     pub(crate) fn in_leader_lease(&self) -> bool {
+        let min = self.config.election_timeout_min_ticks;
+        let restarted = self.started_in_term > Term(0) && self.ticks < min as u64;
         self.config.check_quorum
             && match self.role {
                 Role::Leader { .. } => true,
-                _ => {
-                    self.leader_id.is_some()
-                        && self.election_elapsed < self.config.election_timeout_min_ticks
-                }
+                _ => (self.leader_id.is_some() && self.election_elapsed < min) || restarted,
             }
     }
 
@@ -227,9 +234,6 @@ impl Node {
     /// A message arrives from `from`.
     pub fn step(&mut self, from: NodeId, message: Message, out: &mut Vec<Output>) {
         if self.observe_term(from, &message) {
-            if matches!(self.role, Role::Leader { .. }) {
-                self.recent_active.insert(from);
-            }
             self.dispatch(from, message);
         }
         self.flush(out);

@@ -133,6 +133,7 @@ impl Node {
         let Some(slot) = self.peers.iter().position(|p| *p == from) else {
             return;
         };
+        self.recent_active.insert(from);
         let acked = &mut self.reads.acked[slot];
         *acked = (*acked).max(round);
         self.release_reads();
@@ -391,6 +392,80 @@ mod tests {
                 "check_quorum={check_quorum}"
             );
         }
+    }
+
+    /// Thesis §6.2: CheckQuorum counts answers to the leader, not any message. Here n1 cannot
+    /// reach n2 or n3, and they cannot reach each other; they time out and send n1 only
+    /// PreVotes. A leader that counted those as contact would never step down.
+    #[test]
+    fn check_quorum_does_not_count_pre_votes_as_contact() {
+        let config = Config {
+            check_quorum: true,
+            pre_vote: true,
+            ..Config::default()
+        };
+        let mut c = Cluster::new(3, config);
+        c.elect(1);
+        c.cut = vec![(1, 2), (1, 3), (2, 3), (3, 2)];
+        let mut pre_votes_to_n1 = 0;
+        for _ in 0..60 {
+            for id in 1..=3 {
+                c.with(id, |n, out| n.tick(out));
+            }
+            pre_votes_to_n1 += c
+                .queue
+                .iter()
+                .filter(|(_, to, m)| to.0 == 1 && matches!(m, Message::PreVote { .. }))
+                .count();
+            c.deliver_all();
+        }
+        assert!(
+            pre_votes_to_n1 > 0,
+            "n2 and n3 kept asking n1 for pre-votes"
+        );
+        assert_ne!(c.node(1).role_kind(), RoleKind::Leader, "n1 stepped down");
+    }
+
+    /// Thesis §4.2.3 and §6.4.1: a server that acknowledged a leader's heartbeat round and then
+    /// restarted ignores vote requests for the minimum election timeout, as it would had it
+    /// not crashed: otherwise a new leader could be elected, and write, while the old leader's
+    /// lease (confirmed by this server) still lets it serve reads.
+    #[test]
+    fn a_restarted_server_keeps_the_lease_it_may_have_granted() {
+        let config = Config {
+            check_quorum: true,
+            ..Config::default()
+        };
+        let min = config.election_timeout_min_ticks;
+        let mut s = Node::new(NodeId(2), &[NodeId(1), NodeId(2), NodeId(3)], config, 2, {
+            DurableState {
+                current_term: crate::Term(1),
+                ..DurableState::default()
+            }
+        })
+        .unwrap();
+        let request = |term| Message::RequestVote {
+            term: crate::Term(term),
+            candidate: NodeId(3),
+            last_log_index: crate::LogIndex(0),
+            last_log_term: crate::Term(0),
+            commit_index: crate::LogIndex(0),
+        };
+        let mut out = Vec::new();
+        for _ in 0..min - 1 {
+            s.tick(&mut out);
+        }
+        s.step(NodeId(3), request(2), &mut out);
+        assert_eq!(s.current_term().0, 1, "ignored: just started");
+        out.clear();
+        s.tick(&mut out); // (it may time out itself here and stand in term 2)
+        s.step(NodeId(3), request(3), &mut out);
+        assert_eq!(s.current_term().0, 3);
+        assert_eq!(
+            s.voted_for(),
+            Some(NodeId(3)),
+            "granted once the lease window passed"
+        );
     }
 
     /// Thesis §9.6: a partitioned server with PreVote does not raise its term, so rejoining does

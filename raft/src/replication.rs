@@ -195,6 +195,7 @@ impl Node {
         let Some(slot) = progress.iter().position(|p| p.peer == from) else {
             return;
         };
+        self.recent_active.insert(from);
         let p = &mut progress[slot];
         if success {
             // A reordered or duplicated reply must not move matchIndex backwards.
