@@ -220,7 +220,8 @@ impl World {
         let Some(w) = &self.watch else {
             return false;
         };
-        self.core_leader().is_some() && w.settled(self.now_us) && self.clients.all_progressed()
+        // Checked after every event of the phase: the cheap tests first.
+        w.settled(self.now_us) && self.clients.all_progressed() && self.core_leader().is_some()
     }
 
     /// The live core node that leads the highest term, if any.

@@ -1,6 +1,10 @@
 //! The trace: every event of a run as a stable, one-line `Display` string stamped with virtual
 //! time (`t=120 n1->n3 AppendEntries term=4 prev=2:2 entries=[3:4] commit=1`), the same events
-//! as JSON lines for tools, and a hash that two runs of one seed must share.
+//! as JSON lines for tools, and a hash (`hash.rs`) that two runs of one seed must share.
+
+mod hash;
+
+pub use hash::TraceHash;
 
 use crate::lin::{KvOp, KvOutput};
 use raft::{Command, LogIndex, Message, NodeId, RoleKind, Term};
@@ -204,33 +208,6 @@ impl fmt::Display for TraceLine {
     }
 }
 
-/// FNV-1a over the bytes of each line's Display form: stable across machines and Rust
-/// versions because it hashes only what the trace prints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TraceHash(pub u64);
-
-impl Default for TraceHash {
-    fn default() -> Self {
-        TraceHash(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl TraceHash {
-    pub fn add_bytes(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= *b as u64;
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01B3);
-        }
-    }
-}
-
-impl fmt::Write for TraceHash {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.add_bytes(s.as_bytes());
-        Ok(())
-    }
-}
-
 /// Where a run's trace goes: always into the hash; into memory only when asked (fuzzing keeps
 /// just the last few lines, for the report).
 pub struct Trace {
@@ -269,8 +246,7 @@ impl Trace {
         };
         self.next_seq += 1;
         if self.hash_lines {
-            use fmt::Write;
-            let _ = writeln!(self.hash, "{line}");
+            self.hash.add_line(&line);
         }
         if !self.keep_all && self.lines.len() >= self.tail_len {
             self.lines.pop_front();
