@@ -343,3 +343,107 @@ fn a_node_panic_is_a_reported_violation_with_a_reproduce_line() {
     assert_eq!(code, 1, "{replay}");
     assert!(replay.contains("violation: Panic seed="), "{replay}");
 }
+
+/// A run stopped by a cap is reported as stopped, never as clean: a campaign whose seeds reach
+/// `--max-events` exits 3 and says how many; so does a replay, and a scenario whose runs go past
+/// `[sim] max_time_us` (here 700 s against the 600 s default) names the cap and the step.
+#[test]
+fn caps_are_reported_as_stopped_with_exit_3() {
+    let (code, out, _) = raftsim(&["fuzz", "--seeds", "0..5", "--max-events", "300"]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.starts_with("stopped: 5 of 5 seeds reached the cap of 300 events"),
+        "{out}"
+    );
+    assert!(!out.contains("clean"), "{out}");
+    let (code, out, _) = raftsim(&["replay", "--seed", "2", "--max-events", "300"]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("stopped: the run reached the cap of 300 events"),
+        "{out}"
+    );
+    let long = "[cluster]\nnodes = 3\n[[step]]\ntimeout = 1\n[[step]]\nrun = \"700s\"\n[[step]]\nexpect = { leader = 1 }\n";
+    let path = temp_file("long.toml", long);
+    let (code, out, _) = raftsim(&["run", path.to_str().unwrap()]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("stopped: line 6: the run reached its cap of 600000ms of virtual time ([sim] max_time_us)"),
+        "{out}"
+    );
+}
+
+/// Flags that used to be accepted though they make no sense: each is an error naming the flag
+/// and what is expected, exit 2.
+#[test]
+fn senseless_flags_exit_2_saying_what_is_expected() {
+    for (args, expected) in [
+        (
+            vec!["fuzz", "--max-events", "0"],
+            "--max-events must be at least 1",
+        ),
+        (vec!["fuzz", "--jobs", "0"], "--jobs must be at least 1"),
+        (
+            vec!["fuzz", "--read-mode", "lease"],
+            "--read-mode lease needs --check-quorum",
+        ),
+        (
+            vec![
+                "replay",
+                "--seed",
+                "1",
+                "--read-mode",
+                "lease",
+                "--check-quorum=false",
+            ],
+            "--read-mode lease needs --check-quorum",
+        ),
+    ] {
+        let (code, out, err) = raftsim(&args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let (code, out, _) = raftsim(&[
+        "fuzz",
+        "--seeds",
+        "0..3",
+        "--read-mode",
+        "lease",
+        "--check-quorum",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("reads lease 3"), "{out}");
+}
+
+/// A panic shrinks like any other violation: the written scenario expects "Panic" and
+/// `raftsim run` replays it to that.
+#[test]
+fn a_node_panic_shrinks_to_a_scenario_that_panics_again() {
+    let dir = std::env::temp_dir().join(format!("raftsim-panic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_raftsim"))
+        .args([
+            "fuzz",
+            "--seeds",
+            "0..10",
+            "--bug",
+            "assert-commit-within-log",
+            "--shrink",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let file = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("wrote ")?.split(';').next())
+        .expect("a shrunk file");
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    assert!(
+        text.contains("expect = { violation = \"Panic\" }"),
+        "{text}"
+    );
+    let (code, replay, _) = raftsim(&["run", dir.join(file).to_str().unwrap()]);
+    assert_eq!(code, 0, "{replay}");
+    std::fs::remove_dir_all(&dir).ok();
+}

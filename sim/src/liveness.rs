@@ -289,3 +289,156 @@ impl World {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::WorkloadConfig;
+    use crate::config::SimConfig;
+    use crate::trace::Trace;
+
+    fn world(nodes: u8, check_quorum: bool) -> World {
+        let sim = SimConfig {
+            nodes,
+            ..SimConfig::default()
+        };
+        let raft = raft::Config {
+            check_quorum,
+            ..raft::Config::default()
+        };
+        World::new(7, sim, raft, Trace::new(false, 0))
+    }
+
+    fn ids(v: &[u8]) -> NodeSet {
+        v.iter().map(|i| NodeId(*i)).collect()
+    }
+
+    /// A healthy cluster passes: a leader, settled, clients answered.
+    #[test]
+    fn a_healed_cluster_is_live() {
+        let mut w = world(3, false);
+        w.start_clients(WorkloadConfig::default());
+        w.end_faults(Ending::healed(3));
+        assert!(
+            w.run_while(5_000_000, |w| w.live()),
+            "{}",
+            w.liveness_failure()
+        );
+    }
+
+    /// Terms that keep moving are churn, even though leaders keep being elected: a node is
+    /// made to stand for election every 300ms, as a bug that lets a follower time out under
+    /// a healthy leader would.
+    #[test]
+    fn churn_is_reported_with_the_longest_stretch() {
+        let mut w = world(3, false);
+        w.end_faults(Ending::healed(3));
+        let mut live = false;
+        for k in 1..=16u64 {
+            live |= w.run_while(k * 300_000, |w| w.live());
+            w.timeout(NodeId(1 + (k % 3) as u8));
+        }
+        assert!(!live, "never settled");
+        let why = w.liveness_failure();
+        assert!(why.starts_with("no liveness (churn): "), "{why}");
+        assert!(
+            why.contains("the longest stretch without a change lasted"),
+            "{why}"
+        );
+    }
+
+    /// A core that elects a leader but cannot commit (here: every ack to the leader is held)
+    /// leaves its clients unanswered, and the report names them.
+    #[test]
+    fn an_unanswered_core_is_reported_with_the_waiting_clients() {
+        let mut w = world(3, false);
+        w.start_clients(WorkloadConfig {
+            clients: 1,
+            ..WorkloadConfig::default()
+        });
+        let ending = Ending {
+            core: ids(&[1, 2]),
+            outsiders: vec![(NodeId(3), Outsider::Crashed)],
+        };
+        w.end_faults(ending);
+        for (from, to) in [(1, 2), (2, 1)] {
+            let rule =
+                crate::network::LinkRule::Hold(Some(raft::MessageKind::AppendEntriesResponse));
+            w.add_link_rule(NodeId(from), NodeId(to), rule);
+        }
+        assert!(!w.run_while(5_000_000, |w| w.live()));
+        let why = w.liveness_failure();
+        assert!(why.contains("leads term"), "{why}");
+        assert!(why.contains("client 0's"), "{why}");
+        assert!(why.contains("is unanswered"), "{why}");
+        assert!(why.contains("core n1 n2; n3 crashed"), "{why}");
+    }
+
+    /// With CheckQuorum, a leader of an older term that accepts a proposal two election
+    /// timeouts after a newer leader's election is reported; within the bound, or without
+    /// CheckQuorum, it is not.
+    #[test]
+    fn a_deposed_leader_that_keeps_accepting_is_reported_only_with_check_quorum() {
+        for check_quorum in [true, false] {
+            let mut w = world(3, check_quorum);
+            w.end_faults(Ending::healed(3));
+            let start = w.now_us();
+            w.newest_leader = Some((Term(5), NodeId(2), start));
+            let bound = 2 * 20 * w.config.tick_us;
+            w.now_us = start + bound;
+            w.check_deposed(NodeId(1), Term(3));
+            assert!(w.violations().is_empty(), "within the bound");
+            w.now_us = start + bound + 1;
+            w.check_deposed(NodeId(1), Term(5));
+            assert!(w.violations().is_empty(), "not deposed: its own term");
+            w.check_deposed(NodeId(1), Term(3));
+            let found: Vec<_> = w.violations().iter().map(|v| v.detail.clone()).collect();
+            assert_eq!(found.len(), check_quorum as usize, "{found:?}");
+            if check_quorum {
+                assert!(
+                    found[0].starts_with("deposed leader: n1, leader of term 3"),
+                    "{found:?}"
+                );
+            }
+        }
+    }
+
+    /// Degraded ends keep a majority core, leave the leader out half the time, and draw
+    /// "heard only" outsiders only with PreVote and CheckQuorum.
+    #[test]
+    fn degraded_ends_keep_a_majority_and_respect_the_options() {
+        let mut rng = crate::rng::stream(1, crate::rng::Stream::Faults);
+        let plain = crate::swarm::Options {
+            pre_vote: false,
+            check_quorum: true,
+            read_mode: crate::client::ReadMode::Log,
+        };
+        let both = crate::swarm::Options {
+            pre_vote: true,
+            ..plain
+        };
+        let (mut left_out, mut speaks) = (0, 0);
+        for i in 0..400 {
+            let n = 3 + (i % 5) as u8;
+            let options = if i % 2 == 0 { plain } else { both };
+            let e = Ending::degraded(&mut rng, n, Some(NodeId(1)), &options);
+            assert!(
+                e.core.len() > n as usize / 2 && e.core.len() < n as usize,
+                "{e:?}"
+            );
+            assert_eq!(e.core.len() + e.outsiders.len(), n as usize);
+            left_out += !e.core.contains(NodeId(1)) as u32;
+            for (_, how) in &e.outsiders {
+                if *how == Outsider::SpeaksOnly {
+                    assert!(options.pre_vote, "{e:?}");
+                    speaks += 1;
+                }
+            }
+        }
+        assert!(
+            left_out > 150,
+            "the leader is left out half the time: {left_out}"
+        );
+        assert!(speaks > 20, "{speaks}");
+    }
+}
