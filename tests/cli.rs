@@ -240,23 +240,11 @@ fn jobs_do_not_change_results_and_shards_are_validated() {
 /// failures are series of crashes timed to elections, which shrink far less (README, Shrinking).
 #[test]
 fn shrink_writes_a_small_scenario_that_replays_the_violation() {
-    let dir = std::env::temp_dir().join(format!("raftsim-shrink-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_raftsim"))
-        .args([
-            "fuzz",
-            "--bug",
-            "commit-old-term-by-count",
-            "--shrink",
-            "--seeds",
-            "0..1000",
-        ])
-        .args(["--nodes", "3", "--pre-vote=false", "--check-quorum=false"])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let (stdout, text) = shrink_in_a_temp_dir(
+        "shrink",
+        &["--bug", "commit-old-term-by-count", "--seeds", "0..1000"],
+        &["--nodes", "3", "--pre-vote=false", "--check-quorum=false"],
+    );
     let first = stdout.lines().next().unwrap();
     let property = first
         .split("violation: ")
@@ -265,27 +253,45 @@ fn shrink_writes_a_small_scenario_that_replays_the_violation() {
         .split(" seed=")
         .next()
         .unwrap();
-    let file = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("wrote ")?.split(';').next())
-        .expect("a shrunk file");
-    let text = std::fs::read_to_string(dir.join(file)).unwrap();
     let fault_steps = text
         .split("[[step]]")
         .skip(1)
         .filter(|s| !s.trim_start().starts_with("run =") && !s.trim_start().starts_with("expect ="))
         .count();
-    // The issue asks for a handful (today: 2, a partition and then a partial partition that
-    // makes two nodes take turns leading; see README, Shrinking).
+    // The issue asks for a handful (today: 2, two partial partitions that make two nodes take
+    // turns leading; see README, Shrinking).
     assert!(fault_steps <= 5, "{fault_steps} fault steps:\n{text}");
     assert!(
         text.contains(&format!("expect = {{ violation = \"{property}\" }}")),
         "{text}"
     );
+}
+
+/// Runs `fuzz <args> <pins> --shrink` in a fresh directory, checks it exits 1 and that the file
+/// it wrote replays to exit 0 with `raftsim run`; returns fuzz's output and the file's text.
+fn shrink_in_a_temp_dir(name: &str, args: &[&str], pins: &[&str]) -> (String, String) {
+    let dir = std::env::temp_dir().join(format!("raftsim-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_raftsim"))
+        .arg("fuzz")
+        .args(args)
+        .args(pins)
+        .arg("--shrink")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let file = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("wrote ")?.split(';').next())
+        .expect("a shrunk file");
     let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
     let (code, replay, _) = raftsim(&["run", path.to_str().unwrap()]);
     assert_eq!(code, 0, "the scenario reproduces its violation:\n{replay}");
     std::fs::remove_dir_all(&dir).ok();
+    (stdout, text)
 }
 
 /// A liveness failure has no scenario to shrink into: it says so, writes nothing, exits 1.
@@ -418,32 +424,10 @@ fn senseless_flags_exit_2_saying_what_is_expected() {
 /// `raftsim run` replays it to that.
 #[test]
 fn a_node_panic_shrinks_to_a_scenario_that_panics_again() {
-    let dir = std::env::temp_dir().join(format!("raftsim-panic-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_raftsim"))
-        .args([
-            "fuzz",
-            "--seeds",
-            "0..10",
-            "--bug",
-            "assert-commit-within-log",
-            "--shrink",
-        ])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    let file = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("wrote ")?.split(';').next())
-        .expect("a shrunk file");
-    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    let args = ["--seeds", "0..10", "--bug", "assert-commit-within-log"];
+    let (_, text) = shrink_in_a_temp_dir("panic", &args, &[]);
     assert!(
         text.contains("expect = { violation = \"Panic\" }"),
         "{text}"
     );
-    let (code, replay, _) = raftsim(&["run", dir.join(file).to_str().unwrap()]);
-    assert_eq!(code, 0, "{replay}");
-    std::fs::remove_dir_all(&dir).ok();
 }
