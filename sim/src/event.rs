@@ -1,0 +1,87 @@
+//! What the run loop runs (events, each at a virtual time in the queue) and what it counts.
+
+use raft::{Message, NodeId};
+use serde::Serialize;
+
+/// One thing the queue holds, to happen at its virtual time.
+pub(crate) enum Event {
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        message: Message,
+        duplicate: bool,
+        sent_us: u64,
+    },
+    Tick {
+        node: NodeId,
+        incarnation: u64,
+    },
+    DiskDone {
+        node: NodeId,
+        incarnation: u64,
+    },
+    ClientWake {
+        client: u32,
+    },
+    ClientTimeout {
+        client: u32,
+        attempt: u64,
+    },
+    /// The random fault schedule's next action.
+    Fault,
+    /// Event-triggered faults (see `faults::maybe_crash_new_leader`).
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
+    /// `hold-messages` ends: what it held on the link is delivered late.
+    ReleaseHeld {
+        from: NodeId,
+        to: NodeId,
+        kind: raft::MessageKind,
+        newest: bool,
+        twice: bool,
+    },
+    /// `cut-then-isolate`: the leader of this moment is cut off.
+    IsolateLeader,
+}
+
+/// What a run exercised, so a user sees what a campaign covered.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub events: u64,
+    pub messages_delivered: u64,
+    pub messages_dropped: u64,
+    pub elections: u64,
+    pub leader_changes: u64,
+    pub truncations: u64,
+    pub crashes: u64,
+    pub partitions: u64,
+    pub commits: u64,
+    pub highest_term: u64,
+    pub client_ops_ok: u64,
+    /// Fault actions taken, by `FaultKind` (in `FaultKind::ALL` order).
+    pub fault_actions: [u64; crate::faults::FaultKind::ALL.len()],
+}
+
+impl Stats {
+    /// Adds another run's counters (the highest term is the higher of the two).
+    pub fn add(&mut self, o: &Stats) {
+        self.events += o.events;
+        self.messages_delivered += o.messages_delivered;
+        self.messages_dropped += o.messages_dropped;
+        self.elections += o.elections;
+        self.leader_changes += o.leader_changes;
+        self.truncations += o.truncations;
+        self.crashes += o.crashes;
+        self.partitions += o.partitions;
+        self.commits += o.commits;
+        self.client_ops_ok += o.client_ops_ok;
+        self.highest_term = self.highest_term.max(o.highest_term);
+        for (a, b) in self.fault_actions.iter_mut().zip(o.fault_actions) {
+            *a += b;
+        }
+    }
+}
