@@ -103,10 +103,17 @@ pub enum MessageKind {
     PreVoteResponse,
     Heartbeat,
     HeartbeatResponse,
+    /// Kinds other implementations send that raftsim's node has no counterpart of (a
+    /// follower forwarding a read, leadership transfer, snapshots).
+    ReadIndex,
+    ReadIndexResponse,
+    TimeoutNow,
+    Snapshot,
+    Other,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 8] = [
+    pub const ALL: [MessageKind; 13] = [
         MessageKind::RequestVote,
         MessageKind::RequestVoteResponse,
         MessageKind::AppendEntries,
@@ -115,6 +122,11 @@ impl MessageKind {
         MessageKind::PreVoteResponse,
         MessageKind::Heartbeat,
         MessageKind::HeartbeatResponse,
+        MessageKind::ReadIndex,
+        MessageKind::ReadIndexResponse,
+        MessageKind::TimeoutNow,
+        MessageKind::Snapshot,
+        MessageKind::Other,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -126,6 +138,11 @@ impl MessageKind {
             MessageKind::PreVoteResponse => "pre-vote-response",
             MessageKind::Heartbeat => "heartbeat",
             MessageKind::HeartbeatResponse => "heartbeat-response",
+            MessageKind::ReadIndex => "read-index",
+            MessageKind::ReadIndexResponse => "read-index-response",
+            MessageKind::TimeoutNow => "timeout-now",
+            MessageKind::Snapshot => "snapshot",
+            MessageKind::Other => "other",
         }
     }
 }

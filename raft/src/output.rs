@@ -28,12 +28,14 @@ pub enum Rejection {
 
 /// One thing for the host to do. A node returns its outputs in the order they must take effect:
 /// every `Persist` comes before any `Send` that depends on it (etcd raft's "msgs after append").
+/// `M` is the node's message type: raftsim's [`Message`], or another implementation's when a
+/// host carries its outputs in the same vocabulary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Output {
+pub enum Output<M = Message> {
     Persist(Persist),
     Send {
         to: NodeId,
-        message: Message,
+        message: M,
     },
     /// `commitIndex` advanced to `index`.
     Committed {

@@ -38,7 +38,7 @@ pub fn ping_mesh(deliveries: u64) -> (Figure, u64) {
         max_in_flight_per_link: usize::MAX,
         ..NetworkConfig::default()
     };
-    let mut net = Network::new(N, config, stream(0, Stream::Network));
+    let mut net: Network = Network::new(N, config, stream(0, Stream::Network));
     let mut queue: EventQueue<(u8, u8, u64)> = EventQueue::default();
     let mut received = [0u64; N as usize];
     let mut send = |queue: &mut EventQueue<(u8, u8, u64)>, now: u64, from: u8, to: u8, v: u64| {

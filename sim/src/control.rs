@@ -9,7 +9,7 @@ use crate::trace::TraceEvent;
 use crate::world::{new_node, Event, World, MAX_CATCH_UP_TICKS};
 use raft::{MessageKind, NodeId};
 
-impl World {
+impl<N: crate::node::RaftNode> World<N> {
     /// Replaces a node's disk before the run starts (scenarios that begin from given logs, such
     /// as Figure 7) and restarts it from there.
     pub fn install(&mut self, id: NodeId, disk: raft::DurableState) {

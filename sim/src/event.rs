@@ -4,11 +4,11 @@ use raft::{Message, NodeId};
 use serde::Serialize;
 
 /// One thing the queue holds, to happen at its virtual time.
-pub(crate) enum Event {
+pub(crate) enum Event<M = Message> {
     Deliver {
         from: NodeId,
         to: NodeId,
-        message: Message,
+        message: M,
         duplicate: bool,
         sent_us: u64,
     },

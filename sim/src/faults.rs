@@ -5,7 +5,7 @@
 
 use crate::config::NetworkConfig;
 use crate::world::{Event, World};
-use raft::{Message, MessageKind, NodeId};
+use raft::{MessageKind, NodeId};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -176,7 +176,7 @@ impl FaultMix {
     }
 }
 
-impl World {
+impl<N: crate::node::RaftNode> World<N> {
     /// Starts the random fault schedule.
     pub fn start_faults(&mut self, mix: FaultMix) {
         self.network.set_config(mix.network.clone());
@@ -217,7 +217,12 @@ impl World {
     /// (its reply waits behind its write). Sometimes it crashes within two disk latencies, in
     /// the window around its write, and restarts later. Keyed by the node, the reply's term and
     /// index, so the decision survives shrinking.
-    pub(crate) fn maybe_crash_after_persist(&mut self, id: NodeId, out: &[raft::Output]) {
+    pub(crate) fn maybe_crash_after_persist(
+        &mut self,
+        id: NodeId,
+        out: &[raft::Output<N::Message>],
+    ) {
+        use crate::node::RaftMessage;
         let Some(p) = self
             .faults
             .as_ref()
@@ -227,23 +232,12 @@ impl World {
             return;
         };
         let key = out.iter().find_map(|o| match o {
-            raft::Output::Send {
-                message:
-                    Message::RequestVoteResponse {
-                        term,
-                        vote_granted: true,
-                    },
-                ..
-            } => Some((term.0, 0)),
-            raft::Output::Send {
-                message:
-                    Message::AppendEntriesResponse {
-                        term,
-                        success: true,
-                        last_index,
-                    },
-                ..
-            } => Some((term.0, last_index.0 + 1)),
+            raft::Output::Send { message, .. } => message.acknowledgement().map(|(term, index)| {
+                (
+                    term.0,
+                    index.0 + (message.kind() != MessageKind::RequestVoteResponse) as u64,
+                )
+            }),
             _ => None,
         });
         let Some((term, index)) = key else {
@@ -272,7 +266,7 @@ impl World {
 }
 
 /// Runs one action of the schedule and schedules the next.
-pub(crate) fn next_fault(world: &mut World) {
+pub(crate) fn next_fault<N: crate::node::RaftNode>(world: &mut World<N>) {
     let Some(mix) = world.faults.clone() else {
         return;
     };
@@ -286,13 +280,13 @@ pub(crate) fn next_fault(world: &mut World) {
     world.queue.push(world.now_us + gap, Event::Fault);
 }
 
-fn random_node(world: &mut World) -> NodeId {
+fn random_node<N: crate::node::RaftNode>(world: &mut World<N>) -> NodeId {
     NodeId(world.fault_rng.gen_range(1..=world.config.nodes))
 }
 
 /// Half of the time the current leader, as Jepsen's nemeses favour the primary: faults at the
 /// leader are the ones that exercise elections and log repair.
-fn leader_or_random(world: &mut World) -> NodeId {
+fn leader_or_random<N: crate::node::RaftNode>(world: &mut World<N>) -> NodeId {
     let leader = world.leader();
     match leader {
         Some(id) if world.fault_rng.gen_bool(0.5) => id,
@@ -300,7 +294,12 @@ fn leader_or_random(world: &mut World) -> NodeId {
     }
 }
 
-fn apply(world: &mut World, kind: FaultKind, undo: bool, mix: &FaultMix) {
+fn apply<N: crate::node::RaftNode>(
+    world: &mut World<N>,
+    kind: FaultKind,
+    undo: bool,
+    mix: &FaultMix,
+) {
     let n = world.config.nodes;
     if !matches!(kind, FaultKind::LeaderCrash | FaultKind::CrashAfterPersist) {
         world.count(kind);
@@ -399,7 +398,7 @@ fn apply(world: &mut World, kind: FaultKind, undo: bool, mix: &FaultMix) {
 
 /// Holds one message type on the links into the leader, out of it, or on one link, and
 /// schedules its late release (in order, newest first, or twice) about an election timeout on.
-fn hold_messages(world: &mut World) {
+fn hold_messages<N: crate::node::RaftNode>(world: &mut World<N>) {
     let kind = *HOLD_KINDS.choose(&mut world.fault_rng).expect("non-empty");
     let center = leader_or_random(world);
     let others: Vec<NodeId> = world.ids().filter(|n| *n != center).collect();

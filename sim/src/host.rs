@@ -15,19 +15,20 @@
 
 use crate::checker::{Cluster, NodeView};
 use crate::lin::KvStore;
-use raft::{DurableState, Message, Node, NodeId, Output, Persist};
+use crate::node::RaftNode;
+use raft::{DurableState, Node, NodeId, Output, Persist};
 use std::collections::VecDeque;
 
-pub struct Host {
+pub struct Host<N: RaftNode = Node> {
     pub id: NodeId,
     /// `None` while crashed.
-    pub node: Option<Node>,
+    pub node: Option<N>,
     /// Stable storage: survives crashes.
     pub disk: DurableState,
     /// Outputs not yet carried out, waiting behind `writing`, each with the number of writes
     /// the node asked for before it (the ordering contract: it may take effect only once that
     /// many writes are durable).
-    pub(crate) outbox: VecDeque<(u64, Output)>,
+    pub(crate) outbox: VecDeque<(u64, Output<N::Message>)>,
     /// Writes asked for and writes finished in this incarnation.
     pub(crate) writes_asked: u64,
     pub(crate) writes_durable: u64,
@@ -37,7 +38,7 @@ pub struct Host {
     pub incarnation: u64,
     /// A paused node receives no ticks; messages to it wait until it resumes.
     pub paused: bool,
-    pub(crate) paused_inbox: Vec<(NodeId, Message)>,
+    pub(crate) paused_inbox: Vec<(NodeId, N::Message)>,
     /// Ticks that passed while paused.
     pub(crate) missed_ticks: u64,
     /// Clock drift: this node's tick interval is `tick_us * (1e6 + drift_ppm) / 1e6`.
@@ -49,8 +50,8 @@ pub struct Host {
     pub(crate) parked_reads: Vec<(raft::LogIndex, u64)>,
 }
 
-impl Host {
-    pub fn new(id: NodeId, node: Node) -> Host {
+impl<N: RaftNode> Host<N> {
+    pub fn new(id: NodeId, node: N) -> Host<N> {
         Host {
             id,
             node: Some(node),
@@ -96,7 +97,7 @@ impl Host {
     }
 
     /// Queues a node's outputs behind the ones already waiting, in order.
-    pub(crate) fn enqueue(&mut self, outputs: impl Iterator<Item = Output>) {
+    pub(crate) fn enqueue(&mut self, outputs: impl Iterator<Item = Output<N::Message>>) {
         for o in outputs {
             if matches!(o, Output::Persist(_)) {
                 self.writes_asked += 1;
@@ -122,9 +123,9 @@ impl Host {
 }
 
 /// The checkers' view of the hosts: live nodes, and every disk.
-pub struct HostsView<'a>(pub &'a [Host]);
+pub struct HostsView<'a, N: RaftNode>(pub &'a [Host<N>]);
 
-impl Cluster for HostsView<'_> {
+impl<N: RaftNode> Cluster for HostsView<'_, N> {
     fn disk(&self, id: NodeId) -> Option<&DurableState> {
         Some(&self.0.get(id.0 as usize - 1)?.disk)
     }

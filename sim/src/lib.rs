@@ -16,6 +16,7 @@ pub mod host;
 pub mod lin;
 pub mod liveness;
 pub mod network;
+pub mod node;
 pub mod panic;
 pub mod picture;
 pub mod queue;

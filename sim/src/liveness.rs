@@ -146,7 +146,7 @@ pub struct Watch {
 }
 
 impl Watch {
-    pub fn new(world: &World, ending: Ending) -> Watch {
+    pub fn new<N: crate::node::RaftNode>(world: &World<N>, ending: Ending) -> Watch {
         let timeout_us = world.raft.election_timeout_max_ticks as u64 * world.config.tick_us;
         let now = world.now_us();
         Watch {
@@ -174,7 +174,7 @@ impl Watch {
     }
 }
 
-impl World {
+impl<N: crate::node::RaftNode> World<N> {
     /// Ends the fault phase as `ending` says: no more faults, loss or duplication; every held
     /// message released; every clock true; the core healed, restarted and resumed; each
     /// outsider crashed, cut off, or cut one way from the core. Then watches the phase.

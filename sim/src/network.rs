@@ -5,6 +5,7 @@
 //! checks the link again when it arrives: a link cut while a message is in flight loses it.
 
 use crate::config::NetworkConfig;
+use crate::node::RaftMessage;
 use crate::rng::KeyedRng;
 use crate::trace::DropReason;
 use petgraph::graphmap::DiGraphMap;
@@ -41,7 +42,7 @@ pub enum Fate {
     Held,
 }
 
-pub struct Network {
+pub struct Network<M = Message> {
     config: NetworkConfig,
     nodes: u8,
     /// The links that are up, as a directed graph over node ids.
@@ -51,15 +52,15 @@ pub struct Network {
     reach: [u64; MAX_NODES + 1],
     in_flight: Vec<u32>,
     rules: Vec<(NodeId, NodeId, LinkRule)>,
-    held: Vec<(NodeId, NodeId, Message)>,
+    held: Vec<(NodeId, NodeId, M)>,
     /// Drawn once from the network stream; each message's draws are keyed by it and the
     /// message's place (see `rng::KeyedRng`).
     secret: u64,
     sent: Vec<u64>,
 }
 
-impl Network {
-    pub fn new(nodes: u8, config: NetworkConfig, rng: ChaCha8Rng) -> Network {
+impl<M: RaftMessage> Network<M> {
+    pub fn new(nodes: u8, config: NetworkConfig, rng: ChaCha8Rng) -> Network<M> {
         let mut net = Network {
             config,
             nodes,
@@ -182,7 +183,7 @@ impl Network {
         from: NodeId,
         to: NodeId,
         kind: Option<MessageKind>,
-    ) -> Vec<(NodeId, NodeId, Message)> {
+    ) -> Vec<(NodeId, NodeId, M)> {
         let on_link = |f: NodeId, t: NodeId| f == from && t == to;
         let kind_matches = |k: MessageKind| kind.is_none_or(|want| want == k);
         self.rules.retain(|(f, t, r)| {
@@ -220,8 +221,8 @@ impl Network {
         kind: Option<MessageKind>,
         count: usize,
         newest: bool,
-    ) -> Vec<(NodeId, NodeId, Message)> {
-        let matching = |(f, t, m): &(NodeId, NodeId, Message)| {
+    ) -> Vec<(NodeId, NodeId, M)> {
+        let matching = |(f, t, m): &(NodeId, NodeId, M)| {
             *f == from && *t == to && kind.is_none_or(|k| k == m.kind())
         };
         let mut picked: Vec<usize> = (0..self.held.len())
@@ -242,7 +243,7 @@ impl Network {
     /// Decides a sent message's fate, drawing from the network stream at a place keyed by the
     /// link, the message and the time it is sent: the same message sent at the same time meets
     /// the same fate, whatever else happened in the run (which keeps shrinking effective).
-    pub fn send(&mut self, now_us: u64, from: NodeId, to: NodeId, message: &Message) -> Fate {
+    pub fn send(&mut self, now_us: u64, from: NodeId, to: NodeId, message: &M) -> Fate {
         let kind = message.kind();
         if let Some((_, _, rule)) = self
             .rules
@@ -258,7 +259,7 @@ impl Network {
                 LinkRule::Drop(_) => Fate::Dropped(DropReason::Rule),
             };
         }
-        let key = message_key(message) ^ crate::rng::mix64(now_us);
+        let key = message.content_key() ^ crate::rng::mix64(now_us);
         let link = self.link(from, to) as u64;
         let mut rng = KeyedRng::new(self.secret, link, key);
         self.decide(&mut rng, from, to)
@@ -309,60 +310,6 @@ impl Network {
     }
 }
 
-/// A number standing for a message's content (not its identity: two equal messages get one).
-fn message_key(m: &Message) -> u64 {
-    use crate::rng::mix64;
-    use raft::Message::*;
-    let fields: [u64; 4] = match m {
-        RequestVote {
-            term,
-            candidate,
-            last_log_index,
-            last_log_term,
-            ..
-        } => [
-            1,
-            term.0,
-            candidate.0 as u64,
-            last_log_index.0 << 20 ^ last_log_term.0,
-        ],
-        RequestVoteResponse { term, vote_granted } => [2, term.0, *vote_granted as u64, 0],
-        AppendEntries {
-            term,
-            prev_log_index,
-            prev_log_term,
-            entries,
-            leader_commit,
-            ..
-        } => [
-            3,
-            term.0,
-            prev_log_index.0 << 20 ^ prev_log_term.0,
-            (entries.len() as u64) << 40 ^ leader_commit.0,
-        ],
-        AppendEntriesResponse {
-            term,
-            success,
-            last_index,
-        } => [4, term.0, *success as u64, last_index.0],
-        PreVote {
-            term,
-            candidate,
-            last_log_index,
-            last_log_term,
-        } => [
-            5,
-            term.0,
-            candidate.0 as u64,
-            last_log_index.0 << 20 ^ last_log_term.0,
-        ],
-        PreVoteResponse { term, vote_granted } => [6, term.0, *vote_granted as u64, 0],
-        Heartbeat { term, round, .. } => [7, term.0, *round, 0],
-        HeartbeatResponse { term, round } => [8, term.0, *round, 0],
-    };
-    fields.iter().fold(0, |h, f| mix64(h ^ f))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,7 +328,8 @@ mod tests {
 
     #[test]
     fn partition_cuts_between_groups_only() {
-        let mut net = Network::new(5, NetworkConfig::default(), ChaCha8Rng::seed_from_u64(1));
+        let mut net: Network =
+            Network::new(5, NetworkConfig::default(), ChaCha8Rng::seed_from_u64(1));
         net.partition(&[ids(&[1, 2]), ids(&[3, 4, 5])]);
         assert!(net.is_up(NodeId(1), NodeId(2)));
         assert!(net.is_up(NodeId(4), NodeId(3)));
@@ -394,11 +342,13 @@ mod tests {
 
     #[test]
     fn one_way_cut_and_partial_links() {
-        let mut net = Network::new(3, NetworkConfig::default(), ChaCha8Rng::seed_from_u64(1));
+        let mut net: Network =
+            Network::new(3, NetworkConfig::default(), ChaCha8Rng::seed_from_u64(1));
         net.cut(NodeId(1), NodeId(3));
         assert!(!net.is_up(NodeId(1), NodeId(3)));
         assert!(net.is_up(NodeId(3), NodeId(1)));
-        let mut net = Network::new(5, NetworkConfig::default(), ChaCha8Rng::seed_from_u64(1));
+        let mut net: Network =
+            Network::new(5, NetworkConfig::default(), ChaCha8Rng::seed_from_u64(1));
         let links: Vec<_> = [(1, 2), (1, 3), (2, 3), (2, 4), (3, 5)]
             .iter()
             .map(|(a, b)| (NodeId(*a), NodeId(*b)))
@@ -411,7 +361,8 @@ mod tests {
 
     #[test]
     fn hold_then_release_returns_messages_in_order() {
-        let mut net = Network::new(3, NetworkConfig::default(), ChaCha8Rng::seed_from_u64(1));
+        let mut net: Network =
+            Network::new(3, NetworkConfig::default(), ChaCha8Rng::seed_from_u64(1));
         net.add_rule(
             NodeId(1),
             NodeId(2),
@@ -435,7 +386,7 @@ mod tests {
             max_in_flight_per_link: 2,
             ..NetworkConfig::default()
         };
-        let mut net = Network::new(2, config, ChaCha8Rng::seed_from_u64(1));
+        let mut net: Network = Network::new(2, config, ChaCha8Rng::seed_from_u64(1));
         let (a, b) = (NodeId(1), NodeId(2));
         assert!(matches!(net.send(0, a, b, &vote()), Fate::Deliver { .. }));
         assert!(matches!(net.send(0, a, b, &vote()), Fate::Deliver { .. }));

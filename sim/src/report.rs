@@ -18,7 +18,7 @@ const MAX_COLUMNS: u64 = 24;
 /// n1 L4  1* 2* 4
 /// n5 --  1* 3     (crashed; disk)
 /// ```
-pub fn log_table(world: &World) -> String {
+pub fn log_table<N: crate::node::RaftNode>(world: &World<N>) -> String {
     let rows: Vec<Row> = world.ids().map(|id| row(world, id)).collect();
     let longest = rows
         .iter()
@@ -59,7 +59,7 @@ struct Row {
     note: String,
 }
 
-fn row(world: &World, id: NodeId) -> Row {
+fn row<N: crate::node::RaftNode>(world: &World<N>, id: NodeId) -> Row {
     let host = &world.hosts[id.0 as usize - 1];
     match &host.node {
         Some(n) => {
@@ -92,7 +92,7 @@ fn row(world: &World, id: NodeId) -> Row {
 }
 
 /// Who leads, as `n1 leads term 4` or `no leader`.
-pub fn leadership(world: &World) -> String {
+pub fn leadership<N: crate::node::RaftNode>(world: &World<N>) -> String {
     match world.leader() {
         Some(id) => {
             let term = world
@@ -106,7 +106,11 @@ pub fn leadership(world: &World) -> String {
 }
 
 /// The full report of a violation.
-pub fn violation_report(world: &World, v: &Violation, reproduce: &str) -> String {
+pub fn violation_report<N: crate::node::RaftNode>(
+    world: &World<N>,
+    v: &Violation,
+    reproduce: &str,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "violation: {} seed={}", v.property, world.seed);
     let _ = writeln!(out, "  what:  {}", v.detail);

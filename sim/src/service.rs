@@ -12,7 +12,7 @@ use crate::world::{Event, World};
 use raft::{BugKnob, Command, Entry, LogIndex, NodeId, Output, RoleKind, Term};
 use rand::Rng;
 
-impl World {
+impl<N: crate::node::RaftNode> World<N> {
     pub(crate) fn client_wake(&mut self, client: u32) {
         let Some((payload, op)) = self
             .clients

@@ -8,10 +8,11 @@ use crate::client::{Clients, WorkloadConfig};
 use crate::config::SimConfig;
 use crate::host::{Host, HostsView};
 use crate::network::{Fate, Network};
+use crate::node::RaftNode;
 use crate::queue::EventQueue;
 use crate::rng::{stream, stream_seed, Stream};
 use crate::trace::{DropReason, Trace, TraceEvent};
-use raft::{Command, Message, Node, NodeId, Output, Persist, RoleKind};
+use raft::{Command, Node, NodeId, Output, Persist, RoleKind};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -20,21 +21,21 @@ pub(crate) const MAX_CATCH_UP_TICKS: u64 = 10_000;
 
 pub(crate) use crate::event::{Event, Stats};
 
-pub struct World {
+pub struct World<N: RaftNode = Node> {
     pub seed: u64,
     pub config: SimConfig,
     pub raft: raft::Config,
     pub(crate) now_us: u64,
-    pub(crate) queue: EventQueue<Event>,
-    pub hosts: Vec<Host>,
-    pub network: Network,
+    pub(crate) queue: EventQueue<Event<N::Message>>,
+    pub hosts: Vec<Host<N>>,
+    pub network: Network<N::Message>,
     pub(crate) fault_rng: ChaCha8Rng,
     pub(crate) workload_rng: ChaCha8Rng,
     pub checkers: Checkers,
-    pub trace: Trace,
+    pub trace: Trace<N::Message>,
     pub clients: Clients,
     pub stats: Stats,
-    scratch: Vec<Output>,
+    scratch: Vec<Output<N::Message>>,
     /// Ticks and disk completions are traced only when asked (they are most of the events).
     pub trace_quiet_ticks: bool,
     /// The random fault schedule, while it runs.
@@ -61,9 +62,14 @@ pub struct World {
     poisoned: bool,
 }
 
-impl World {
+impl<N: RaftNode> World<N> {
     /// A cluster of `config.nodes` fresh nodes; every random choice derives from `seed`.
-    pub fn new(seed: u64, config: SimConfig, raft: raft::Config, trace: Trace) -> World {
+    pub fn new(
+        seed: u64,
+        config: SimConfig,
+        raft: raft::Config,
+        trace: Trace<N::Message>,
+    ) -> World<N> {
         let members: Vec<NodeId> = (1..=config.nodes).map(NodeId).collect();
         let hosts = members
             .iter()
@@ -142,7 +148,7 @@ impl World {
         self.checkers.violations()
     }
 
-    pub fn node(&self, id: NodeId) -> Option<&Node> {
+    pub fn node(&self, id: NodeId) -> Option<&N> {
         self.hosts[id.0 as usize - 1].node.as_ref()
     }
 
@@ -164,11 +170,11 @@ impl World {
         self.stats.events >= self.config.max_events || self.now_us >= self.config.max_time_us
     }
 
-    pub(crate) fn schedule(&mut self, at_us: u64, event: Event) {
+    pub(crate) fn schedule(&mut self, at_us: u64, event: Event<N::Message>) {
         self.queue.push(at_us, event);
     }
 
-    pub(crate) fn record(&mut self, event: TraceEvent) {
+    pub(crate) fn record(&mut self, event: TraceEvent<N::Message>) {
         self.trace.record(self.now_us, event);
     }
 
@@ -200,7 +206,7 @@ impl World {
     /// Runs `f` on the world unless a panic already stopped the run. A panic inside `f` (in a
     /// node or in the simulator) is reported as a violation of `Panic`, naming the node being
     /// stepped, and stops the run: every later `guarded` call, step and run does nothing.
-    pub fn guarded(&mut self, f: impl FnOnce(&mut World)) {
+    pub fn guarded(&mut self, f: impl FnOnce(&mut World<N>)) {
         if self.poisoned {
             return;
         }
@@ -316,7 +322,7 @@ impl World {
     }
 
     /// Runs until `done` holds (checked after every event) or `deadline_us` passes.
-    pub fn run_while(&mut self, deadline_us: u64, mut done: impl FnMut(&World) -> bool) -> bool {
+    pub fn run_while(&mut self, deadline_us: u64, mut done: impl FnMut(&World<N>) -> bool) -> bool {
         let mut reached = false;
         self.guarded(|w| loop {
             if done(w) {
@@ -340,7 +346,7 @@ impl World {
         &mut self,
         from: NodeId,
         to: NodeId,
-        message: Message,
+        message: N::Message,
         duplicate: bool,
         sent_us: u64,
     ) {
@@ -411,14 +417,18 @@ impl World {
 
     /// The one path by which a node takes an input: step it, trace what changed, run the
     /// checkers on its outputs, then carry the outputs out in order.
-    pub(crate) fn input(&mut self, id: NodeId, f: impl FnOnce(&mut Node, &mut Vec<Output>)) {
+    pub(crate) fn input(
+        &mut self,
+        id: NodeId,
+        f: impl FnOnce(&mut N, &mut Vec<Output<N::Message>>),
+    ) {
         self.step_node(id, f);
         self.drain(id);
     }
 
     /// Steps a live node, traces what changed, runs the checkers on its outputs and queues the
     /// outputs behind those already waiting in its outbox.
-    fn step_node(&mut self, id: NodeId, f: impl FnOnce(&mut Node, &mut Vec<Output>)) {
+    fn step_node(&mut self, id: NodeId, f: impl FnOnce(&mut N, &mut Vec<Output<N::Message>>)) {
         let i = id.0 as usize - 1;
         let Some(node) = self.hosts[i].node.as_mut() else {
             return;
@@ -453,7 +463,7 @@ impl World {
         id: NodeId,
         before: (RoleKind, raft::Term, raft::LogIndex),
         after: (RoleKind, raft::Term, raft::LogIndex),
-        out: &[Output],
+        out: &[Output<N::Message>],
     ) {
         let (role, term, commit) = after;
         let leads = |r: RoleKind| r == RoleKind::Leader;
@@ -569,7 +579,7 @@ impl World {
         self.drain(id);
     }
 
-    fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
+    fn send(&mut self, from: NodeId, to: NodeId, message: N::Message) {
         match self.network.send(self.now_us, from, to, &message) {
             Fate::Deliver {
                 latency_us,
@@ -609,17 +619,17 @@ impl World {
     }
 }
 
-pub(crate) fn new_node(
+pub(crate) fn new_node<N: RaftNode>(
     id: NodeId,
     members: &[NodeId],
     raft: &raft::Config,
     seed: u64,
     started_us: u64,
     disk: raft::DurableState,
-) -> Node {
+) -> N {
     // Keyed by when the node (re)starts, not by how many times it did: removing an earlier
     // crash while shrinking leaves later restarts' draws alone.
     let node_seed = stream_seed(seed, Stream::Node(id.0)) ^ started_us.wrapping_mul(0x9E37_79B9);
-    Node::new(id, members, raft.clone(), node_seed, disk)
-        .expect("raft config validated by the caller")
+    N::boot(id, members, raft, node_seed, disk)
+        .unwrap_or_else(|e| panic!("{} cannot run this configuration: {e}", N::NAME))
 }

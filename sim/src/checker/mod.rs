@@ -143,7 +143,7 @@ impl Checkers {
     }
 
     /// A node handled one input and produced `outputs` (in memory; the disk may lag).
-    pub fn after_step(&mut self, id: NodeId, outputs: &[Output], cluster: &dyn Cluster) {
+    pub fn after_step<M>(&mut self, id: NodeId, outputs: &[Output<M>], cluster: &dyn Cluster) {
         let Some(view) = cluster.view(id) else {
             return;
         };

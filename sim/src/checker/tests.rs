@@ -4,6 +4,10 @@
 use super::*;
 use std::collections::BTreeMap;
 
+/// raftsim's own outputs (the checkers take any implementation's).
+type Output = raft::Output;
+const NOTHING: &[Output] = &[];
+
 /// A cluster drawn by hand: each node's role, term, commit index and log, and its disk. A
 /// node's disk holds its whole log unless a test says otherwise (`set_disk`).
 struct Fake {
@@ -96,14 +100,14 @@ fn election_safety_reports_two_leaders_in_one_term() {
     let mut cluster = Fake::new();
     cluster.set(N1, RoleKind::Leader, 2, 0, &[]);
     cluster.set(N2, RoleKind::Leader, 3, 0, &[]);
-    c.after_step(N1, &[], &cluster);
-    c.after_step(N2, &[], &cluster);
+    c.after_step(N1, NOTHING, &cluster);
+    c.after_step(N2, NOTHING, &cluster);
     assert!(
         c.violations().is_empty(),
         "leaders of different terms are fine"
     );
     cluster.set(N5, RoleKind::Leader, 2, 0, &[]);
-    c.after_step(N5, &[], &cluster);
+    c.after_step(N5, NOTHING, &cluster);
     assert_eq!(properties(&c), vec![Property::ElectionSafety]);
     assert!(c.violations()[0]
         .detail
@@ -184,7 +188,7 @@ fn leader_completeness_reports_a_leader_without_a_committed_entry() {
     assert!(c.violations().is_empty());
     let s5 = [entry(1, 1, 1), entry(2, 3, 3)];
     cluster.set(N5, RoleKind::Leader, 5, 0, &s5);
-    c.after_step(N5, &[], &cluster);
+    c.after_step(N5, NOTHING, &cluster);
     assert_eq!(properties(&c), vec![Property::LeaderCompleteness]);
     // A leader of the same term as the commit, elected before it, is not held to it.
     let mut c = Checkers::new();
@@ -194,7 +198,7 @@ fn leader_completeness_reports_a_leader_without_a_committed_entry() {
         &[append(&s1), Output::Committed { index: LogIndex(2) }],
         &cluster,
     );
-    c.after_step(N5, &[], &cluster);
+    c.after_step(N5, NOTHING, &cluster);
     assert_eq!(properties(&c), vec![Property::ElectionSafety]);
 }
 
@@ -209,7 +213,7 @@ fn leader_completeness_reports_commit_missing_from_a_later_leader() {
         0,
         &[entry(1, 1, 1), entry(2, 3, 3)],
     );
-    c.after_step(N5, &[], &cluster);
+    c.after_step(N5, NOTHING, &cluster);
     let s1 = [entry(1, 1, 1), entry(2, 2, 2)];
     cluster.set(N1, RoleKind::Leader, 4, 2, &s1);
     majority_holds(&mut cluster, &s1);
@@ -383,7 +387,7 @@ fn monotonicity_reports_going_back_on_a_live_node_but_not_across_a_restart() {
     let mut cluster = Fake::new();
     let s = [entry(1, 1, 1), entry(2, 1, 2)];
     cluster.set(N1, RoleKind::Follower, 1, 2, &s);
-    c.after_step(N1, &[], &cluster);
+    c.after_step(N1, NOTHING, &cluster);
     c.on_crash(N1);
     cluster.set(N1, RoleKind::Follower, 1, 0, &s);
     c.on_restart(N1, &cluster);
@@ -396,11 +400,11 @@ fn monotonicity_reports_going_back_on_a_live_node_but_not_across_a_restart() {
     c.on_restart(N1, &cluster);
     assert!(c.violations().is_empty(), "and an unsynced term write");
     cluster.set(N1, RoleKind::Follower, 1, 0, &s);
-    c.after_step(N1, &[], &cluster);
+    c.after_step(N1, NOTHING, &cluster);
     cluster.set(N1, RoleKind::Follower, 1, 2, &s);
-    c.after_step(N1, &[], &cluster);
+    c.after_step(N1, NOTHING, &cluster);
     cluster.set(N1, RoleKind::Follower, 1, 1, &s);
-    c.after_step(N1, &[], &cluster);
+    c.after_step(N1, NOTHING, &cluster);
     assert_eq!(properties(&c), vec![Property::Monotonicity; 2]);
     assert!(c.violations()[0]
         .detail
@@ -409,7 +413,7 @@ fn monotonicity_reports_going_back_on_a_live_node_but_not_across_a_restart() {
         .detail
         .contains("lastApplied went back from 2 to 1"));
     cluster.set(N1, RoleKind::Follower, 0, 1, &s);
-    c.after_step(N1, &[], &cluster);
+    c.after_step(N1, NOTHING, &cluster);
     assert!(c.violations()[2]
         .detail
         .contains("currentTerm went back from 1 to 0"));
@@ -421,10 +425,10 @@ fn each_violation_is_reported_once() {
     let mut cluster = Fake::new();
     cluster.set(N1, RoleKind::Leader, 2, 0, &[]);
     cluster.set(N2, RoleKind::Leader, 2, 0, &[]);
-    c.after_step(N1, &[], &cluster);
+    c.after_step(N1, NOTHING, &cluster);
     for _ in 0..3 {
         c.on_crash(N2);
-        c.after_step(N2, &[], &cluster);
+        c.after_step(N2, NOTHING, &cluster);
     }
     assert_eq!(c.violations().len(), 1);
 }

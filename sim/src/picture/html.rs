@@ -36,7 +36,7 @@ struct Viol {
 }
 
 /// The page for a world whose whole trace (and frames) were kept.
-pub fn html_page(world: &World, title: &str) -> String {
+pub fn html_page<N: crate::node::RaftNode>(world: &World<N>, title: &str) -> String {
     let mut messages = Vec::new();
     for l in world.trace.lines() {
         let (from, to, sent, dropped) = match &l.event {

@@ -35,7 +35,7 @@ pub struct NodeFrame {
 }
 
 impl Frame {
-    pub fn capture(world: &World) -> Frame {
+    pub fn capture<N: crate::node::RaftNode>(world: &World<N>) -> Frame {
         let nodes = world
             .hosts
             .iter()

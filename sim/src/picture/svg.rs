@@ -3,6 +3,7 @@
 //! marked with a cross, crashes and restarts on the lanes, partitions shaded, each leadership
 //! drawn along its lane with its term, commit points, and the violations marked.
 
+use crate::node::RaftMessage;
 use crate::trace::{TraceEvent, TraceLine};
 use crate::world::World;
 use raft::{MessageKind, RoleKind};
@@ -36,6 +37,8 @@ fn colour(kind: MessageKind) -> &'static str {
         MessageKind::RequestVote | MessageKind::PreVote => "#e07b00",
         MessageKind::RequestVoteResponse | MessageKind::PreVoteResponse => "#f3b866",
         MessageKind::Heartbeat | MessageKind::HeartbeatResponse => "#888888",
+        MessageKind::ReadIndex | MessageKind::ReadIndexResponse => "#2a9d8f",
+        MessageKind::TimeoutNow | MessageKind::Snapshot | MessageKind::Other => "#8e44ad",
     }
 }
 
@@ -47,8 +50,8 @@ fn esc(s: &str) -> String {
 }
 
 /// The diagram of a world whose whole trace was kept.
-pub fn space_time_svg(world: &World) -> String {
-    let lines: Vec<&TraceLine> = world.trace.lines().collect();
+pub fn space_time_svg<N: crate::node::RaftNode>(world: &World<N>) -> String {
+    let lines: Vec<&TraceLine<N::Message>> = world.trace.lines().collect();
     let t0 = lines.first().map_or(0, |l| l.t_us);
     let t1 = lines
         .last()
@@ -78,7 +81,7 @@ pub fn space_time_svg(world: &World) -> String {
     s
 }
 
-fn lanes(s: &mut String, world: &World, scale: &Scale, t1: u64) {
+fn lanes<N: crate::node::RaftNode>(s: &mut String, world: &World<N>, scale: &Scale, t1: u64) {
     for id in world.ids() {
         let (xx, bottom) = (x(id), scale.y(t1));
         let _ = writeln!(
@@ -104,7 +107,13 @@ fn lanes(s: &mut String, world: &World, scale: &Scale, t1: u64) {
 }
 
 /// Shaded bands while the network is not whole (between a cut and the next heal).
-fn partitions(s: &mut String, lines: &[&TraceLine], scale: &Scale, t1: u64, width: f64) {
+fn partitions<M: RaftMessage>(
+    s: &mut String,
+    lines: &[&TraceLine<M>],
+    scale: &Scale,
+    t1: u64,
+    width: f64,
+) {
     let mut since: Option<(u64, String)> = None;
     let band = |s: &mut String, from: u64, to: u64, what: &str| {
         let (y0, y1) = (scale.y(from), scale.y(to));
@@ -136,7 +145,7 @@ fn partitions(s: &mut String, lines: &[&TraceLine], scale: &Scale, t1: u64, widt
 }
 
 /// Each leadership as a thick band along its node's lane, labelled with its term.
-fn leaderships(s: &mut String, lines: &[&TraceLine], scale: &Scale, t1: u64) {
+fn leaderships<M: RaftMessage>(s: &mut String, lines: &[&TraceLine<M>], scale: &Scale, t1: u64) {
     let mut leading: Vec<Option<(u64, u64)>> = vec![None; 64];
     let draw = |s: &mut String, node: raft::NodeId, from: u64, to: u64, term: u64| {
         let (y0, y1) = (scale.y(from), scale.y(to));
@@ -174,7 +183,7 @@ fn leaderships(s: &mut String, lines: &[&TraceLine], scale: &Scale, t1: u64) {
     }
 }
 
-fn event(s: &mut String, l: &TraceLine, scale: &Scale) {
+fn event<M: RaftMessage>(s: &mut String, l: &TraceLine<M>, scale: &Scale) {
     let y = scale.y(l.t_us);
     match &l.event {
         TraceEvent::Deliver {
@@ -241,7 +250,12 @@ fn event(s: &mut String, l: &TraceLine, scale: &Scale) {
     }
 }
 
-fn violations(s: &mut String, world: &World, scale: &Scale, width: f64) {
+fn violations<N: crate::node::RaftNode>(
+    s: &mut String,
+    world: &World<N>,
+    scale: &Scale,
+    width: f64,
+) {
     for (v, t) in world.violations().iter().zip(&world.violation_times) {
         let y = scale.y(*t);
         let _ = writeln!(

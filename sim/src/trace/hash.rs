@@ -7,7 +7,8 @@
 
 use super::{DropReason, TraceEvent, TraceLine};
 use crate::lin::{KvOp, KvOutput};
-use raft::{Command, Message};
+use crate::node::RaftMessage;
+use raft::Command;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TraceHash(pub u64);
@@ -30,6 +31,13 @@ impl TraceHash {
         self.add_bytes(&x.to_le_bytes());
     }
 
+    /// Adds numbers, eight bytes each, little-endian: what a message's `hash_into` uses.
+    pub fn numbers(&mut self, xs: &[u64]) {
+        for x in xs {
+            self.n(*x);
+        }
+    }
+
     fn opt(&mut self, x: Option<u64>) {
         match x {
             Some(v) => {
@@ -41,13 +49,13 @@ impl TraceHash {
     }
 
     /// Adds one line of the trace.
-    pub fn add_line(&mut self, line: &TraceLine) {
+    pub fn add_line<M: RaftMessage>(&mut self, line: &TraceLine<M>) {
         self.n(line.seq);
         self.n(line.t_us);
         self.event(&line.event);
     }
 
-    fn event(&mut self, e: &TraceEvent) {
+    fn event<M: RaftMessage>(&mut self, e: &TraceEvent<M>) {
         use TraceEvent::*;
         match e {
             Deliver {
@@ -59,7 +67,7 @@ impl TraceHash {
             } => {
                 self.n(1);
                 self.link(from.0, to.0);
-                self.message(message);
+                message.hash_into(self);
                 self.n(*duplicate as u64);
                 self.n(*sent_us);
             }
@@ -72,14 +80,14 @@ impl TraceHash {
             } => {
                 self.n(2);
                 self.link(from.0, to.0);
-                self.message(message);
+                message.hash_into(self);
                 self.n(reason_tag(*reason));
                 self.n(*sent_us);
             }
             Hold { from, to, message } => {
                 self.n(3);
                 self.link(from.0, to.0);
-                self.message(message);
+                message.hash_into(self);
             }
             Tick { node } => self.pair(4, node.0 as u64),
             Timeout { node } => self.pair(5, node.0 as u64),
@@ -157,7 +165,7 @@ impl TraceHash {
         self.add_bytes(s.as_bytes());
     }
 
-    fn command(&mut self, c: &Command) {
+    pub fn command(&mut self, c: &Command) {
         match c {
             Command::Noop => self.n(0),
             Command::Client(p) => self.pair(1, *p),
@@ -189,86 +197,6 @@ impl TraceHash {
             KvOutput::Cas(b) => self.pair(2, b as u64),
         }
     }
-
-    fn message(&mut self, m: &Message) {
-        use Message::*;
-        match m {
-            RequestVote {
-                term,
-                candidate,
-                last_log_index,
-                last_log_term,
-                commit_index,
-            } => {
-                self.pair(1, term.0);
-                self.n(candidate.0 as u64);
-                self.n(last_log_index.0);
-                self.n(last_log_term.0);
-                self.n(commit_index.0);
-            }
-            RequestVoteResponse { term, vote_granted } => {
-                self.pair(2, term.0);
-                self.n(*vote_granted as u64);
-            }
-            AppendEntries {
-                term,
-                leader,
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-            } => {
-                self.pair(3, term.0);
-                self.n(leader.0 as u64);
-                self.n(prev_log_index.0);
-                self.n(prev_log_term.0);
-                self.n(leader_commit.0);
-                self.n(entries.len() as u64);
-                for e in entries {
-                    self.n(e.index.0);
-                    self.n(e.term.0);
-                    self.command(&e.command);
-                }
-            }
-            AppendEntriesResponse {
-                term,
-                success,
-                last_index,
-            } => {
-                self.pair(4, term.0);
-                self.n(*success as u64);
-                self.n(last_index.0);
-            }
-            PreVote {
-                term,
-                candidate,
-                last_log_index,
-                last_log_term,
-            } => {
-                self.pair(5, term.0);
-                self.n(candidate.0 as u64);
-                self.n(last_log_index.0);
-                self.n(last_log_term.0);
-            }
-            PreVoteResponse { term, vote_granted } => {
-                self.pair(6, term.0);
-                self.n(*vote_granted as u64);
-            }
-            Heartbeat {
-                term,
-                leader,
-                round,
-            } => {
-                self.pair(7, term.0);
-                self.n(leader.0 as u64);
-                self.n(*round);
-            }
-            HeartbeatResponse { term, round } => {
-                self.pair(8, term.0);
-                self.n(*round);
-            }
-        }
-    }
 }
 
 fn reason_tag(r: DropReason) -> u64 {
@@ -284,7 +212,7 @@ fn reason_tag(r: DropReason) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use raft::{Entry, LogIndex, NodeId, Term};
+    use raft::{Entry, LogIndex, Message, NodeId, Term};
 
     fn line(entries: Vec<Entry>, sent_us: u64) -> TraceLine {
         TraceLine {

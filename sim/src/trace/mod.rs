@@ -7,9 +7,15 @@ mod hash;
 pub use hash::TraceHash;
 
 use crate::lin::{KvOp, KvOutput};
+use crate::node::RaftMessage;
 use raft::{Command, LogIndex, Message, NodeId, RoleKind, Term};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::fmt;
+
+/// Messages go into JSON traces the way their implementation writes them.
+fn message_json<M: RaftMessage, S: Serializer>(m: &M, s: S) -> Result<S::Ok, S::Error> {
+    m.to_json().serialize(s)
+}
 
 /// Why the network did not deliver a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -28,12 +34,17 @@ pub enum DropReason {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
-pub enum TraceEvent {
+#[serde(
+    tag = "event",
+    rename_all = "kebab-case",
+    bound(serialize = "M: RaftMessage")
+)]
+pub enum TraceEvent<M = Message> {
     Deliver {
         from: NodeId,
         to: NodeId,
-        message: Message,
+        #[serde(serialize_with = "message_json")]
+        message: M,
         duplicate: bool,
         /// When it was sent (the line's own time is its arrival).
         sent_us: u64,
@@ -41,7 +52,8 @@ pub enum TraceEvent {
     Drop {
         from: NodeId,
         to: NodeId,
-        message: Message,
+        #[serde(serialize_with = "message_json")]
+        message: M,
         reason: DropReason,
         sent_us: u64,
     },
@@ -49,7 +61,8 @@ pub enum TraceEvent {
     Hold {
         from: NodeId,
         to: NodeId,
-        message: Message,
+        #[serde(serialize_with = "message_json")]
+        message: M,
     },
     Tick {
         node: NodeId,
@@ -118,11 +131,12 @@ pub enum TraceEvent {
 
 /// One line of the trace.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TraceLine {
+#[serde(bound(serialize = "M: RaftMessage"))]
+pub struct TraceLine<M = Message> {
     pub seq: u64,
     pub t_us: u64,
     #[serde(flatten)]
-    pub event: TraceEvent,
+    pub event: TraceEvent<M>,
 }
 
 /// Virtual time printed in milliseconds with microsecond precision when needed.
@@ -139,7 +153,7 @@ impl fmt::Display for VirtualTime {
     }
 }
 
-impl fmt::Display for TraceLine {
+impl<M: RaftMessage> fmt::Display for TraceLine<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "t={} ", VirtualTime(self.t_us))?;
         match &self.event {
@@ -210,18 +224,18 @@ impl fmt::Display for TraceLine {
 
 /// Where a run's trace goes: always into the hash; into memory only when asked (fuzzing keeps
 /// just the last few lines, for the report).
-pub struct Trace {
+pub struct Trace<M = Message> {
     pub hash: TraceHash,
     keep_all: bool,
     tail_len: usize,
-    lines: std::collections::VecDeque<TraceLine>,
+    lines: std::collections::VecDeque<TraceLine<M>>,
     next_seq: u64,
     hash_lines: bool,
 }
 
-impl Trace {
+impl<M: RaftMessage> Trace<M> {
     /// `keep_all`: keep every line; otherwise only the last `tail_len`.
-    pub fn new(keep_all: bool, tail_len: usize) -> Trace {
+    pub fn new(keep_all: bool, tail_len: usize) -> Trace<M> {
         Trace {
             hash: TraceHash::default(),
             keep_all,
@@ -233,12 +247,12 @@ impl Trace {
     }
 
     /// Skip hashing (for benchmarks of the bare simulator only).
-    pub fn without_hash(mut self) -> Trace {
+    pub fn without_hash(mut self) -> Trace<M> {
         self.hash_lines = false;
         self
     }
 
-    pub fn record(&mut self, t_us: u64, event: TraceEvent) {
+    pub fn record(&mut self, t_us: u64, event: TraceEvent<M>) {
         let line = TraceLine {
             seq: self.next_seq,
             t_us,
@@ -264,7 +278,7 @@ impl Trace {
         self.next_seq == 0
     }
 
-    pub fn lines(&self) -> impl Iterator<Item = &TraceLine> {
+    pub fn lines(&self) -> impl Iterator<Item = &TraceLine<M>> {
         self.lines.iter()
     }
 
@@ -319,8 +333,8 @@ mod tests {
 
     #[test]
     fn hash_depends_on_content_and_tail_is_bounded() {
-        let mut a = Trace::new(false, 2);
-        let mut b = Trace::new(false, 2);
+        let mut a: Trace = Trace::new(false, 2);
+        let mut b: Trace = Trace::new(false, 2);
         for i in 0..5 {
             a.record(i, TraceEvent::Tick { node: NodeId(1) });
             b.record(i, TraceEvent::Tick { node: NodeId(1) });

@@ -1,0 +1,84 @@
+//! The boundary any Raft implementation plugs into: the one trait the simulator drives.
+//!
+//! A node is a state machine the simulator steps with five inputs — a tick, a message, a forced
+//! election (scenario `timeout`), a client's proposal or read, and the news that writes it asked
+//! for are durable — each returning ordered [`Output`]s in raftsim's vocabulary: writes to stable
+//! storage (`Persist`, whose effect on a disk is [`DurableState::apply`]), sends, commits, applies
+//! and reads ready. The host carries them out in order; a send that follows a write leaves only
+//! once the write is durable (the contract in `host.rs`). A node starts, and restarts after a
+//! crash, from exactly what its disk holds.
+//!
+//! For checkers, pictures and scenario expectations a node shows a read-only view: role, term,
+//! vote, leader, commit index, last applied, and its log as a [`RaftLog`] (a node that keeps its
+//! log otherwise keeps this view of it up to date). Its messages are opaque to the simulator but
+//! for their [`RaftMessage`] face: a kind name shared by every implementation (link rules,
+//! colours, scenario step types), a content key (keyed randomness, so that shrinking works), a
+//! stable encoding for the trace hash, and a line for the trace.
+//!
+//! Every option is given in raftsim's [`raft::Config`]; an implementation maps the options it
+//! has (timeouts, PreVote, CheckQuorum, batch size, lease margin) and refuses what it cannot do
+//! (bug knobs are raftsim's own). Dispatch is static: the simulator is generic over the node.
+
+mod raftsim;
+
+use crate::trace::TraceHash;
+use raft::{Command, DurableState, LogIndex, MessageKind, NodeId, Output, RaftLog, RoleKind};
+use raft::{Synced, Term};
+use std::fmt;
+
+/// What the simulator sees of a message.
+pub trait RaftMessage: Clone + fmt::Debug + fmt::Display + 'static {
+    /// Its kind, in the names every implementation shares (`append-entries`, `heartbeat`, …).
+    fn kind(&self) -> MessageKind;
+    /// A number standing for the message's content (equal messages get one): the network draws
+    /// a message's fate at a place keyed by it.
+    fn content_key(&self) -> u64;
+    /// Adds every field to the trace hash, in a fixed encoding.
+    fn hash_into(&self, hash: &mut TraceHash);
+    /// The message for JSON traces.
+    fn to_json(&self) -> serde_json::Value;
+    /// `(term, index)` when the message grants a vote (index 0) or acknowledges entries up to
+    /// `index`: the moments the `crash-after-persist` fault aims at.
+    fn acknowledgement(&self) -> Option<(Term, LogIndex)>;
+}
+
+/// A Raft implementation, as the simulator drives it.
+pub trait RaftNode: Sized + 'static {
+    type Message: RaftMessage;
+    /// The name users type (`--node raftsim`).
+    const NAME: &'static str;
+
+    /// Starts (or restarts) node `id` of the cluster `members` from `disk`; `seed` is the only
+    /// source of its randomness. An option the implementation cannot honour is an error.
+    fn boot(
+        id: NodeId,
+        members: &[NodeId],
+        config: &raft::Config,
+        seed: u64,
+        disk: DurableState,
+    ) -> Result<Self, String>;
+
+    /// One tick of the node's clock.
+    fn tick(&mut self, out: &mut Vec<Output<Self::Message>>);
+    /// A message from `from` arrives.
+    fn step(&mut self, from: NodeId, message: Self::Message, out: &mut Vec<Output<Self::Message>>);
+    /// Start an election now, as if the election timeout had passed.
+    fn timeout_now(&mut self, out: &mut Vec<Output<Self::Message>>);
+    /// A client's command; `Output::ProposalAccepted` or `ProposalRejected` says what became of it.
+    fn propose(&mut self, command: Command, out: &mut Vec<Output<Self::Message>>);
+    /// A linearizable read `ctx` (thesis §6.4): answered by `ReadReady` or `ReadRejected`.
+    fn read_index(&mut self, ctx: u64, out: &mut Vec<Output<Self::Message>>);
+    /// The same under the leader's lease (§6.4.1), where the implementation has one.
+    fn read_lease(&mut self, ctx: u64, out: &mut Vec<Output<Self::Message>>);
+    /// The writes asked for so far are durable; the disk holds `synced`.
+    fn persisted(&mut self, synced: Synced, out: &mut Vec<Output<Self::Message>>);
+
+    fn role_kind(&self) -> RoleKind;
+    fn current_term(&self) -> Term;
+    fn voted_for(&self) -> Option<NodeId>;
+    /// The leader it knows of in its term (itself, if it leads).
+    fn leader(&self) -> Option<NodeId>;
+    fn commit_index(&self) -> LogIndex;
+    fn last_applied(&self) -> LogIndex;
+    fn log(&self) -> &RaftLog;
+}

@@ -1,0 +1,211 @@
+//! raftsim's own node behind the boundary: a thin pass-through, so it runs no slower for it.
+
+use super::{RaftMessage, RaftNode};
+use crate::rng::mix64;
+use crate::trace::TraceHash;
+use raft::{Command, DurableState, LogIndex, Message, MessageKind, Node, NodeId, Output};
+use raft::{RaftLog, RoleKind, Synced, Term};
+
+impl RaftMessage for Message {
+    fn kind(&self) -> MessageKind {
+        Message::kind(self)
+    }
+
+    fn content_key(&self) -> u64 {
+        use Message::*;
+        let fields: [u64; 4] = match self {
+            RequestVote {
+                term,
+                candidate,
+                last_log_index,
+                last_log_term,
+                ..
+            } => [
+                1,
+                term.0,
+                candidate.0 as u64,
+                last_log_index.0 << 20 ^ last_log_term.0,
+            ],
+            RequestVoteResponse { term, vote_granted } => [2, term.0, *vote_granted as u64, 0],
+            AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+                ..
+            } => [
+                3,
+                term.0,
+                prev_log_index.0 << 20 ^ prev_log_term.0,
+                (entries.len() as u64) << 40 ^ leader_commit.0,
+            ],
+            AppendEntriesResponse {
+                term,
+                success,
+                last_index,
+            } => [4, term.0, *success as u64, last_index.0],
+            PreVote {
+                term,
+                candidate,
+                last_log_index,
+                last_log_term,
+            } => [
+                5,
+                term.0,
+                candidate.0 as u64,
+                last_log_index.0 << 20 ^ last_log_term.0,
+            ],
+            PreVoteResponse { term, vote_granted } => [6, term.0, *vote_granted as u64, 0],
+            Heartbeat { term, round, .. } => [7, term.0, *round, 0],
+            HeartbeatResponse { term, round } => [8, term.0, *round, 0],
+        };
+        fields.iter().fold(0, |h, f| mix64(h ^ f))
+    }
+
+    fn hash_into(&self, h: &mut TraceHash) {
+        use Message::*;
+        match self {
+            RequestVote {
+                term,
+                candidate,
+                last_log_index,
+                last_log_term,
+                commit_index,
+            } => h.numbers(&[
+                1,
+                term.0,
+                candidate.0 as u64,
+                last_log_index.0,
+                last_log_term.0,
+                commit_index.0,
+            ]),
+            RequestVoteResponse { term, vote_granted } => {
+                h.numbers(&[2, term.0, *vote_granted as u64])
+            }
+            AppendEntries {
+                term,
+                leader,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            } => {
+                h.numbers(&[
+                    3,
+                    term.0,
+                    leader.0 as u64,
+                    prev_log_index.0,
+                    prev_log_term.0,
+                    leader_commit.0,
+                    entries.len() as u64,
+                ]);
+                for e in entries {
+                    h.numbers(&[e.index.0, e.term.0]);
+                    h.command(&e.command);
+                }
+            }
+            AppendEntriesResponse {
+                term,
+                success,
+                last_index,
+            } => h.numbers(&[4, term.0, *success as u64, last_index.0]),
+            PreVote {
+                term,
+                candidate,
+                last_log_index,
+                last_log_term,
+            } => h.numbers(&[
+                5,
+                term.0,
+                candidate.0 as u64,
+                last_log_index.0,
+                last_log_term.0,
+            ]),
+            PreVoteResponse { term, vote_granted } => h.numbers(&[6, term.0, *vote_granted as u64]),
+            Heartbeat {
+                term,
+                leader,
+                round,
+            } => h.numbers(&[7, term.0, leader.0 as u64, *round]),
+            HeartbeatResponse { term, round } => h.numbers(&[8, term.0, *round]),
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    fn acknowledgement(&self) -> Option<(Term, LogIndex)> {
+        match self {
+            Message::RequestVoteResponse {
+                term,
+                vote_granted: true,
+            } => Some((*term, LogIndex(0))),
+            Message::AppendEntriesResponse {
+                term,
+                success: true,
+                last_index,
+            } => Some((*term, *last_index)),
+            _ => None,
+        }
+    }
+}
+
+impl RaftNode for Node {
+    type Message = Message;
+    const NAME: &'static str = "raftsim";
+
+    fn boot(
+        id: NodeId,
+        members: &[NodeId],
+        config: &raft::Config,
+        seed: u64,
+        disk: DurableState,
+    ) -> Result<Node, String> {
+        Node::new(id, members, config.clone(), seed, disk).map_err(|e| e.to_string())
+    }
+
+    fn tick(&mut self, out: &mut Vec<Output>) {
+        Node::tick(self, out)
+    }
+    fn step(&mut self, from: NodeId, message: Message, out: &mut Vec<Output>) {
+        Node::step(self, from, message, out)
+    }
+    fn timeout_now(&mut self, out: &mut Vec<Output>) {
+        Node::timeout_now(self, out)
+    }
+    fn propose(&mut self, command: Command, out: &mut Vec<Output>) {
+        Node::propose(self, command, out)
+    }
+    fn read_index(&mut self, ctx: u64, out: &mut Vec<Output>) {
+        Node::read_index(self, ctx, out)
+    }
+    fn read_lease(&mut self, ctx: u64, out: &mut Vec<Output>) {
+        Node::read_lease(self, ctx, out)
+    }
+    fn persisted(&mut self, synced: Synced, out: &mut Vec<Output>) {
+        Node::persisted(self, synced, out)
+    }
+    fn role_kind(&self) -> RoleKind {
+        Node::role_kind(self)
+    }
+    fn current_term(&self) -> Term {
+        Node::current_term(self)
+    }
+    fn voted_for(&self) -> Option<NodeId> {
+        Node::voted_for(self)
+    }
+    fn leader(&self) -> Option<NodeId> {
+        Node::leader(self)
+    }
+    fn commit_index(&self) -> LogIndex {
+        Node::commit_index(self)
+    }
+    fn last_applied(&self) -> LogIndex {
+        Node::last_applied(self)
+    }
+    fn log(&self) -> &RaftLog {
+        Node::log(self)
+    }
+}
