@@ -173,8 +173,8 @@ pub fn bug_row(name: String, config: &RunConfig, limit: u64) -> BugRow {
     let secs = started.elapsed().as_secs_f64();
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     let shrunk = found.as_ref().and_then(|(seeds, _)| {
-        let failing = crate::shrink::failing_seeds(config, seeds - 1, limit, jobs);
-        let (_, s) = crate::shrink::shrink_best(config, &failing, &|_| {})?;
+        let failing = crate::shrink::failing_seeds::<raft::Node>(config, seeds - 1, limit, jobs);
+        let (_, s) = crate::shrink::shrink_best::<raft::Node>(config, &failing, &|_| {})?;
         Some((s.original_steps, s.steps.len()))
     });
     BugRow {

@@ -5,7 +5,8 @@
 
 use crate::client::ReadMode;
 use crate::faults::FaultKind;
-use crate::run::{run_seed, RunConfig, RunOutcome};
+use crate::node::RaftNode;
+use crate::run::{run_seed_on, RunConfig, RunOutcome};
 use crate::trace::TraceLine;
 use crate::world::Stats;
 use serde::Serialize;
@@ -109,44 +110,68 @@ pub struct CampaignReport {
     pub divergence: Option<Divergence>,
 }
 
-#[derive(Clone, Debug)]
-pub struct Campaign {
+/// A campaign on raftsim's node (`Campaign::new`) or any implementation (`Campaign::on`).
+#[derive(Debug)]
+pub struct Campaign<N = raft::Node> {
     pub config: RunConfig,
     pub seeds: Range<u64>,
     pub jobs: usize,
     /// `(i, n)`: only seeds with `seed % n == i`.
     pub shard: Option<(u64, u64)>,
     pub check_determinism: bool,
+    node: std::marker::PhantomData<fn() -> N>,
+}
+
+impl<N> Clone for Campaign<N> {
+    fn clone(&self) -> Self {
+        Campaign {
+            config: self.config.clone(),
+            seeds: self.seeds.clone(),
+            jobs: self.jobs,
+            shard: self.shard,
+            check_determinism: self.check_determinism,
+            node: std::marker::PhantomData,
+        }
+    }
 }
 
 impl Campaign {
+    /// A campaign on raftsim's own node.
     pub fn new(config: RunConfig) -> Campaign {
+        Campaign::on(config)
+    }
+}
+
+impl<N: RaftNode> Campaign<N> {
+    /// A campaign on implementation `N`.
+    pub fn on(config: RunConfig) -> Campaign<N> {
         Campaign {
             config,
             seeds: 0..100,
             jobs: 1,
             shard: None,
             check_determinism: false,
+            node: std::marker::PhantomData,
         }
     }
 
-    pub fn seeds(mut self, seeds: Range<u64>) -> Campaign {
+    pub fn seeds(mut self, seeds: Range<u64>) -> Campaign<N> {
         self.seeds = seeds;
         self
     }
 
-    pub fn jobs(mut self, jobs: usize) -> Campaign {
+    pub fn jobs(mut self, jobs: usize) -> Campaign<N> {
         self.jobs = jobs.max(1);
         self
     }
 
-    pub fn shard(mut self, index: u64, count: u64) -> Campaign {
+    pub fn shard(mut self, index: u64, count: u64) -> Campaign<N> {
         assert!(count > 0 && index < count, "shard {index}/{count}");
         self.shard = Some((index, count));
         self
     }
 
-    pub fn check_determinism(mut self, on: bool) -> Campaign {
+    pub fn check_determinism(mut self, on: bool) -> Campaign<N> {
         self.check_determinism = on;
         self
     }
@@ -204,15 +229,15 @@ impl Campaign {
 
     fn one(&self, seed: u64) -> (RunOutcome, Option<Divergence>) {
         if !self.check_determinism {
-            return (run_seed(seed, &self.config).0, None);
+            return (run_seed_on::<N>(seed, &self.config, |_| {}).0, None);
         }
         let kept = RunConfig {
             keep_trace: true,
             ..self.config.clone()
         };
-        let (a, wa) = run_seed(seed, &kept);
-        let (_, wb) = run_seed(seed, &kept);
-        let (la, lb): (Vec<&TraceLine>, Vec<&TraceLine>) =
+        let (a, wa) = run_seed_on::<N>(seed, &kept, |_| {});
+        let (_, wb) = run_seed_on::<N>(seed, &kept, |_| {});
+        let (la, lb): (Vec<&TraceLine<N::Message>>, Vec<&TraceLine<N::Message>>) =
             (wa.trace.lines().collect(), wb.trace.lines().collect());
         let line = first_divergence(&la, &lb);
         let divergence = line.map(|line| Divergence {

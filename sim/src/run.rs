@@ -7,11 +7,13 @@ use crate::checker::{Property, Violation};
 use crate::client::WorkloadConfig;
 use crate::config::SimConfig;
 use crate::liveness::Ending;
+use crate::node::RaftNode;
 use crate::rng::{stream, Stream};
 use crate::swarm::{Options, Swarm};
 use crate::trace::{Trace, TraceHash};
 use crate::world::{Stats, World};
 use raft::Knobs;
+use raft::Node;
 use serde::Serialize;
 
 /// What a random run is made of, apart from its seed. `None` leaves a choice to the seed
@@ -116,8 +118,14 @@ pub struct RunOutcome {
     pub truncated: bool,
 }
 
-/// Builds the world of one seed (cluster size, options and fault mix drawn from the seed).
+/// Builds the world of one seed (cluster size, options and fault mix drawn from the seed), on
+/// raftsim's node.
 pub fn world_for(seed: u64, config: &RunConfig) -> (World, Swarm) {
+    world_for_on::<Node>(seed, config)
+}
+
+/// [`world_for`] on any implementation.
+pub fn world_for_on<N: RaftNode>(seed: u64, config: &RunConfig) -> (World<N>, Swarm) {
     let swarm = Swarm::draw(&mut stream(seed, Stream::Faults), config);
     let sim = SimConfig {
         nodes: swarm.nodes,
@@ -142,18 +150,28 @@ pub fn world_for(seed: u64, config: &RunConfig) -> (World, Swarm) {
     (World::new(seed, sim, raft, trace), swarm)
 }
 
-/// Runs one seed to its end or its first violation.
+/// Runs one seed to its end or its first violation, on raftsim's node.
 pub fn run_seed(seed: u64, config: &RunConfig) -> (RunOutcome, World) {
-    run_seed_with(seed, config, |_| {})
+    run_seed_on::<Node>(seed, config, |_| {})
 }
 
-/// `run_seed`, with a chance to set up the world (observers only: nothing that changes the run).
+/// `run_seed` on raftsim's node, with a chance to set up the world (observers only: nothing
+/// that changes the run).
 pub fn run_seed_with(
     seed: u64,
     config: &RunConfig,
     setup: impl FnOnce(&mut World),
 ) -> (RunOutcome, World) {
-    let (mut world, swarm) = world_for(seed, config);
+    run_seed_on::<Node>(seed, config, setup)
+}
+
+/// One seed on any implementation, with a chance to set up the world.
+pub fn run_seed_on<N: RaftNode>(
+    seed: u64,
+    config: &RunConfig,
+    setup: impl FnOnce(&mut World<N>),
+) -> (RunOutcome, World<N>) {
+    let (mut world, swarm) = world_for_on::<N>(seed, config);
     setup(&mut world);
     world.start_clients(WorkloadConfig {
         clients: config.workload.clients.min(swarm.mix.clients),
@@ -195,7 +213,7 @@ pub fn run_seed_with(
 
 /// How the seed's fault phase ends: healed, or (drawn) a degraded core chosen now, around the
 /// current leader, from a place of the faults stream of its own.
-fn ending_of(world: &mut World, swarm: &Swarm) -> Ending {
+fn ending_of<N: RaftNode>(world: &mut World<N>, swarm: &Swarm) -> Ending {
     let n = swarm.nodes;
     if !swarm.degraded_end {
         return Ending::healed(n);

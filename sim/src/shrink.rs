@@ -6,9 +6,10 @@
 //! left is shrunk again letting each candidate run under other seeds too ([`reseeded`]).
 
 use crate::checker::Property;
-use crate::run::{run_seed_with, RunConfig};
+use crate::node::RaftNode;
+use crate::run::{run_seed_on, RunConfig};
 use crate::scenario::write::step_toml;
-use crate::scenario::{parse_scenario, run_scenario, Step};
+use crate::scenario::{parse_scenario, run_scenario_on, Step};
 use crate::swarm::Swarm;
 use std::fmt::Write;
 
@@ -31,14 +32,19 @@ pub const MAX_RESEEDED_STEPS: usize = 30;
 pub const CANDIDATES: usize = 5;
 
 /// `first` (a failing seed) and the next failing seeds below `end`, up to [`CANDIDATES`].
-pub fn failing_seeds(config: &RunConfig, first: u64, end: u64, jobs: usize) -> Vec<u64> {
+pub fn failing_seeds<N: RaftNode>(
+    config: &RunConfig,
+    first: u64,
+    end: u64,
+    jobs: usize,
+) -> Vec<u64> {
     let mut seeds = vec![first];
     while seeds.len() < CANDIDATES {
         let from = seeds[seeds.len() - 1] + 1;
         if from >= end {
             break;
         }
-        let more = crate::campaign::Campaign::new(config.clone())
+        let more = crate::campaign::Campaign::<N>::on(config.clone())
             .seeds(from..end)
             .jobs(jobs)
             .run(&|| {});
@@ -53,7 +59,7 @@ pub fn failing_seeds(config: &RunConfig, first: u64, end: u64, jobs: usize) -> V
 /// Shrinks each of `seeds` that breaks the same property as the first of them, and keeps the
 /// smallest schedule (the first of equals). `None` if no recorded schedule replays as a
 /// scenario that breaks it. `progress` hears of each seed as its shrinking starts.
-pub fn shrink_best(
+pub fn shrink_best<N: RaftNode>(
     config: &RunConfig,
     seeds: &[u64],
     progress: &dyn Fn(u64),
@@ -62,13 +68,13 @@ pub fn shrink_best(
     let mut best: Option<(Failure, Shrunk)> = None;
     for &seed in seeds {
         progress(seed);
-        let Some(failure) = record(seed, config) else {
+        let Some(failure) = record::<N>(seed, config) else {
             continue;
         };
         if *property.get_or_insert(failure.property) != failure.property {
             continue;
         }
-        let shrunk = shrink(&failure);
+        let shrunk = shrink::<N>(&failure);
         let better = best
             .as_ref()
             .is_none_or(|(_, b)| shrunk.steps.len() < b.steps.len());
@@ -114,10 +120,10 @@ pub struct Shrunk {
 }
 
 /// Reruns `seed`, recording its fault actions. `None` if the seed does not fail.
-pub fn record(seed: u64, config: &RunConfig) -> Option<Failure> {
-    let (outcome, world) = run_seed_with(seed, config, |w| w.schedule = Some(Vec::new()));
+pub fn record<N: RaftNode>(seed: u64, config: &RunConfig) -> Option<Failure> {
+    let (outcome, world) = run_seed_on::<N>(seed, config, |w| w.schedule = Some(Vec::new()));
     let violation = outcome.violation?;
-    let (_, swarm) = crate::run::world_for(seed, config);
+    let (_, swarm) = crate::run::world_for_on::<N>(seed, config);
     Some(Failure {
         seed,
         config: config.clone(),
@@ -254,10 +260,10 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64
 }
 
 /// The scenario file for the shrunk schedule, expecting every property its replay breaks.
-pub fn final_text(f: &Failure, s: &Shrunk) -> String {
+pub fn final_text<N: RaftNode>(f: &Failure, s: &Shrunk) -> String {
     let mut text = scenario_text(f, &s.steps, s.shape, s.seed);
     if let Ok(scenario) = parse_scenario("shrink", &text) {
-        let report = run_scenario(&scenario, false);
+        let report = run_scenario_on::<N>(&scenario, false);
         text.push_str(&crate::scenario::write::expect_violations(
             &report.unexpected,
         ));
@@ -266,20 +272,25 @@ pub fn final_text(f: &Failure, s: &Shrunk) -> String {
 }
 
 /// Whether the scenario for `steps` breaks `f.property`.
-pub fn reproduces(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64) -> bool {
+pub fn reproduces<N: RaftNode>(
+    f: &Failure,
+    steps: &[(u64, Step)],
+    shape: Shape,
+    seed: u64,
+) -> bool {
     let text = scenario_text(f, steps, shape, seed);
     let Ok(s) = parse_scenario("shrink", &text) else {
         return false;
     };
-    run_scenario(&s, false).failures.is_empty()
+    run_scenario_on::<N>(&s, false).failures.is_empty()
 }
 
 /// Shrinks under the failing run's own seed: tries to do without the clients, the random loss
 /// and the latency spread (each kept only if the violation needs it), tries each step alone
 /// and each pair, then delta debugging, then a fault together with the step that undoes it;
 /// repeated while something goes. At most [`MAX_ATTEMPTS`] scenario runs.
-pub fn shrink_plain(f: &Failure) -> Shrunk {
-    let reproduced = reproduces(f, &f.steps, Shape::full(f), f.seed);
+pub fn shrink_plain<N: RaftNode>(f: &Failure) -> Shrunk {
+    let reproduced = reproduces::<N>(f, &f.steps, Shape::full(f), f.seed);
     let mut s = Shrunk {
         steps: f.steps.clone(),
         shape: Shape::full(f),
@@ -293,14 +304,14 @@ pub fn shrink_plain(f: &Failure) -> Shrunk {
     if !reproduced {
         return s;
     }
-    passes(f, &mut s);
+    passes::<N>(f, &mut s);
     s
 }
 
 /// Shrinks `f` and then, if that leaves between 2 and [`MAX_RESEEDED_STEPS`] steps, goes on
 /// with [`reseeded`].
-pub fn shrink(f: &Failure) -> Shrunk {
-    reseeded(f, shrink_plain(f))
+pub fn shrink<N: RaftNode>(f: &Failure) -> Shrunk {
+    reseeded::<N>(f, shrink_plain::<N>(f))
 }
 
 /// Shrinks further a schedule [`shrink_plain`] left, now also trying each smaller candidate
@@ -310,25 +321,25 @@ pub fn shrink(f: &Failure) -> Shrunk {
 /// Figure 8's rule under some seeds and not others. The written scenario carries whichever
 /// seed broke it, and says so. Each candidate costs up to 17 runs, so this runs last, on the
 /// schedule that is already small.
-pub fn reseeded(f: &Failure, mut s: Shrunk) -> Shrunk {
+pub fn reseeded<N: RaftNode>(f: &Failure, mut s: Shrunk) -> Shrunk {
     if !s.reproduced || s.steps.len() <= 1 || s.steps.len() > MAX_RESEEDED_STEPS {
         return s;
     }
     s.reseed = true;
     s.limit = s.attempts + MAX_RESEEDED_ATTEMPTS;
-    passes(f, &mut s);
+    passes::<N>(f, &mut s);
     s.reseed = false;
     s
 }
 
 /// The passes of shrinking, repeated while they remove something.
-fn passes(f: &Failure, s: &mut Shrunk) {
+fn passes<N: RaftNode>(f: &Failure, s: &mut Shrunk) {
     loop {
         let before = (s.steps.len(), s.shape);
-        simplify(f, s);
-        smallest_subset(f, s);
-        ddmin(f, s);
-        remove_pairs(f, s);
+        simplify::<N>(f, s);
+        smallest_subset::<N>(f, s);
+        ddmin::<N>(f, s);
+        remove_pairs::<N>(f, s);
         if (s.steps.len(), s.shape) == before || s.attempts >= s.limit {
             break;
         }
@@ -347,14 +358,14 @@ fn other_seeds(f: &Failure) -> impl Iterator<Item = u64> {
 
 /// Whether `steps` in `shape` break the property under the current seed, or (when reseeding)
 /// under one of [`RESEEDS`] others, which then becomes the seed. Counts the runs.
-fn attempt(f: &Failure, s: &mut Shrunk, steps: &[(u64, Step)], shape: Shape) -> bool {
+fn attempt<N: RaftNode>(f: &Failure, s: &mut Shrunk, steps: &[(u64, Step)], shape: Shape) -> bool {
     let others = other_seeds(f).take(if s.reseed { RESEEDS as usize } else { 0 });
     for seed in std::iter::once(s.seed).chain(others) {
         if s.attempts >= s.limit {
             return false;
         }
         s.attempts += 1;
-        if reproduces(f, steps, shape, seed) {
+        if reproduces::<N>(f, steps, shape, seed) {
             s.seed = seed;
             return true;
         }
@@ -363,7 +374,7 @@ fn attempt(f: &Failure, s: &mut Shrunk, steps: &[(u64, Step)], shape: Shape) -> 
 }
 
 /// Fewer clients, no random loss, no latency spread: each kept only if the violation needs it.
-fn simplify(f: &Failure, s: &mut Shrunk) {
+fn simplify<N: RaftNode>(f: &Failure, s: &mut Shrunk) {
     let simplifications: [fn(Shape) -> Shape; 4] = [
         |sh| Shape { clients: 0, ..sh },
         |sh| Shape {
@@ -378,7 +389,7 @@ fn simplify(f: &Failure, s: &mut Shrunk) {
     ];
     for simplify in simplifications {
         let candidate = simplify(s.shape);
-        if candidate != s.shape && attempt(f, s, &s.steps.clone(), candidate) {
+        if candidate != s.shape && attempt::<N>(f, s, &s.steps.clone(), candidate) {
             s.shape = candidate;
         }
     }
@@ -394,7 +405,7 @@ const MAX_PAIRS_OF: usize = 30;
 /// on the way there fails too; often two faults do the whole work (a partition, then a partial
 /// partition that makes two nodes take turns leading) while the others, removed one by one,
 /// tip the run elsewhere.
-fn smallest_subset(f: &Failure, s: &mut Shrunk) {
+fn smallest_subset<N: RaftNode>(f: &Failure, s: &mut Shrunk) {
     // Steps at one instant act together (a crash and its restart: a bounce), so they are
     // tried together.
     let mut units: Vec<Vec<usize>> = Vec::new();
@@ -432,7 +443,7 @@ fn smallest_subset(f: &Failure, s: &mut Shrunk) {
         if s.attempts >= s.limit {
             return;
         }
-        if candidate.len() < s.steps.len() && attempt(f, s, &candidate, s.shape) {
+        if candidate.len() < s.steps.len() && attempt::<N>(f, s, &candidate, s.shape) {
             s.steps = candidate;
             return;
         }
@@ -441,7 +452,7 @@ fn smallest_subset(f: &Failure, s: &mut Shrunk) {
 
 /// Zeller's ddmin, complement-only: removes chunks of steps, halving the chunk size when none
 /// can go.
-fn ddmin(f: &Failure, s: &mut Shrunk) {
+fn ddmin<N: RaftNode>(f: &Failure, s: &mut Shrunk) {
     let mut chunk = s.steps.len().div_ceil(2).max(1);
     while !s.steps.is_empty() && s.attempts < s.limit {
         let mut i = 0;
@@ -453,7 +464,7 @@ fn ddmin(f: &Failure, s: &mut Shrunk) {
                 .chain(&s.steps[end..])
                 .cloned()
                 .collect();
-            if attempt(f, s, &candidate, s.shape) {
+            if attempt::<N>(f, s, &candidate, s.shape) {
                 s.steps = candidate;
                 removed = true;
             } else {
@@ -472,7 +483,7 @@ fn ddmin(f: &Failure, s: &mut Shrunk) {
 /// Removes a fault together with the step that undoes it (a crash and the node's next restart,
 /// a pause and its resume, a cut of the network and the next heal, a hold and its release), which ddmin's contiguous
 /// chunks miss when other steps stand between them.
-fn remove_pairs(f: &Failure, s: &mut Shrunk) {
+fn remove_pairs<N: RaftNode>(f: &Failure, s: &mut Shrunk) {
     let mut i = 0;
     while i < s.steps.len() && s.attempts < s.limit {
         let undo = |later: &Step| match (&s.steps[i].1, later) {
@@ -501,7 +512,7 @@ fn remove_pairs(f: &Failure, s: &mut Shrunk) {
             .filter(|(k, _)| *k != i && *k != j)
             .map(|(_, st)| st.clone())
             .collect();
-        if attempt(f, s, &candidate, s.shape) {
+        if attempt::<N>(f, s, &candidate, s.shape) {
             s.steps = candidate;
         } else {
             i += 1;
@@ -512,6 +523,7 @@ fn remove_pairs(f: &Failure, s: &mut Shrunk) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use raft::Node;
     use raft::{BugKnob, Knobs};
 
     fn with(knob: BugKnob) -> RunConfig {
@@ -523,7 +535,7 @@ mod tests {
 
     fn first_failure(config: &RunConfig) -> Failure {
         (0..2000)
-            .find_map(|seed| record(seed, config))
+            .find_map(|seed| record::<Node>(seed, config))
             .expect("the knob is found within 2,000 seeds")
     }
 
@@ -540,12 +552,12 @@ mod tests {
                 "{step:?} is a recorded step, in order"
             );
         }
-        assert!(reproduces(f, &s.steps, s.shape, s.seed));
+        assert!(reproduces::<Node>(f, &s.steps, s.shape, s.seed));
         for i in 0..s.steps.len() {
             let mut fewer = s.steps.clone();
             fewer.remove(i);
             assert!(
-                !reproduces(f, &fewer, s.shape, s.seed),
+                !reproduces::<Node>(f, &fewer, s.shape, s.seed),
                 "step {i} ({:?}) is not needed",
                 s.steps[i].1
             );
@@ -555,19 +567,22 @@ mod tests {
     #[test]
     fn a_failing_run_shrinks_to_steps_it_needs_each_one() {
         let f = first_failure(&with(BugKnob::VolatileVote));
-        let s = shrink(&f);
+        let s = shrink::<Node>(&f);
         assert_shrunk_and_minimal(&f, &s);
     }
 
     #[test]
     fn a_schedule_without_the_failing_steps_does_not_reproduce() {
         let f = first_failure(&with(BugKnob::CommitIndexWithoutMin));
-        assert!(reproduces(&f, &f.steps, Shape::full(&f), f.seed));
+        assert!(reproduces::<Node>(&f, &f.steps, Shape::full(&f), f.seed));
         let calm = Shape {
             clients: 0,
             lossy: false,
             spread: false,
         };
-        assert!(!reproduces(&f, &[], calm, f.seed), "no faults, no clients");
+        assert!(
+            !reproduces::<Node>(&f, &[], calm, f.seed),
+            "no faults, no clients"
+        );
     }
 }

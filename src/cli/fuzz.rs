@@ -2,8 +2,9 @@
 
 use super::{FuzzArgs, ReplayArgs, RunFlags};
 use indicatif::{ProgressBar, ProgressStyle};
+use sim::node::RaftNode;
 use sim::report::{log_table, violation_report};
-use sim::run::run_seed;
+use sim::run::run_seed_on;
 use std::io::Write;
 
 /// The command that replays one seed exactly.
@@ -17,7 +18,7 @@ pub fn reproduce_command(seed: u64, flags: &RunFlags) -> String {
 /// Wall-clock time for the summary only; it never orders events.
 use sim::bench::wall_now as now;
 
-pub fn fuzz(args: &FuzzArgs) -> u8 {
+pub fn fuzz<N: RaftNode>(args: &FuzzArgs) -> u8 {
     let config = args.run.run_config();
     if let Err(e) = config.validate() {
         eprintln!("error: {e}");
@@ -26,7 +27,7 @@ pub fn fuzz(args: &FuzzArgs) -> u8 {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let mut campaign = sim::campaign::Campaign::new(config.clone())
+    let mut campaign = sim::campaign::Campaign::<N>::on(config.clone())
         .seeds(args.seeds.clone())
         .jobs(jobs)
         .check_determinism(args.check_determinism);
@@ -53,7 +54,7 @@ pub fn fuzz(args: &FuzzArgs) -> u8 {
         return 1;
     }
     if let Some(failure) = &report.failure {
-        return report_failure(args, &config, failure);
+        return report_failure::<N>(args, &config, failure);
     }
     let c = &report.coverage;
     let checked = c.seeds - c.stopped;
@@ -82,7 +83,11 @@ pub fn fuzz(args: &FuzzArgs) -> u8 {
 }
 
 /// The report of the first failing seed (rerun with its whole trace), then shrinking if asked.
-fn report_failure(args: &FuzzArgs, config: &sim::RunConfig, failure: &sim::RunOutcome) -> u8 {
+fn report_failure<N: RaftNode>(
+    args: &FuzzArgs,
+    config: &sim::RunConfig,
+    failure: &sim::RunOutcome,
+) -> u8 {
     let seed = failure.seed;
     let v = failure
         .violation
@@ -92,7 +97,7 @@ fn report_failure(args: &FuzzArgs, config: &sim::RunConfig, failure: &sim::RunOu
         keep_trace: true,
         ..config.clone()
     };
-    let (_, world) = run_seed(seed, &kept);
+    let (_, world) = run_seed_on::<N>(seed, &kept, |_| {});
     print!(
         "{}",
         violation_report(&world, v, &reproduce_command(seed, &args.run))
@@ -103,12 +108,12 @@ fn report_failure(args: &FuzzArgs, config: &sim::RunConfig, failure: &sim::RunOu
         world.config.nodes, failure.mix
     );
     if args.shrink {
-        return shrink(args, seed, config);
+        return shrink::<N>(args, seed, config);
     }
     1
 }
 
-pub fn replay(args: &ReplayArgs) -> u8 {
+pub fn replay<N: RaftNode>(args: &ReplayArgs) -> u8 {
     let config = sim::RunConfig {
         keep_trace: true,
         ..args.run.run_config()
@@ -117,7 +122,7 @@ pub fn replay(args: &ReplayArgs) -> u8 {
         eprintln!("error: {e}");
         return 2;
     }
-    let (outcome, world) = sim::run::run_seed_with(args.seed, &config, |w| {
+    let (outcome, world) = run_seed_on::<N>(args.seed, &config, |w| {
         if args.explain {
             w.snapshots = Some(Vec::new());
         }
@@ -181,7 +186,7 @@ pub fn replay(args: &ReplayArgs) -> u8 {
 }
 
 /// Every trace line, with the log table after each change of leader and each crash.
-fn explain(world: &sim::World) {
+fn explain<N: RaftNode>(world: &sim::World<N>) {
     let snapshots = world.snapshots.as_deref().unwrap_or_default();
     let mut next = snapshots.iter().peekable();
     let mut out = std::io::stdout().lock();
@@ -201,13 +206,13 @@ fn explain(world: &sim::World) {
 /// Shrinks the failing seed (and up to [`sim::shrink::CANDIDATES`] - 1 more failing seeds)
 /// and writes the smallest as `failure-<seed>.toml`. Returns the exit code: 1 (the violation
 /// stands), or 2 if the file cannot be written.
-fn shrink(args: &FuzzArgs, seed: u64, config: &sim::RunConfig) -> u8 {
+fn shrink<N: RaftNode>(args: &FuzzArgs, seed: u64, config: &sim::RunConfig) -> u8 {
     use sim::shrink::CANDIDATES;
     let started = now();
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let Some(first) = sim::shrink::record(seed, config) else {
+    let Some(first) = sim::shrink::record::<N>(seed, config) else {
         println!("shrink: seed {seed} did not fail again (this is a bug in raftsim's determinism)");
         return 1;
     };
@@ -222,9 +227,9 @@ fn shrink(args: &FuzzArgs, seed: u64, config: &sim::RunConfig) -> u8 {
     spinner.set_message(format!(
         "finding up to {CANDIDATES} failing seeds to shrink"
     ));
-    let seeds = sim::shrink::failing_seeds(config, seed, args.seeds.end, jobs);
+    let seeds = sim::shrink::failing_seeds::<N>(config, seed, args.seeds.end, jobs);
     let shrinking = |s: u64| spinner.set_message(format!("shrinking seed {s} (of {seeds:?})"));
-    let best = sim::shrink::shrink_best(config, &seeds, &shrinking);
+    let best = sim::shrink::shrink_best::<N>(config, &seeds, &shrinking);
     spinner.finish_and_clear();
     let Some((failure, shrunk)) = best else {
         println!(
@@ -234,7 +239,7 @@ fn shrink(args: &FuzzArgs, seed: u64, config: &sim::RunConfig) -> u8 {
         return 1;
     };
     let seed = failure.seed;
-    let text = sim::shrink::final_text(&failure, &shrunk);
+    let text = sim::shrink::final_text::<N>(&failure, &shrunk);
     let path = format!("failure-{seed}.toml");
     if let Err(e) = std::fs::write(&path, text) {
         eprintln!("error: cannot write {path}: {e}");

@@ -73,7 +73,7 @@ pub struct PictureArgs {
 
 impl PictureArgs {
     /// Writes the pictures asked for; false (after saying why) if a file cannot be written.
-    pub fn write(&self, world: &sim::World, title: &str) -> bool {
+    pub fn write<N: sim::node::RaftNode>(&self, world: &sim::World<N>, title: &str) -> bool {
         let mut ok = true;
         if let Some(path) = &self.svg {
             ok &= write_file(path, &sim::picture::space_time_svg(world));
@@ -301,8 +301,8 @@ impl RunFlags {
 
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
-        Command::Fuzz(args) => fuzz::fuzz(&args),
-        Command::Replay(args) => fuzz::replay(&args),
+        Command::Fuzz(args) => fuzz::fuzz::<raft::Node>(&args),
+        Command::Replay(args) => fuzz::replay::<raft::Node>(&args),
         Command::Bench(args) => {
             bench(&args);
             0

@@ -27,7 +27,7 @@ use raft::{Synced, Term};
 use std::fmt;
 
 /// What the simulator sees of a message.
-pub trait RaftMessage: Clone + fmt::Debug + fmt::Display + 'static {
+pub trait RaftMessage: Clone + PartialEq + fmt::Debug + fmt::Display + 'static {
     /// Its kind, in the names every implementation shares (`append-entries`, `heartbeat`, …).
     fn kind(&self) -> MessageKind;
     /// A number standing for the message's content (equal messages get one): the network draws

@@ -5,10 +5,11 @@
 use super::ast::{Changes, Condition, Expectation, Scenario, Step, StepAt};
 use crate::checker::Property;
 use crate::network::LinkRule;
+use crate::node::RaftNode;
 use crate::report::{leadership, log_table};
 use crate::trace::{Trace, TraceEvent, TraceLine};
 use crate::world::World;
-use raft::{NodeId, RoleKind};
+use raft::{Node, NodeId, RoleKind};
 use std::fmt::Write;
 
 /// One expectation that did not hold.
@@ -19,7 +20,7 @@ pub struct Failure {
 }
 
 /// The result of running a scenario.
-pub struct ScenarioReport {
+pub struct ScenarioReport<N: RaftNode = Node> {
     pub failures: Vec<Failure>,
     /// Violations found that no `expect = { violation = ... }` step asked for.
     pub unexpected: Vec<String>,
@@ -29,21 +30,21 @@ pub struct ScenarioReport {
     /// The client history of the last branch run.
     pub history: Vec<crate::lin::Operation>,
     /// The world at the end of the last branch (whole trace, frames): for pictures.
-    pub world: World,
+    pub world: World<N>,
     /// A cap (`[sim] max_time_us` or `max_events`) stopped the run at this step: what followed
     /// it ran on a world that no longer moves. Said in words, with the step's line.
     pub stopped: Option<String>,
 }
 
-impl ScenarioReport {
+impl<N: RaftNode> ScenarioReport<N> {
     pub fn passed(&self) -> bool {
         self.failures.is_empty() && self.unexpected.is_empty()
     }
 }
 
-struct Runner<'a> {
+struct Runner<'a, N: RaftNode> {
     scenario: &'a Scenario,
-    world: World,
+    world: World<N>,
     explain: bool,
     out: String,
     /// Trace lines already narrated.
@@ -58,7 +59,7 @@ struct Runner<'a> {
 }
 
 /// Builds the scenario's world from the start, with a rewind's changes.
-fn build(s: &Scenario, changes: &Changes) -> World {
+fn build<N: RaftNode>(s: &Scenario, changes: &Changes) -> World<N> {
     let (mut raft, mut sim) = (s.raft.clone(), s.sim.clone());
     changes.apply(&mut raft, &mut sim);
     let mut world = World::new(s.seed, sim, raft, Trace::new(true, 0));
@@ -72,7 +73,13 @@ fn build(s: &Scenario, changes: &Changes) -> World {
     world
 }
 
+/// Runs a scenario on raftsim's node.
 pub fn run_scenario(s: &Scenario, explain: bool) -> ScenarioReport {
+    run_scenario_on::<Node>(s, explain)
+}
+
+/// Runs a scenario on implementation `N`.
+pub fn run_scenario_on<N: RaftNode>(s: &Scenario, explain: bool) -> ScenarioReport<N> {
     let mut r = Runner {
         scenario: s,
         world: build(s, &Changes::default()),
@@ -116,7 +123,7 @@ pub fn run_scenario(s: &Scenario, explain: bool) -> ScenarioReport {
     }
 }
 
-impl Runner<'_> {
+impl<N: RaftNode> Runner<'_, N> {
     /// The first time the world is out of its bounds, says which and where.
     fn note_cap(&mut self, line: usize) {
         if self.stopped.is_some() || !self.world.exhausted() {
@@ -255,9 +262,11 @@ impl Runner<'_> {
         if let Some(note) = &st.note {
             let _ = writeln!(self.out, "  ({note})");
         }
-        let lines: Vec<TraceLine> = self.world.trace.lines().skip(self.shown).cloned().collect();
+        let lines: Vec<TraceLine<N::Message>> =
+            self.world.trace.lines().skip(self.shown).cloned().collect();
         self.shown += lines.len();
-        let shown: Vec<&TraceLine> = lines.iter().filter(|l| worth_showing(&l.event)).collect();
+        let shown: Vec<&TraceLine<N::Message>> =
+            lines.iter().filter(|l| worth_showing(&l.event)).collect();
         // A long run is summarised: its first and last events, and how many between.
         let (head, tail) = (30, 10);
         for (i, line) in shown.iter().enumerate() {
@@ -318,7 +327,7 @@ impl Runner<'_> {
 
 /// Carries out one step that acts on the world; for a `run-until` whose condition was not
 /// reached in time, says so.
-fn act(w: &mut World, step: &Step) -> Option<String> {
+fn act<N: RaftNode>(w: &mut World<N>, step: &Step) -> Option<String> {
     match step {
         Step::Timeout(n) => w.timeout(*n),
         Step::RunUntil { cond, within_us } => {
@@ -370,11 +379,11 @@ fn act(w: &mut World, step: &Step) -> Option<String> {
 }
 
 /// Ticks, disk completions and client chatter are left out of narration; the trace has them.
-fn worth_showing(event: &TraceEvent) -> bool {
+fn worth_showing<M>(event: &TraceEvent<M>) -> bool {
     !matches!(event, TraceEvent::Tick { .. } | TraceEvent::Durable { .. })
 }
 
-fn holds(w: &World, cond: &Condition) -> bool {
+fn holds<N: RaftNode>(w: &World<N>, cond: &Condition) -> bool {
     match cond {
         Condition::Leader(n) => w
             .node(*n)
@@ -395,7 +404,10 @@ fn describe(cond: &Condition) -> String {
 }
 
 /// Each part of an expectation, described, with whether it holds.
-pub fn check_expectation(w: &World, e: &Expectation) -> Vec<(String, Result<(), String>)> {
+pub fn check_expectation<N: RaftNode>(
+    w: &World<N>,
+    e: &Expectation,
+) -> Vec<(String, Result<(), String>)> {
     let mut out = Vec::new();
     if let Some((leader, term)) = e.leader {
         let what = match term {
@@ -522,7 +534,7 @@ pub fn check_expectation(w: &World, e: &Expectation) -> Vec<(String, Result<(), 
 }
 
 /// A node's log as terms by index (its disk's, if it is crashed).
-fn logged_terms(w: &World, node: NodeId) -> Vec<u64> {
+fn logged_terms<N: RaftNode>(w: &World<N>, node: NodeId) -> Vec<u64> {
     match w.node(node) {
         Some(n) => n.log().terms(),
         None => w.hosts[node.0 as usize - 1]
@@ -534,7 +546,7 @@ fn logged_terms(w: &World, node: NodeId) -> Vec<u64> {
     }
 }
 
-fn found_list(w: &World) -> String {
+fn found_list<N: RaftNode>(w: &World<N>) -> String {
     let v: Vec<String> = w
         .violations()
         .iter()

@@ -14,5 +14,5 @@ pub mod write;
 
 pub use ast::{Changes, Condition, Expectation, Scenario, Step, StepAt};
 pub use error::ScenarioError;
-pub use exec::{run_scenario, ScenarioReport};
+pub use exec::{run_scenario, run_scenario_on, ScenarioReport};
 pub use parse::{load_scenario, parse_scenario};
