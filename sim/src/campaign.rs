@@ -237,8 +237,8 @@ impl<N: RaftNode> Campaign<N> {
         };
         let (a, wa) = run_seed_on::<N>(seed, &kept, |_| {});
         let (_, wb) = run_seed_on::<N>(seed, &kept, |_| {});
-        let (la, lb): (Vec<&TraceLine<N::Message>>, Vec<&TraceLine<N::Message>>) =
-            (wa.trace.lines().collect(), wb.trace.lines().collect());
+        let la: Vec<&TraceLine<N::Message>> = wa.trace.lines().collect();
+        let lb: Vec<&TraceLine<N::Message>> = wb.trace.lines().collect();
         let line = first_divergence(&la, &lb);
         let divergence = line.map(|line| Divergence {
             seed,
