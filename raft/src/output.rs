@@ -70,6 +70,10 @@ pub struct Synced {
     pub current_term: Term,
     pub last_index: LogIndex,
     pub last_term: Term,
+    /// How many of the node's writes (its `Persist` outputs, in order, counted from its start)
+    /// are now durable. raftsim's node reads the disk's content instead; an implementation that
+    /// numbers its batches of writes (raft-rs's Ready) can tell which are done.
+    pub writes: u64,
 }
 
 /// What a node finds on its disk when it restarts: exactly what its `Persist` outputs wrote.
@@ -82,7 +86,7 @@ pub struct DurableState {
 
 impl DurableState {
     /// What this disk holds, as a host reports it to [`crate::Node::persisted`] after writes
-    /// finish.
+    /// finish (the host fills in `writes`, which a disk does not count).
     pub fn synced(&self) -> Synced {
         let (last_index, last_term) = self
             .log
@@ -92,6 +96,7 @@ impl DurableState {
             current_term: self.current_term,
             last_index,
             last_term,
+            writes: 0,
         }
     }
 

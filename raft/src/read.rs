@@ -259,6 +259,7 @@ mod tests {
                     current_term: node.current_term(),
                     last_index: node.log().last_index(),
                     last_term: node.log().last_term(),
+                    writes: 0,
                 };
                 node.persisted(synced, &mut out);
             }

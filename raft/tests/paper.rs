@@ -459,6 +459,7 @@ fn a_leader_counts_itself_only_up_to_its_durable_prefix() {
         current_term: Term(1),
         last_index: LogIndex(index),
         last_term: Term(term),
+        writes: 0,
     };
     let mut out = Vec::new();
     s.persisted(synced(2, 1), &mut out);

@@ -6,7 +6,7 @@ use crate::host::HostsView;
 use crate::network::{Fate, LinkRule};
 use crate::scenario::Step;
 use crate::trace::TraceEvent;
-use crate::world::{new_node, Event, World, MAX_CATCH_UP_TICKS};
+use crate::world::{Event, World, MAX_CATCH_UP_TICKS};
 use raft::{MessageKind, NodeId};
 
 impl<N: crate::node::RaftNode> World<N> {
@@ -14,15 +14,7 @@ impl<N: crate::node::RaftNode> World<N> {
     /// as Figure 7) and restarts it from there.
     pub fn install(&mut self, id: NodeId, disk: raft::DurableState) {
         let i = id.0 as usize - 1;
-        let members: Vec<NodeId> = self.ids().collect();
-        let node = new_node(
-            id,
-            &members,
-            &self.raft,
-            self.seed,
-            self.now_us,
-            disk.clone(),
-        );
+        let node = self.new_node(id, disk.clone());
         self.hosts[i].disk = disk;
         self.hosts[i].node = Some(node);
         self.checkers.on_restart(id, &HostsView(&self.hosts));
@@ -56,16 +48,8 @@ impl<N: crate::node::RaftNode> World<N> {
         if self.hosts[i].is_alive() {
             return;
         }
-        let members: Vec<NodeId> = self.ids().collect();
         let disk = self.hosts[i].disk.clone();
-        self.hosts[i].node = Some(new_node(
-            id,
-            &members,
-            &self.raft,
-            self.seed,
-            self.now_us,
-            disk,
-        ));
+        self.hosts[i].node = Some(self.new_node(id, disk));
         self.checkers.on_restart(id, &HostsView(&self.hosts));
         self.note_step(Step::Restart(id));
         self.record(TraceEvent::Restart { node: id });

@@ -76,7 +76,7 @@ impl<N: RaftNode> World<N> {
             .map(|&id| {
                 Host::new(
                     id,
-                    new_node(id, &members, &raft, seed, 0, Default::default()),
+                    boot_node(id, &members, &raft, &config, seed, 0, Default::default()),
                 )
             })
             .collect();
@@ -564,7 +564,10 @@ impl<N: RaftNode> World<N> {
         self.stepping = Some(id); // a write the disk cannot take is the node's
         let writes = host.finish_writes();
         self.stepping = None;
-        let synced = host.disk.synced();
+        let synced = raft::Synced {
+            writes: host.writes_durable,
+            ..host.disk.synced()
+        };
         if !self.trace_quiet_ticks {
             self.record(TraceEvent::Durable { node: id, writes });
         }
@@ -619,10 +622,27 @@ impl<N: RaftNode> World<N> {
     }
 }
 
-pub(crate) fn new_node<N: RaftNode>(
+impl<N: RaftNode> World<N> {
+    /// Boots node `id` from `disk` now (first boot or restart).
+    pub(crate) fn new_node(&self, id: NodeId, disk: raft::DurableState) -> N {
+        let members: Vec<NodeId> = self.ids().collect();
+        boot_node(
+            id,
+            &members,
+            &self.raft,
+            &self.config,
+            self.seed,
+            self.now_us,
+            disk,
+        )
+    }
+}
+
+fn boot_node<N: RaftNode>(
     id: NodeId,
     members: &[NodeId],
     raft: &raft::Config,
+    sim: &SimConfig,
     seed: u64,
     started_us: u64,
     disk: raft::DurableState,
@@ -630,6 +650,13 @@ pub(crate) fn new_node<N: RaftNode>(
     // Keyed by when the node (re)starts, not by how many times it did: removing an earlier
     // crash while shrinking leaves later restarts' draws alone.
     let node_seed = stream_seed(seed, Stream::Node(id.0)) ^ started_us.wrapping_mul(0x9E37_79B9);
-    N::boot(id, members, raft, node_seed, disk)
-        .unwrap_or_else(|e| panic!("{} cannot run this configuration: {e}", N::NAME))
+    let boot = crate::node::Boot {
+        id,
+        members,
+        config: raft,
+        lease_reads: sim.read_mode == crate::client::ReadMode::Lease,
+        seed: node_seed,
+        disk,
+    };
+    N::boot(boot).unwrap_or_else(|e| panic!("{} cannot run this configuration: {e}", N::NAME))
 }

@@ -15,12 +15,21 @@ pub fn reproduce_command(seed: u64, flags: &RunFlags) -> String {
     )
 }
 
+/// Whether implementation `N` can run the campaign's knobs.
+fn supported<N: RaftNode>(config: &sim::RunConfig) -> Result<(), String> {
+    let raft = raft::Config {
+        bugs: config.bugs,
+        ..raft::Config::default()
+    };
+    N::supports(&raft).map_err(|e| format!("--node {}: {e}", N::NAME))
+}
+
 /// Wall-clock time for the summary only; it never orders events.
 use sim::bench::wall_now as now;
 
 pub fn fuzz<N: RaftNode>(args: &FuzzArgs) -> u8 {
     let config = args.run.run_config();
-    if let Err(e) = config.validate() {
+    if let Err(e) = config.validate().and_then(|()| supported::<N>(&config)) {
         eprintln!("error: {e}");
         return 2;
     }
@@ -118,7 +127,7 @@ pub fn replay<N: RaftNode>(args: &ReplayArgs) -> u8 {
         keep_trace: true,
         ..args.run.run_config()
     };
-    if let Err(e) = config.validate() {
+    if let Err(e) = config.validate().and_then(|()| supported::<N>(&config)) {
         eprintln!("error: {e}");
         return 2;
     }

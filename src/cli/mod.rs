@@ -4,9 +4,10 @@
 mod fuzz;
 mod scenarios;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::ProgressBar;
 use raft::{BugKnob, Knobs};
+use sim::node::RaftRs;
 use std::num::{IntErrorKind, ParseIntError};
 use std::ops::Range;
 
@@ -39,8 +40,32 @@ pub enum Command {
     Bench(BenchArgs),
 }
 
+/// The Raft implementation a command runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum NodeImpl {
+    /// raftsim's own node (raft/), with its bug knobs.
+    #[default]
+    Raftsim,
+    /// tikv's raft-rs (crate `raft` 0.7), hosted unchanged.
+    #[value(name = "raft-rs")]
+    RaftRs,
+}
+
+impl NodeImpl {
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeImpl::Raftsim => "raftsim",
+            NodeImpl::RaftRs => "raft-rs",
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct TourArgs {
+    /// The Raft implementation: raftsim's own node, or tikv's raft-rs (scenarios that need a
+    /// bug knob are skipped on it).
+    #[arg(long, value_enum, default_value_t = NodeImpl::Raftsim)]
+    pub node: NodeImpl,
     /// Also write every scenario's pictures (SVG, HTML) and an index page into DIR.
     #[arg(long, value_name = "DIR")]
     pub out: Option<std::path::PathBuf>,
@@ -50,6 +75,9 @@ pub struct TourArgs {
 pub struct RunArgs {
     /// A scenario file, e.g. scenarios/figure8.toml, or a shipped scenario's name.
     pub file: String,
+    /// The Raft implementation to run it on.
+    #[arg(long, value_enum, default_value_t = NodeImpl::Raftsim)]
+    pub node: NodeImpl,
     /// Narrate every step: what happened, the logs, who leads, and why a broken rule matters.
     #[arg(long)]
     pub explain: bool,
@@ -109,12 +137,18 @@ pub struct BenchArgs {
     pub bugs: bool,
     #[arg(long, default_value_t = 10_000)]
     pub limit: u64,
+    /// Only this implementation (by default both are measured).
+    #[arg(long, value_enum)]
+    pub node: Option<NodeImpl>,
 }
 
 /// What defines a random run besides its seed; `replay` takes the same flags as `fuzz`. What
 /// is not given, each seed draws (its cluster size, options and read mode); a flag pins it.
 #[derive(Args, Debug, Clone)]
 pub struct RunFlags {
+    /// The Raft implementation: raftsim's own node, or tikv's raft-rs hosted unchanged.
+    #[arg(long, value_enum, default_value_t = NodeImpl::Raftsim)]
+    pub node: NodeImpl,
     /// Cluster size (1 to 63); by default each seed picks 1 to 7.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=63))]
     pub nodes: Option<u8>,
@@ -295,14 +329,24 @@ impl RunFlags {
 
     /// The flags again, as they would be typed.
     pub fn to_args(&self) -> String {
-        self.run_config().flags()
+        let node = match self.node {
+            NodeImpl::Raftsim => String::new(),
+            other => format!(" --node {}", other.name()),
+        };
+        format!("{node}{}", self.run_config().flags())
     }
 }
 
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
-        Command::Fuzz(args) => fuzz::fuzz::<raft::Node>(&args),
-        Command::Replay(args) => fuzz::replay::<raft::Node>(&args),
+        Command::Fuzz(args) => match args.run.node {
+            NodeImpl::Raftsim => fuzz::fuzz::<raft::Node>(&args),
+            NodeImpl::RaftRs => fuzz::fuzz::<RaftRs>(&args),
+        },
+        Command::Replay(args) => match args.run.node {
+            NodeImpl::Raftsim => fuzz::replay::<raft::Node>(&args),
+            NodeImpl::RaftRs => fuzz::replay::<RaftRs>(&args),
+        },
         Command::Bench(args) => {
             bench(&args);
             0
@@ -311,8 +355,14 @@ pub fn run(cli: Cli) -> u8 {
             print_bugs();
             0
         }
-        Command::Tour(args) => scenarios::tour(args.out.as_deref()),
-        Command::Run(args) => scenarios::run(&args),
+        Command::Tour(args) => match args.node {
+            NodeImpl::Raftsim => scenarios::tour::<raft::Node>(args.out.as_deref()),
+            NodeImpl::RaftRs => scenarios::tour::<RaftRs>(args.out.as_deref()),
+        },
+        Command::Run(args) => match args.node {
+            NodeImpl::Raftsim => scenarios::run::<raft::Node>(&args),
+            NodeImpl::RaftRs => scenarios::run::<RaftRs>(&args),
+        },
         Command::Scenarios => scenarios::list(),
     }
 }
@@ -346,9 +396,17 @@ fn bench(args: &BenchArgs) {
         return;
     }
     println!("raftsim bench (one core, release build; figures vary with the machine)");
-    let (events, seeds) = sim::bench::full_raft(args.seeds);
-    let (mesh, _) = sim::bench::ping_mesh(args.deliveries);
-    for f in [events, seeds, mesh] {
+    let mut figures = Vec::new();
+    if args.node.is_none_or(|n| n == NodeImpl::Raftsim) {
+        let (events, seeds) = sim::bench::full_raft::<raft::Node>(args.seeds);
+        figures.extend([events, seeds]);
+    }
+    if args.node.is_none_or(|n| n == NodeImpl::RaftRs) {
+        let (events, seeds) = sim::bench::full_raft::<RaftRs>(args.seeds);
+        figures.extend([events, seeds]);
+    }
+    figures.push(sim::bench::ping_mesh(args.deliveries).0);
+    for f in figures {
         println!(
             "  {:<66} {:>12.0} {}/s  ({} in {:.2}s)",
             f.name,

@@ -1,7 +1,8 @@
 //! `raftsim run`, `raftsim scenarios` and `raftsim tour`.
 
 use crate::catalogue::{self, SCENARIOS};
-use sim::scenario::{load_scenario, parse_scenario, run_scenario, Scenario, ScenarioError};
+use sim::node::RaftNode;
+use sim::scenario::{load_scenario, parse_scenario, run_scenario_on, Scenario, ScenarioError};
 use std::path::Path;
 
 /// A scenario from a path, or a shipped one by name.
@@ -15,7 +16,25 @@ fn load(arg: &str) -> Result<Scenario, ScenarioError> {
     load_scenario(path)
 }
 
-pub fn run(args: &super::RunArgs) -> u8 {
+/// Why implementation `N` cannot run the scenario (its knobs, in the file or in a rewind), if
+/// it cannot.
+fn unsupported<N: RaftNode>(s: &Scenario) -> Option<String> {
+    let mut configs = vec![s.raft.clone()];
+    for st in &s.steps {
+        if let sim::scenario::Step::Rewind { changes, .. } = &st.step {
+            let mut raft = s.raft.clone();
+            let mut sim = s.sim.clone();
+            changes.apply(&mut raft, &mut sim);
+            configs.push(raft);
+        }
+    }
+    configs
+        .iter()
+        .find_map(|c| N::supports(c).err())
+        .map(|why| format!("{} cannot run this scenario: {why}", N::NAME))
+}
+
+pub fn run<N: RaftNode>(args: &super::RunArgs) -> u8 {
     let (file, explain, history) = (args.file.as_str(), args.explain, args.history.as_deref());
     let scenario = match load(file) {
         Ok(s) => s,
@@ -24,7 +43,11 @@ pub fn run(args: &super::RunArgs) -> u8 {
             return 2;
         }
     };
-    let report = run_scenario(&scenario, explain);
+    if let Some(why) = unsupported::<N>(&scenario) {
+        eprintln!("error: {file}: {why}");
+        return 2;
+    }
+    let report = run_scenario_on::<N>(&scenario, explain);
     if explain {
         print!("{}", report.narration);
     }
@@ -73,7 +96,7 @@ pub fn list() -> u8 {
     0
 }
 
-pub fn tour(out: Option<&Path>) -> u8 {
+pub fn tour<N: RaftNode>(out: Option<&Path>) -> u8 {
     println!("raftsim tour: the shipped scenarios, narrated. Each replays exactly from its seed.");
     println!("Logs are drawn like the paper's figures: a row per server, the term in each cell, * = committed.\n");
     if let Some(dir) = out {
@@ -92,7 +115,11 @@ pub fn tour(out: Option<&Path>) -> u8 {
                 return 2;
             }
         };
-        let report = run_scenario(&scenario, true);
+        if let Some(why) = unsupported::<N>(&scenario) {
+            println!("--- {}: skipped ({why})\n", scenario.name);
+            continue;
+        }
+        let report = run_scenario_on::<N>(&scenario, true);
         println!("{}", report.narration);
         let verdict = if report.passed() { "ok" } else { "FAILED" };
         println!("--- {}: {verdict}\n", scenario.name);

@@ -97,6 +97,7 @@ pub fn fsync(node: &mut Node) -> Vec<Output> {
         current_term: node.current_term(),
         last_index: node.log().last_index(),
         last_term: node.log().last_term(),
+        writes: 0,
     };
     node.persisted(synced, &mut out);
     out

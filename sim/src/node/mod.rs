@@ -19,12 +19,29 @@
 //! has (timeouts, PreVote, CheckQuorum, batch size, lease margin) and refuses what it cannot do
 //! (bug knobs are raftsim's own). Dispatch is static: the simulator is generic over the node.
 
+pub mod raft_rs;
 mod raftsim;
+
+pub use raft_rs::RaftRs;
 
 use crate::trace::TraceHash;
 use raft::{Command, DurableState, LogIndex, MessageKind, NodeId, Output, RaftLog, RoleKind};
 use raft::{Synced, Term};
 use std::fmt;
+
+/// What a node starts from.
+pub struct Boot<'a> {
+    pub id: NodeId,
+    /// Every server of the cluster, this one included.
+    pub members: &'a [NodeId],
+    pub config: &'a raft::Config,
+    /// Reads will be served under the leader's lease (`read_lease`), for implementations that
+    /// fix their read path when they start.
+    pub lease_reads: bool,
+    /// The only source of the node's randomness.
+    pub seed: u64,
+    pub disk: DurableState,
+}
 
 /// What the simulator sees of a message.
 pub trait RaftMessage: Clone + PartialEq + fmt::Debug + fmt::Display + 'static {
@@ -48,15 +65,13 @@ pub trait RaftNode: Sized + 'static {
     /// The name users type (`--node raftsim`).
     const NAME: &'static str;
 
-    /// Starts (or restarts) node `id` of the cluster `members` from `disk`; `seed` is the only
-    /// source of its randomness. An option the implementation cannot honour is an error.
-    fn boot(
-        id: NodeId,
-        members: &[NodeId],
-        config: &raft::Config,
-        seed: u64,
-        disk: DurableState,
-    ) -> Result<Self, String>;
+    /// Whether the implementation can run with `config` (checked before a run starts, so that
+    /// an option it cannot honour is bad input, not a failure in the middle of a run).
+    fn supports(config: &raft::Config) -> Result<(), String>;
+
+    /// Starts (or restarts) a node from its disk. An option the implementation cannot honour
+    /// is an error.
+    fn boot(boot: Boot<'_>) -> Result<Self, String>;
 
     /// One tick of the node's clock.
     fn tick(&mut self, out: &mut Vec<Output<Self::Message>>);

@@ -1,9 +1,9 @@
 //! raftsim's own node behind the boundary: a thin pass-through, so it runs no slower for it.
 
-use super::{RaftMessage, RaftNode};
+use super::{Boot, RaftMessage, RaftNode};
 use crate::rng::mix64;
 use crate::trace::TraceHash;
-use raft::{Command, DurableState, LogIndex, Message, MessageKind, Node, NodeId, Output};
+use raft::{Command, LogIndex, Message, MessageKind, Node, NodeId, Output};
 use raft::{RaftLog, RoleKind, Synced, Term};
 
 impl RaftMessage for Message {
@@ -156,14 +156,12 @@ impl RaftNode for Node {
     type Message = Message;
     const NAME: &'static str = "raftsim";
 
-    fn boot(
-        id: NodeId,
-        members: &[NodeId],
-        config: &raft::Config,
-        seed: u64,
-        disk: DurableState,
-    ) -> Result<Node, String> {
-        Node::new(id, members, config.clone(), seed, disk).map_err(|e| e.to_string())
+    fn supports(config: &raft::Config) -> Result<(), String> {
+        config.validate().map_err(|e| e.to_string())
+    }
+
+    fn boot(b: Boot<'_>) -> Result<Node, String> {
+        Node::new(b.id, b.members, b.config.clone(), b.seed, b.disk).map_err(|e| e.to_string())
     }
 
     fn tick(&mut self, out: &mut Vec<Output>) {

@@ -187,6 +187,9 @@ pub struct Expectation {
     /// Bounds on how many times a node became leader so far.
     pub leader_changes_at_least: Option<u64>,
     pub leader_changes_at_most: Option<u64>,
+    /// Checked only on this implementation (`on = "raft-rs"`), where implementations differ
+    /// by design; `None`: on every one.
+    pub on: Option<String>,
 }
 
 impl Step {

@@ -25,6 +25,7 @@ impl Parser<'_> {
             "pending-ops",
             "leader-changes-at-least",
             "leader-changes-at-most",
+            "on",
         ];
         let t = self.inline(v, "expect", &keys, "{ node = 1, log = [1, 2] }")?;
         let mut e = Expectation::default();
@@ -91,9 +92,26 @@ impl Parser<'_> {
             };
             e.last_get = Some((key, value));
         }
+        match t.get("on") {
+            None => {}
+            Some(Value::String(name)) if !name.is_empty() => e.on = Some(name.clone()),
+            Some(other) => {
+                return Err(self.field_error(
+                    v,
+                    "expect",
+                    "on",
+                    "an implementation's name (\"raftsim\" or \"raft-rs\")",
+                    other,
+                ))
+            }
+        }
         e.no_violation = t.get("no-violation") == Some(&Value::Boolean(true));
         e.no_leader = t.get("no-leader") == Some(&Value::Boolean(true));
-        if e == Expectation::default() {
+        if (Expectation {
+            on: None,
+            ..e.clone()
+        }) == Expectation::default()
+        {
             return Err(self.err(v.span().start, "expect needs something to check: leader, node with log/commit, violation, no-violation or no-leader"));
         }
         Ok(e)
