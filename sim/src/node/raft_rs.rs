@@ -56,7 +56,6 @@ pub struct RaftRs {
     /// Election timeouts: the node's seed and the draws made in the current term.
     rng: ChaCha8Rng,
     drawn: (u64, u64),
-    timeout: usize,
     timeouts: (usize, usize),
 }
 
@@ -163,7 +162,6 @@ impl RaftNode for RaftRs {
             applied: LogIndex(0),
             rng: ChaCha8Rng::seed_from_u64(b.seed),
             drawn: (0, 0),
-            timeout: 0,
             timeouts: (config.min_election_tick, config.max_election_tick),
         };
         node.own_the_timeout();
@@ -171,25 +169,29 @@ impl RaftNode for RaftRs {
     }
 
     fn tick(&mut self, out: &mut Vec<Output<RsMessage>>) {
+        let before = self.phase();
         self.raw.tick();
-        self.drive(out);
+        self.drive(out, before);
     }
 
     fn step(&mut self, _from: NodeId, message: RsMessage, out: &mut Vec<Output<RsMessage>>) {
         // Errors are messages raft-rs ignores (from unknown peers, local kinds).
+        let before = self.phase();
         let _ = self.raw.step(message.0);
-        self.drive(out);
+        self.drive(out, before);
     }
 
     fn timeout_now(&mut self, out: &mut Vec<Output<RsMessage>>) {
+        let before = self.phase();
         if self.raw.raft.state != StateRole::Leader {
             // A real election, as raftsim's `timeout` step starts (no pre-vote round).
             self.raw.raft.campaign(raft_rs::CAMPAIGN_ELECTION);
         }
-        self.drive(out);
+        self.drive(out, before);
     }
 
     fn propose(&mut self, command: Command, out: &mut Vec<Output<RsMessage>>) {
+        let before = self.phase();
         let leads = self.raw.raft.state == StateRole::Leader;
         let data = match command {
             Command::Client(p) => p.to_le_bytes().to_vec(),
@@ -203,12 +205,13 @@ impl RaftNode for RaftRs {
             let leader = self.leader();
             out.push(Output::ProposalRejected(Rejection::NotLeader { leader }));
         }
-        self.drive(out);
+        self.drive(out, before);
     }
 
     fn read_index(&mut self, ctx: u64, out: &mut Vec<Output<RsMessage>>) {
+        let before = self.phase();
         self.raw.read_index(ctx.to_le_bytes().to_vec());
-        self.drive(out);
+        self.drive(out, before);
     }
 
     fn read_lease(&mut self, ctx: u64, out: &mut Vec<Output<RsMessage>>) {
@@ -217,8 +220,9 @@ impl RaftNode for RaftRs {
     }
 
     fn persisted(&mut self, synced: Synced, out: &mut Vec<Output<RsMessage>>) {
+        let before = self.phase();
         self.durable_writes = self.durable_writes.max(synced.writes);
-        self.drive(out);
+        self.drive(out, before);
     }
 
     fn role_kind(&self) -> RoleKind {
@@ -250,8 +254,15 @@ impl RaftNode for RaftRs {
 }
 
 impl RaftRs {
-    /// Handles every Ready raft-rs has, in order, and reports what became durable.
-    fn drive(&mut self, out: &mut Vec<Output<RsMessage>>) {
+    /// The term and role: raft-rs redraws its election timeout exactly when one of them changes
+    /// (`Raft::reset`, from every `become_*`).
+    fn phase(&self) -> (u64, u8) {
+        (self.raw.raft.term, self.raw.raft.state as u8)
+    }
+
+    /// Handles every Ready raft-rs has, in order, and reports what became durable; then, if
+    /// the input changed the term or the role, replaces raft-rs's fresh timeout.
+    fn drive(&mut self, out: &mut Vec<Output<RsMessage>>, before: (u64, u8)) {
         loop {
             self.finish_persisted();
             if !self.raw.has_ready() {
@@ -260,7 +271,9 @@ impl RaftRs {
             let rd = self.raw.ready();
             self.handle(rd, out);
         }
-        self.own_the_timeout();
+        if self.phase() != before {
+            self.own_the_timeout();
+        }
     }
 
     /// Tells raft-rs which Readies are on the disk now.
@@ -357,19 +370,17 @@ impl RaftRs {
         self.raw.advance_apply_to(self.applied.0);
     }
 
-    /// raft-rs drew a new election timeout from `thread_rng`: replace it with the seed's.
+    /// raft-rs drew a new election timeout from `thread_rng`: replace it with the seed's (the
+    /// n-th draw of term t comes from the node's stream at (t, n), whatever raft-rs drew).
     fn own_the_timeout(&mut self) {
-        if self.raw.raft.randomized_election_timeout() == self.timeout {
-            return;
-        }
         let term = self.raw.raft.term;
         if self.drawn.0 != term {
             self.drawn = (term, 0);
         }
         let mut rng = keyed(&self.rng, term, self.drawn.1);
         self.drawn.1 += 1;
-        self.timeout = rng.gen_range(self.timeouts.0..self.timeouts.1);
-        self.raw.raft.set_randomized_election_timeout(self.timeout);
+        let timeout = rng.gen_range(self.timeouts.0..self.timeouts.1);
+        self.raw.raft.set_randomized_election_timeout(timeout);
     }
 }
 
