@@ -7,11 +7,16 @@
 //!   from a majority, and a server votes at most once per term (its vote is on stable storage
 //!   before it is granted), so two majorities of one term would share a voter who voted twice.
 //!   State: the leader of every term seen.
-//! - **Log Matching** (§5.3): an (index, term) names one command and one previous term, ever, on
-//!   any node. A leader creates at most one entry per index in its term and never moves it, and
-//!   AppendEntries checks the entry before the new ones; by induction on the index, equal
-//!   (index, term) then means equal prefixes. State: for every (index, term) ever appended, its
-//!   command and the term before it.
+//! - **Log Matching** (§5.3): when two logs — the nodes' logs as they are, a crashed node's as it
+//!   was until it restarts from its disk — hold an entry with the same index and term, it is the
+//!   same command after the same previous term. A leader creates at most one entry per index in
+//!   its term and never moves it, and AppendEntries checks the entry before the new ones; by
+//!   induction on the index, equal (index, term) then means equal prefixes. An entry that a
+//!   crash erased before it was durable or sent anywhere belongs to no log any more, and a
+//!   later entry at its place is not compared with it: a cluster of one that leads a term
+//!   before its term is on disk (raft-rs does) may, after a crash, lead that term again and
+//!   write other entries there, which no one can observe. State: each node's log, as
+//!   (term, command) by index.
 //! - **Leader Completeness** (§5.4): a node that becomes leader of term T holds every entry
 //!   committed in a term below T, and when an entry is committed in term T, every node leading
 //!   a term above T holds it. The election restriction (§5.4.1) and the commit rule (§5.4.2)
@@ -100,13 +105,12 @@ struct Seen {
 #[derive(Default)]
 pub struct Checkers {
     leader_of_term: BTreeMap<Term, NodeId>,
-    /// `created[i]` lists the entries ever created at index i+1 as (term, command, prev term).
-    created: Vec<Vec<(Term, Command, Term)>>,
     committed: Vec<Committed>,
     applied: Vec<Option<(Term, Command, NodeId)>>,
     /// Entries acknowledged to clients, not yet covered by the committed log.
     acked: BTreeMap<LogIndex, (Term, Command)>,
-    shadow: BTreeMap<NodeId, Vec<Term>>,
+    /// Each node's log as (term, command) by index: live, or as it was until its restart.
+    shadow: BTreeMap<NodeId, Vec<(Term, Command)>>,
     seen: BTreeMap<NodeId, Seen>,
     violations: Vec<Violation>,
 }
@@ -171,8 +175,14 @@ impl Checkers {
     /// A node restarted from its durable state.
     pub fn on_restart(&mut self, id: NodeId, cluster: &dyn Cluster) {
         if let Some(view) = cluster.view(id) {
-            self.shadow
-                .insert(id, view.log.entries().iter().map(|e| e.term).collect());
+            self.shadow.insert(
+                id,
+                view.log
+                    .entries()
+                    .iter()
+                    .map(|e| (e.term, e.command))
+                    .collect(),
+            );
             self.on_state(id, &view);
         }
     }
@@ -263,28 +273,27 @@ impl Checkers {
         }
     }
 
-    /// Log Matching: an (index, term) always names the same command and the same previous term.
+    /// Log Matching: an entry appended at (index, term) is the same command, after the same
+    /// previous term, as the entry any other log holds at (index, term).
     fn on_append(&mut self, id: NodeId, entries: &[Entry]) {
         for e in entries {
             let i = e.index.0 as usize;
             let shadow = self.shadow.entry(id).or_default();
             shadow.truncate(i - 1);
-            let prev_term = if i >= 2 { shadow[i - 2] } else { Term(0) };
-            shadow.push(e.term);
-            if self.created.len() < i {
-                self.created.resize(i, Vec::new());
-            }
-            let slot = &mut self.created[i - 1];
-            match slot.iter().find(|(t, _, _)| *t == e.term) {
-                None => slot.push((e.term, e.command, prev_term)),
-                Some(&(_, command, prev)) if (command, prev) != (e.command, prev_term) => {
-                    let detail = format!(
-                        "{id} holds {e} ({}, after term {prev_term}) but another log holds {e} ({command}, after term {prev})",
-                        e.command
-                    );
-                    self.report(Property::LogMatching, Some(id), detail);
-                }
-                Some(_) => {}
+            let prev_term = if i >= 2 { shadow[i - 2].0 } else { Term(0) };
+            shadow.push((e.term, e.command));
+            let clash = self.shadow.iter().find_map(|(other, log)| {
+                let (term, command) = *log.get(i - 1)?;
+                let prev = if i >= 2 { log[i - 2].0 } else { Term(0) };
+                (*other != id && term == e.term && (command, prev) != (e.command, prev_term))
+                    .then_some((*other, command, prev))
+            });
+            if let Some((other, command, prev)) = clash {
+                let detail = format!(
+                    "{id} holds {e} ({}, after term {prev_term}) but {other} holds {e} ({command}, after term {prev})",
+                    e.command
+                );
+                self.report(Property::LogMatching, Some(id), detail);
             }
         }
     }
@@ -294,7 +303,7 @@ impl Checkers {
     /// entry is among those deleted, so is the one at `from`.
     fn on_truncate(&mut self, id: NodeId, from: LogIndex, node_term: Term) {
         let shadow = self.shadow.entry(id).or_default();
-        let deleted = shadow.get(from.0 as usize - 1).copied();
+        let deleted = shadow.get(from.0 as usize - 1).map(|(t, _)| *t);
         shadow.truncate(from.0 as usize - 1);
         if let (Some(term), Some(c)) = (deleted, at(&self.committed, from)) {
             if term == c.term && node_term >= c.commit_term {

@@ -140,6 +140,33 @@ fn log_matching_reports_equal_entry_after_different_prefix() {
     assert_eq!(properties(&c), vec![Property::LogMatching]);
 }
 
+/// An entry a crash erased before it was durable or sent belongs to no log: a cluster of one
+/// that re-leads term 3 after losing it may write another 2:3 there. If another log still holds
+/// the first 2:3, it is a violation.
+#[test]
+fn log_matching_compares_logs_that_exist_not_erased_entries() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    let first = [entry(1, 1, 10), entry(2, 3, 31)];
+    cluster.set(N1, RoleKind::Leader, 3, 0, &first);
+    c.after_step(N1, &[append(&first)], &cluster);
+    c.on_crash(N1);
+    cluster.set(N1, RoleKind::Follower, 2, 0, &first[..1]);
+    c.on_restart(N1, &cluster);
+    let second = [entry(1, 1, 10), entry(2, 3, 32)];
+    cluster.set(N1, RoleKind::Leader, 3, 0, &second);
+    c.after_step(N1, &[append(&second[1..])], &cluster);
+    assert!(c.violations().is_empty(), "{:?}", c.violations());
+    cluster.set(N2, RoleKind::Follower, 3, 0, &first);
+    c.after_step(N2, &[append(&first)], &cluster);
+    assert_eq!(properties(&c), vec![Property::LogMatching]);
+    assert!(
+        c.violations()[0].detail.contains("but n1 holds 2:3 (c32"),
+        "{:?}",
+        c.violations()
+    );
+}
+
 #[test]
 fn state_machine_safety_reports_different_entries_applied_at_one_index() {
     let mut c = Checkers::new();
