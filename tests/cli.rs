@@ -431,3 +431,35 @@ fn a_node_panic_shrinks_to_a_scenario_that_panics_again() {
         "{text}"
     );
 }
+
+/// raft-rs from the command line: a clean campaign, a replay whose JSON trace is byte-identical
+/// twice, Figure 8, and a bug knob refused as bad input (raft-rs has none).
+#[test]
+fn raft_rs_runs_from_the_command_line() {
+    let (code, out, err) = raftsim(&["fuzz", "--node", "raft-rs", "--seeds", "0..40"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("clean: 40 seeds"), "{out}");
+    let dir = std::env::temp_dir().join(format!("raftsim-rs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let traces: Vec<String> = ["a", "b"]
+        .iter()
+        .map(|name| {
+            let path = dir.join(format!("{name}.jsonl"));
+            let args = ["replay", "--node", "raft-rs", "--seed", "5", "--trace"];
+            let (code, out, _) = raftsim(&[&args[..], &[path.to_str().unwrap()]].concat());
+            assert_eq!(code, 0, "{out}");
+            std::fs::read_to_string(&path).unwrap()
+        })
+        .collect();
+    assert!(traces[0].lines().count() > 100);
+    assert_eq!(traces[0], traces[1], "the same seed, the same trace");
+    std::fs::remove_dir_all(&dir).ok();
+    let (code, out, _) = raftsim(&["run", "figure8", "--node", "raft-rs"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, _, err) = raftsim(&["fuzz", "--node", "raft-rs", "--bug", "volatile-vote"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("raft-rs has no knobs"), "{err}");
+    let (code, _, err) = raftsim(&["run", "volatile-vote", "--node", "raft-rs"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("raft-rs cannot run this scenario"), "{err}");
+}

@@ -61,3 +61,36 @@ fn every_scenario_has_a_story_and_a_description() {
         assert!(!s.description.is_empty(), "{file}: needs a description");
     }
 }
+
+/// Every shipped scenario that needs no bug knob holds on raft-rs too; where raft-rs differs by
+/// design, the scenario's expectations say so with `on = "raft-rs"` (figure8 among them).
+#[test]
+fn every_knob_free_scenario_holds_on_raft_rs() {
+    use raft::BugKnob;
+    use sim::node::RaftRs;
+    use sim::scenario::{run_scenario_on, Step};
+    let mut ran = Vec::new();
+    for (file, text) in SCENARIOS {
+        let scenario = parse_scenario(file, text).unwrap();
+        let mut knobs: Vec<BugKnob> = scenario.raft.bugs.iter().collect();
+        for st in &scenario.steps {
+            if let Step::Rewind { changes, .. } = &st.step {
+                knobs.extend(changes.bugs.iter().flat_map(|b| b.iter()));
+            }
+        }
+        let needs_knobs = knobs.iter().any(|k| *k != BugKnob::AckUncommittedWrite);
+        if needs_knobs {
+            continue;
+        }
+        let report = run_scenario_on::<RaftRs>(&scenario, false);
+        assert!(
+            report.passed(),
+            "{file} on raft-rs: failures {:?}, unexpected violations {:?}",
+            report.failures,
+            report.unexpected
+        );
+        ran.push(file.trim_end_matches(".toml"));
+    }
+    assert!(ran.contains(&"figure8"), "{ran:?}");
+    assert!(ran.len() >= 9, "{ran:?}");
+}
