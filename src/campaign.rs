@@ -12,30 +12,41 @@
 //! `run` panics at the first violation with the full report and the two lines that rerun it.
 
 use sim::campaign::{Campaign as Inner, CampaignReport};
+use sim::node::RaftNode;
 use sim::report::violation_report;
-use sim::run::{run_seed, RunConfig};
+use sim::run::{run_seed_on, RunConfig};
 use std::ops::Range;
 
-pub struct Campaign {
-    inner: Inner,
+/// A campaign on raftsim's own node (`Campaign::new`) or on any implementation of
+/// [`RaftNode`] (`Campaign::<MyRaft>::on`).
+pub struct Campaign<N: RaftNode = raft::Node> {
+    inner: Inner<N>,
 }
 
 impl Campaign {
+    /// A campaign on raftsim's own node, using every core.
     pub fn new(config: RunConfig) -> Campaign {
+        Campaign::on(config)
+    }
+}
+
+impl<N: RaftNode> Campaign<N> {
+    /// A campaign on implementation `N`, using every core.
+    pub fn on(config: RunConfig) -> Campaign<N> {
         let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
         Campaign {
-            inner: Inner::new(config).jobs(jobs),
+            inner: Inner::on(config).jobs(jobs),
         }
     }
 
     /// The seeds to run, unless the environment says otherwise: `RAFTSIM_SEED=<n>` runs only
     /// seed n; `RAFTSIM_SEEDS=<count>` runs that many seeds from the range's start.
-    pub fn seeds(mut self, seeds: Range<u64>) -> Campaign {
+    pub fn seeds(mut self, seeds: Range<u64>) -> Campaign<N> {
         self.inner = self.inner.seeds(seeds);
         self
     }
 
-    pub fn jobs(mut self, jobs: usize) -> Campaign {
+    pub fn jobs(mut self, jobs: usize) -> Campaign<N> {
         self.inner = self.inner.jobs(jobs);
         self
     }
@@ -43,7 +54,7 @@ impl Campaign {
     /// The campaign with the environment's seeds applied. A bad variable panics at the user's
     /// call of `run` or `report`: `#[track_caller]` on every function down to the `panic!`.
     #[track_caller]
-    fn effective(&self) -> Inner {
+    fn effective(&self) -> Inner<N> {
         let mut c = self.inner.clone();
         let expected = "a whole number of seeds to run, e.g. RAFTSIM_SEEDS=5000";
         if let Some(count) = crate::testing::env_number("RAFTSIM_SEEDS", expected) {
@@ -72,16 +83,24 @@ impl Campaign {
                 keep_trace: true,
                 ..self.inner.config.clone()
             };
-            let (_, world) = run_seed(failure.seed, &config);
+            let (_, world) = run_seed_on::<N>(failure.seed, &config, |_| {});
             let v = failure
                 .violation
                 .as_ref()
                 .expect("a failure has a violation");
-            let replay = format!(
-                "replay with the raftsim CLI: raftsim replay --seed {}{}",
-                failure.seed,
-                config.flags()
-            );
+            let replay = match N::NAME {
+                "raftsim" | "raft-rs" => {
+                    let node = if N::NAME == "raftsim" { "" } else { " --node raft-rs" };
+                    format!(
+                        "replay with the raftsim CLI: raftsim replay{node} --seed {}{}",
+                        failure.seed,
+                        config.flags()
+                    )
+                }
+                other => format!(
+                    "this seed alone, with the rerun line below (the raftsim CLI hosts raftsim's node and raft-rs, not {other})"
+                ),
+            };
             panic!(
                 "{}{}",
                 violation_report(&world, v, &replay),
