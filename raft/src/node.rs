@@ -488,22 +488,19 @@ impl Node {
             self.current_term,
             if volatile_vote { None } else { self.voted_for },
         );
-        let mut writes = Vec::with_capacity(self.pending_persist.len() + 1);
+        let respond_first = self.config.bugs.contains(BugKnob::RespondBeforePersist);
+        if respond_first {
+            out.append(&mut self.pending_sends);
+        }
         if hard != self.persisted_hard {
             self.persisted_hard = hard;
-            writes.push(Output::Persist(Persist::HardState {
+            out.push(Output::Persist(Persist::HardState {
                 current_term: hard.0,
                 voted_for: hard.1,
             }));
         }
-        writes.extend(self.pending_persist.drain(..).map(Output::Persist));
-        if self.config.bugs.contains(BugKnob::RespondBeforePersist) {
-            out.append(&mut self.pending_sends);
-            out.append(&mut writes);
-        } else {
-            out.append(&mut writes);
-            out.append(&mut self.pending_sends);
-        }
+        out.extend(self.pending_persist.drain(..).map(Output::Persist));
+        out.append(&mut self.pending_sends);
         out.append(&mut self.pending_notices);
         debug_assert!(self.last_applied <= self.commit_index);
         debug_assert!(self.commit_index <= self.log.last_index());

@@ -150,8 +150,10 @@ impl Node {
     /// Gives reads their index once an entry of this term commits, extends the lease, and
     /// answers the reads whose round a majority confirmed.
     pub(crate) fn release_reads(&mut self) {
-        if !matches!(self.role, Role::Leader { .. }) {
-            return;
+        if !matches!(self.role, Role::Leader { .. })
+            || self.reads.pending.is_empty() && self.reads.started.is_empty()
+        {
+            return; // nothing waits: no read, and no round whose answer extends the lease
         }
         if self.committed_in_current_term() && self.reads.pending.iter().any(|r| r.index.is_none())
         {

@@ -243,8 +243,10 @@ impl<N: crate::node::RaftNode> World<N> {
         let Some((term, index)) = key else {
             return;
         };
-        let mut rng =
-            crate::rng::keyed(&self.fault_rng, (4 << 32) | id.0 as u64, term << 32 | index);
+        // The cheap keyed generator: this is asked at every acknowledgement.
+        let secret = self.network.secret() ^ 0x5eed_c4a5;
+        let key = (4 << 32) | id.0 as u64;
+        let mut rng = crate::rng::KeyedRng::new(secret, key, term << 32 | index);
         if rng.gen_bool(p) {
             let window = 2 * self.config.disk_latency_us.max(1);
             let crash_at = self.now_us + rng.gen_range(0..window);

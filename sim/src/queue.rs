@@ -4,24 +4,26 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-struct Scheduled<E> {
+/// What the heap orders: an event's time, its sequence number and where it waits. The events
+/// themselves wait in a slab, so that sifting moves 24 bytes, not a whole message.
+struct Key {
     time_us: u64,
     seq: u64,
-    event: E,
+    slot: u32,
 }
 
-impl<E> PartialEq for Scheduled<E> {
+impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {
         (self.time_us, self.seq) == (other.time_us, other.seq)
     }
 }
-impl<E> Eq for Scheduled<E> {}
-impl<E> PartialOrd for Scheduled<E> {
+impl Eq for Key {}
+impl PartialOrd for Key {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<E> Ord for Scheduled<E> {
+impl Ord for Key {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest event.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.time_us, other.seq).cmp(&(self.time_us, self.seq))
@@ -29,7 +31,10 @@ impl<E> Ord for Scheduled<E> {
 }
 
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Scheduled<E>>,
+    heap: BinaryHeap<Key>,
+    // Invariant: a slot holds an event exactly while a key in the heap names it.
+    slots: Vec<Option<E>>,
+    free: Vec<u32>,
     // Invariant: every scheduled event has seq < next_seq.
     next_seq: u64,
 }
@@ -38,6 +43,8 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
         }
     }
@@ -45,20 +52,35 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     pub fn push(&mut self, time_us: u64, event: E) {
-        self.heap.push(Scheduled {
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                self.slots.push(Some(event));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.heap.push(Key {
             time_us,
             seq: self.next_seq,
-            event,
+            slot,
         });
         self.next_seq += 1;
     }
 
     pub fn pop(&mut self) -> Option<(u64, E)> {
-        self.heap.pop().map(|s| (s.time_us, s.event))
+        let key = self.heap.pop()?;
+        self.free.push(key.slot);
+        let event = self.slots[key.slot as usize]
+            .take()
+            .expect("a key names a waiting event");
+        Some((key.time_us, event))
     }
 
     pub fn peek_time(&self) -> Option<u64> {
-        self.heap.peek().map(|s| s.time_us)
+        self.heap.peek().map(|k| k.time_us)
     }
 
     pub fn len(&self) -> usize {

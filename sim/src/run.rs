@@ -142,11 +142,9 @@ pub fn world_for_on<N: RaftNode>(seed: u64, config: &RunConfig) -> (World<N>, Sw
         heartbeats_carry_entries: swarm.mix.heartbeats_carry_entries,
         ..raft::Config::default()
     };
-    let trace = if config.keep_trace {
-        Trace::new(true, 0)
-    } else {
-        Trace::new(false, 40)
-    };
+    // A campaign's run keeps no lines, only the hash: a failure's report reruns the seed with
+    // its whole trace (`keep_trace`).
+    let trace = Trace::new(config.keep_trace, 0);
     (World::new(seed, sim, raft, trace), swarm)
 }
 

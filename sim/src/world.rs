@@ -375,13 +375,18 @@ impl<N: RaftNode> World<N> {
             });
         }
         self.stats.messages_delivered += 1;
-        self.record(TraceEvent::Deliver {
+        // Traced without a copy of the message unless the trace keeps its lines.
+        let event = TraceEvent::Deliver {
             from,
             to,
-            message: message.clone(),
+            message,
             duplicate,
             sent_us,
-        });
+        };
+        let TraceEvent::Deliver { message, .. } = self.trace.record_and_return(self.now_us, event)
+        else {
+            unreachable!("the event given back is the one recorded")
+        };
         self.input(to, |node, out| node.step(from, message, out));
     }
 

@@ -110,9 +110,44 @@ pub struct Checkers {
     /// Entries acknowledged to clients, not yet covered by the committed log.
     acked: BTreeMap<LogIndex, (Term, Command)>,
     /// Each node's log as (term, command) by index: live, or as it was until its restart.
-    shadow: BTreeMap<NodeId, Vec<(Term, Command)>>,
-    seen: BTreeMap<NodeId, Seen>,
+    shadow: ByNode<Vec<(Term, Command)>>,
+    seen: ByNode<Seen>,
     violations: Vec<Violation>,
+}
+
+/// A value per node, indexed by id: what the per-event checks read and write (a map's search
+/// and rebalancing cost more than the check itself). Iterates in id order.
+#[derive(Default)]
+struct ByNode<T>(Vec<Option<T>>);
+
+impl<T: Default> ByNode<T> {
+    fn get(&self, id: &NodeId) -> Option<&T> {
+        self.0.get(id.0 as usize)?.as_ref()
+    }
+    fn insert(&mut self, id: NodeId, value: T) {
+        let i = id.0 as usize;
+        if self.0.len() <= i {
+            self.0.resize_with(i + 1, || None);
+        }
+        self.0[i] = Some(value);
+    }
+    fn remove(&mut self, id: &NodeId) {
+        if let Some(slot) = self.0.get_mut(id.0 as usize) {
+            *slot = None;
+        }
+    }
+    fn entry_or_default(&mut self, id: NodeId) -> &mut T {
+        if self.get(&id).is_none() {
+            self.insert(id, T::default());
+        }
+        self.0[id.0 as usize].as_mut().expect("just inserted")
+    }
+    fn iter(&self) -> impl Iterator<Item = (NodeId, &T)> {
+        self.0
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.as_ref().map(|v| (NodeId(i as u8), v)))
+    }
 }
 
 fn at(log: &[Committed], index: LogIndex) -> Option<&Committed> {
@@ -278,15 +313,15 @@ impl Checkers {
     fn on_append(&mut self, id: NodeId, entries: &[Entry]) {
         for e in entries {
             let i = e.index.0 as usize;
-            let shadow = self.shadow.entry(id).or_default();
+            let shadow = self.shadow.entry_or_default(id);
             shadow.truncate(i - 1);
             let prev_term = if i >= 2 { shadow[i - 2].0 } else { Term(0) };
             shadow.push((e.term, e.command));
             let clash = self.shadow.iter().find_map(|(other, log)| {
                 let (term, command) = *log.get(i - 1)?;
                 let prev = if i >= 2 { log[i - 2].0 } else { Term(0) };
-                (*other != id && term == e.term && (command, prev) != (e.command, prev_term))
-                    .then_some((*other, command, prev))
+                (other != id && term == e.term && (command, prev) != (e.command, prev_term))
+                    .then_some((other, command, prev))
             });
             if let Some((other, command, prev)) = clash {
                 let detail = format!(
@@ -302,7 +337,7 @@ impl Checkers {
     /// it. By Log Matching it is enough to look at the first entry deleted: if a committed
     /// entry is among those deleted, so is the one at `from`.
     fn on_truncate(&mut self, id: NodeId, from: LogIndex, node_term: Term) {
-        let shadow = self.shadow.entry(id).or_default();
+        let shadow = self.shadow.entry_or_default(id);
         let deleted = shadow.get(from.0 as usize - 1).map(|(t, _)| *t);
         shadow.truncate(from.0 as usize - 1);
         if let (Some(term), Some(c)) = (deleted, at(&self.committed, from)) {
@@ -380,7 +415,7 @@ impl Checkers {
             .seen
             .iter()
             .filter(|(_, s)| s.role == Some(RoleKind::Leader) && s.term > view.term)
-            .map(|(n, s)| (*n, s.term))
+            .map(|(n, s)| (n, s.term))
             .collect();
         for (leader, term) in leaders {
             if let Some(lv) = cluster.view(leader) {

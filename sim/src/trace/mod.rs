@@ -252,6 +252,26 @@ impl<M: RaftMessage> Trace<M> {
         self
     }
 
+    /// Records `event` and gives it back: hashed in place, copied only if lines are kept.
+    pub fn record_and_return(&mut self, t_us: u64, event: TraceEvent<M>) -> TraceEvent<M> {
+        let line = TraceLine {
+            seq: self.next_seq,
+            t_us,
+            event,
+        };
+        self.next_seq += 1;
+        if self.hash_lines {
+            self.hash.add_line(&line);
+        }
+        if self.keep_all || self.tail_len > 0 {
+            if !self.keep_all && self.lines.len() >= self.tail_len {
+                self.lines.pop_front();
+            }
+            self.lines.push_back(line.clone());
+        }
+        line.event
+    }
+
     pub fn record(&mut self, t_us: u64, event: TraceEvent<M>) {
         let line = TraceLine {
             seq: self.next_seq,
