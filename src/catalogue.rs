@@ -29,6 +29,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     scenario!("stale-leader-writes"),
     scenario!("stale-leader-read"),
     scenario!("read-index-new-leader"),
+    scenario!("read-index-duplicate-context"),
     scenario!("lease-clock-drift"),
     scenario!("ack-uncommitted-write"),
     scenario!("election-livelock"),

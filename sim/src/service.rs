@@ -35,6 +35,23 @@ impl<N: crate::node::RaftNode> World<N> {
         }
     }
 
+    /// A scenario's retry: the last scripted operation still unanswered goes again, to `node`,
+    /// as the same request (the same payload, so the same read context).
+    pub fn client_retry(&mut self, node: NodeId) {
+        let waiting = self
+            .clients
+            .clients
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, c)| c.oneshot && c.current.is_some())
+            .map(|(i, c)| (i as u32, c.current.expect("found with one")));
+        if let Some((client, (id, payload))) = waiting {
+            let op = self.clients.history.ops()[id].op;
+            self.submit(client, node, payload, op);
+        }
+    }
+
     /// Sends one attempt of the client's current operation to `node`.
     fn submit(&mut self, client: u32, node: NodeId, payload: u64, op: KvOp) {
         let c = &mut self.clients.clients[client as usize];

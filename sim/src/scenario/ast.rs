@@ -108,6 +108,10 @@ pub enum Step {
     Resume(NodeId),
     /// The faults stop: no more loss or duplication on the network.
     Calm,
+    /// The last scripted client operation still unanswered is sent again, to `node`: a
+    /// client's retry, the same request (a write applies once, thesis §6.3) and, for a read,
+    /// the same read context.
+    Retry(NodeId),
 }
 
 /// What a `rewind` changes for the branch it starts.
@@ -194,7 +198,7 @@ pub struct Expectation {
 
 impl Step {
     /// The action names a file may use, for error messages and suggestions.
-    pub const ACTIONS: [&'static str; 24] = [
+    pub const ACTIONS: [&'static str; 25] = [
         "timeout",
         "run-until",
         "write",
@@ -219,6 +223,7 @@ impl Step {
         "pause",
         "resume",
         "calm",
+        "retry",
     ];
 
     /// Whether the step can change the cluster (narration draws the logs after those).
@@ -317,6 +322,7 @@ impl fmt::Display for Step {
             Step::Pause(n) => write!(f, "pause {n}"),
             Step::Resume(n) => write!(f, "resume {n}"),
             Step::Calm => write!(f, "the faults stop: no loss, no duplication"),
+            Step::Retry(n) => write!(f, "the client retries its operation at {n}"),
             Step::Clock { node, drift_ppm } => {
                 write!(f, "{node}'s clock drifts by {drift_ppm} ppm")
             }

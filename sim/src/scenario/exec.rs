@@ -351,6 +351,7 @@ fn act<N: RaftNode>(w: &mut World<N>, step: &Step) -> Option<String> {
         Step::Pause(n) => w.pause(*n),
         Step::Resume(n) => w.resume(*n),
         Step::Calm => w.calm(),
+        Step::Retry(n) => w.client_retry(*n),
         Step::Partition(groups) => w.partition(groups),
         Step::Cut { from, to } => w.cut(*from, *to),
         Step::Links(links) => w.keep_links(links),

@@ -65,6 +65,7 @@ impl Parser<'_> {
                 other => return Err(self.type_error(v, "calm", "true", other)),
             },
             "restart" => Step::Restart(self.node(v, "restart", nodes)?),
+            "retry" => Step::Retry(self.node(v, "retry", nodes)?),
             "heal" => match v.get_ref() {
                 Value::Boolean(true) => Step::Heal,
                 other => return Err(self.type_error(v, "heal", "true", other)),

@@ -32,6 +32,7 @@ pub fn step_toml(step: &Step) -> Option<String> {
         }
         Step::Heal => "heal = true".into(),
         Step::Calm => "calm = true".into(),
+        Step::Retry(n) => format!("retry = {}", n.0),
         Step::Crash(n) => format!("crash = {}", n.0),
         Step::Restart(n) => format!("restart = {}", n.0),
         Step::Pause(n) => format!("pause = {}", n.0),
@@ -129,6 +130,7 @@ mod tests {
             Step::Links(vec![(n(1), n(3)), (n(2), n(3))]),
             Step::Heal,
             Step::Calm,
+            Step::Retry(n(2)),
             Step::Crash(n(1)),
             Step::Restart(n(1)),
             Step::Pause(n(2)),
