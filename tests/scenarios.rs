@@ -3,7 +3,8 @@
 //! files in scenarios/.
 
 use raftsim::catalogue::SCENARIOS;
-use sim::scenario::{parse_scenario, run_scenario};
+use sim::play::run_scenario;
+use sim::scenario::parse_scenario;
 
 #[test]
 fn every_shipped_scenario_holds() {
@@ -68,7 +69,8 @@ fn every_scenario_has_a_story_and_a_description() {
 fn every_knob_free_scenario_holds_on_raft_rs() {
     use raft::BugKnob;
     use sim::node::RaftRs;
-    use sim::scenario::{run_scenario_on, Step};
+    use sim::play::run_scenario_on;
+    use sim::scenario::Step;
     let mut ran = Vec::new();
     for (file, text) in SCENARIOS {
         let scenario = parse_scenario(file, text).unwrap();

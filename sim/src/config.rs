@@ -102,3 +102,13 @@ impl SimConfig {
         Ok(())
     }
 }
+
+/// The Raft and service options of one seed (drawn by `swarm.rs` unless pinned).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Options {
+    /// Thesis §9.6.
+    pub pre_vote: bool,
+    /// Thesis §6.2 (and the vote lease of §4.2.3).
+    pub check_quorum: bool,
+    pub read_mode: crate::client::ReadMode,
+}

@@ -1,6 +1,7 @@
-//! Faults and scripted control: what scenario steps and the random fault schedule do to the
-//! cluster — crashes and restarts, pauses, clock drift, partitions, cuts, held and dropped
-//! messages. Each action is traced, and recorded as a scenario step when a schedule is kept.
+//! The cluster's levers: what scenario steps, the random fault schedule (`faults.rs`) and the
+//! liveness phase do to it — crashes and restarts, pauses, clock drift, partitions, cuts, held
+//! and dropped messages, calm. Each action is traced and told to the observers as the scenario
+//! step that replays it (`Observer::on_fault`; the shrinker records them).
 
 use crate::host::HostsView;
 use crate::network::{Fate, LinkRule};
@@ -38,9 +39,7 @@ impl<N: crate::node::RaftNode> World<N> {
             node: id,
             lost_writes,
         });
-        if self.frames.is_some() {
-            self.frame();
-        }
+        self.notify(|o, w| o.on_change(w));
     }
 
     pub fn restart(&mut self, id: NodeId) {
@@ -53,9 +52,7 @@ impl<N: crate::node::RaftNode> World<N> {
         self.checkers.on_restart(id, &HostsView(&self.hosts));
         self.note_step(Step::Restart(id));
         self.record(TraceEvent::Restart { node: id });
-        if self.frames.is_some() {
-            self.frame();
-        }
+        self.notify(|o, w| o.on_change(w));
         let at = self.now_us + self.hosts[i].tick_interval_us(self.config.tick_us);
         self.schedule_tick(id, at);
     }
@@ -236,6 +233,15 @@ impl<N: crate::node::RaftNode> World<N> {
                 }
             }
         }
+    }
+
+    /// No more loss or duplication on the network (latency stays).
+    pub fn calm(&mut self) {
+        let mut net = self.network.config().clone();
+        net.drop_probability = 0.0;
+        net.duplicate_probability = 0.0;
+        self.network.set_config(net);
+        self.note_step(Step::Calm);
     }
 
     pub fn set_drift(&mut self, id: NodeId, drift_ppm: i32) {

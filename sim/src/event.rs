@@ -27,15 +27,18 @@ pub(crate) enum Event<M = Message> {
         client: u32,
         attempt: u64,
     },
-    /// The random fault schedule's next action.
-    Fault,
-    /// Event-triggered faults (see `faults::maybe_crash_new_leader`).
-    Crash {
-        node: NodeId,
-    },
-    Restart {
-        node: NodeId,
-    },
+    /// An event of the fault schedule, handed to it (`World::nemesis`).
+    Nemesis(NemesisEvent),
+}
+
+/// What the fault schedule (`faults.rs`) puts in the queue for itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NemesisEvent {
+    /// The schedule's next action.
+    Next,
+    /// Event-triggered faults (`leader-crash`, `crash-after-persist`).
+    Crash(NodeId),
+    Restart(NodeId),
     /// `hold-messages` ends: what it held on the link is delivered late.
     ReleaseHeld {
         from: NodeId,
@@ -47,6 +50,9 @@ pub(crate) enum Event<M = Message> {
     /// `cut-then-isolate`: the leader of this moment is cut off.
     IsolateLeader,
 }
+
+/// How many kinds of fault there are (`faults::FaultKind::ALL`, which asserts it).
+pub const FAULT_KINDS: usize = 11;
 
 /// What a run exercised, so a user sees what a campaign covered.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -63,7 +69,7 @@ pub struct Stats {
     pub highest_term: u64,
     pub client_ops_ok: u64,
     /// Fault actions taken, by `FaultKind` (in `FaultKind::ALL` order).
-    pub fault_actions: [u64; crate::faults::FaultKind::ALL.len()],
+    pub fault_actions: [u64; FAULT_KINDS],
 }
 
 impl Stats {

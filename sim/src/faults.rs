@@ -4,7 +4,8 @@
 //! thin, uniform mix of everything.
 
 use crate::config::NetworkConfig;
-use crate::world::{Event, World};
+use crate::node::RaftNode;
+use crate::world::{Event, Nemesis, NemesisEvent, World};
 use raft::{MessageKind, NodeId};
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -37,7 +38,7 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 11] = [
+    pub const ALL: [FaultKind; crate::event::FAULT_KINDS] = [
         FaultKind::Partition,
         FaultKind::OneWayCut,
         FaultKind::PartialLinks,
@@ -118,7 +119,7 @@ pub struct FaultMix {
 
 impl FaultMix {
     /// Draws a mix from the faults stream, for a seed with `options`.
-    pub fn draw(rng: &mut ChaCha8Rng, options: &crate::swarm::Options) -> FaultMix {
+    pub fn draw(rng: &mut ChaCha8Rng, options: &crate::config::Options) -> FaultMix {
         let mut kinds: Vec<FaultKind> = FaultKind::ALL
             .into_iter()
             .filter(|_| rng.gen_bool(0.5))
@@ -176,119 +177,147 @@ impl FaultMix {
     }
 }
 
-impl<N: crate::node::RaftNode> World<N> {
-    /// Starts the random fault schedule.
-    pub fn start_faults(&mut self, mix: FaultMix) {
-        self.network.set_config(mix.network.clone());
-        let at = self.now_us
-            + self
-                .fault_rng
-                .gen_range(mix.interval_min_us..=mix.interval_max_us);
-        self.faults = Some(mix);
-        self.queue.push(at, Event::Fault);
-    }
+/// Starts the random fault schedule `mix` on `world`: the network takes the mix's loss,
+/// duplication and latency, and the first action comes after one interval.
+pub fn start<N: RaftNode>(world: &mut World<N>, mix: FaultMix) {
+    world.network.set_config(mix.network.clone());
+    let at = world.now_us()
+        + world
+            .fault_rng
+            .gen_range(mix.interval_min_us..=mix.interval_max_us);
+    world.nemesis = Some(std::rc::Rc::new(RandomFaults { mix }));
+    world.schedule(at, Event::Nemesis(NemesisEvent::Next));
+}
 
-    fn count(&mut self, kind: FaultKind) {
-        self.stats.fault_actions[kind as usize] += 1;
-    }
+/// The random fault schedule of one seed, as the loop runs it.
+struct RandomFaults {
+    mix: FaultMix,
+}
 
-    /// A node just became leader: with the `leader-crash` fault, half the time it crashes a
-    /// few milliseconds later and restarts a little after (drawn from the faults stream at a
-    /// place keyed by the node and its term, so the decision survives shrinking).
-    pub(crate) fn maybe_crash_new_leader(&mut self, id: NodeId, term: u64) {
-        if !self
-            .faults
-            .as_ref()
-            .is_some_and(|m| m.has(FaultKind::LeaderCrash))
-        {
-            return;
+impl<N: RaftNode> Nemesis<N> for RandomFaults {
+    fn on_event(&self, world: &mut World<N>, event: NemesisEvent) {
+        match event {
+            NemesisEvent::Next => next_fault(world, &self.mix),
+            NemesisEvent::Crash(node) => world.crash(node),
+            NemesisEvent::Restart(node) => world.restart(node),
+            NemesisEvent::ReleaseHeld {
+                from,
+                to,
+                kind,
+                newest,
+                twice,
+            } => world.release_some(from, to, Some(kind), None, newest, twice),
+            NemesisEvent::IsolateLeader => {
+                if let Some(leader) = world.leader() {
+                    let rest: Vec<NodeId> = world.ids().filter(|n| *n != leader).collect();
+                    world.partition(&[vec![leader], rest]);
+                }
+            }
         }
-        let mut rng = crate::rng::keyed(&self.fault_rng, id.0 as u64, term);
-        if rng.gen_bool(0.5) {
-            let crash_at = self.now_us + rng.gen_range(0..10_000);
-            let restart_at = crash_at + rng.gen_range(10_000..300_000);
-            self.schedule(crash_at, Event::Crash { node: id });
-            self.schedule(restart_at, Event::Restart { node: id });
-            self.count(FaultKind::LeaderCrash);
-        }
     }
 
-    /// With the `crash-after-persist` fault: `id` just granted a vote or acknowledged entries
-    /// (its reply waits behind its write). Sometimes it crashes within two disk latencies, in
-    /// the window around its write, and restarts later. Keyed by the node, the reply's term and
-    /// index, so the decision survives shrinking.
-    pub(crate) fn maybe_crash_after_persist(
-        &mut self,
-        id: NodeId,
+    fn after_step(
+        &self,
+        world: &mut World<N>,
+        node: NodeId,
+        new_leader: Option<raft::Term>,
         out: &[raft::Output<N::Message>],
     ) {
-        use crate::node::RaftMessage;
-        let Some(p) = self
-            .faults
-            .as_ref()
-            .filter(|m| m.has(FaultKind::CrashAfterPersist))
-            .map(|m| m.persist_crash_probability)
-        else {
-            return;
-        };
-        let key = out.iter().find_map(|o| match o {
-            raft::Output::Send { message, .. } => message.acknowledgement().map(|(term, index)| {
-                (
-                    term.0,
-                    index.0 + (message.kind() != MessageKind::RequestVoteResponse) as u64,
-                )
-            }),
-            _ => None,
-        });
-        let Some((term, index)) = key else {
-            return;
-        };
-        // The cheap keyed generator: this is asked at every acknowledgement.
-        let secret = self.network.secret() ^ 0x5eed_c4a5;
-        let key = (4 << 32) | id.0 as u64;
-        let mut rng = crate::rng::KeyedRng::new(secret, key, term << 32 | index);
-        if rng.gen_bool(p) {
-            let window = 2 * self.config.disk_latency_us.max(1);
-            let crash_at = self.now_us + rng.gen_range(0..window);
-            let restart_at = crash_at + rng.gen_range(10_000..200_000);
-            self.schedule(crash_at, Event::Crash { node: id });
-            self.schedule(restart_at, Event::Restart { node: id });
-            self.count(FaultKind::CrashAfterPersist);
+        if let Some(term) = new_leader {
+            if self.mix.has(FaultKind::LeaderCrash) {
+                crash_new_leader(world, node, term.0);
+            }
+        }
+        if self.mix.has(FaultKind::CrashAfterPersist) {
+            crash_after_persist(world, node, out, self.mix.persist_crash_probability);
         }
     }
+}
 
-    /// No more loss or duplication on the network (latency stays).
-    pub fn calm(&mut self) {
-        let mut net = self.network.config().clone();
-        net.drop_probability = 0.0;
-        net.duplicate_probability = 0.0;
-        self.network.set_config(net);
-        self.note_step(crate::scenario::Step::Calm);
+fn count<N: RaftNode>(world: &mut World<N>, kind: FaultKind) {
+    world.stats.fault_actions[kind as usize] += 1;
+}
+
+/// Crashes `id` and restarts it later, at the times given.
+fn crash_and_restart<N: RaftNode>(
+    world: &mut World<N>,
+    id: NodeId,
+    crash_at: u64,
+    restart_at: u64,
+) {
+    world.schedule(crash_at, Event::Nemesis(NemesisEvent::Crash(id)));
+    world.schedule(restart_at, Event::Nemesis(NemesisEvent::Restart(id)));
+}
+
+/// `leader-crash`: `id` just became leader of `term`. Half the time it crashes a few
+/// milliseconds later and restarts a little after (drawn from the faults stream at a place
+/// keyed by the node and its term, so the decision survives shrinking).
+fn crash_new_leader<N: RaftNode>(world: &mut World<N>, id: NodeId, term: u64) {
+    let mut rng = crate::rng::keyed(&world.fault_rng, id.0 as u64, term);
+    if rng.gen_bool(0.5) {
+        let crash_at = world.now_us() + rng.gen_range(0..10_000);
+        let restart_at = crash_at + rng.gen_range(10_000..300_000);
+        crash_and_restart(world, id, crash_at, restart_at);
+        count(world, FaultKind::LeaderCrash);
+    }
+}
+
+/// `crash-after-persist`: `id` just granted a vote or acknowledged entries (its reply waits
+/// behind its write). With probability `p` it crashes within two disk latencies, in the window
+/// around its write, and restarts later. Keyed by the node, the reply's term and index, so the
+/// decision survives shrinking.
+fn crash_after_persist<N: RaftNode>(
+    world: &mut World<N>,
+    id: NodeId,
+    out: &[raft::Output<N::Message>],
+    p: f64,
+) {
+    use crate::node::RaftMessage;
+    let key = out.iter().find_map(|o| match o {
+        raft::Output::Send { message, .. } => message.acknowledgement().map(|(term, index)| {
+            (
+                term.0,
+                index.0 + (message.kind() != MessageKind::RequestVoteResponse) as u64,
+            )
+        }),
+        _ => None,
+    });
+    let Some((term, index)) = key else {
+        return;
+    };
+    // The cheap keyed generator: this is asked at every acknowledgement.
+    let secret = world.network.secret() ^ 0x5eed_c4a5;
+    let key = (4 << 32) | id.0 as u64;
+    let mut rng = crate::rng::KeyedRng::new(secret, key, term << 32 | index);
+    if rng.gen_bool(p) {
+        let window = 2 * world.config.disk_latency_us.max(1);
+        let crash_at = world.now_us() + rng.gen_range(0..window);
+        let restart_at = crash_at + rng.gen_range(10_000..200_000);
+        crash_and_restart(world, id, crash_at, restart_at);
+        count(world, FaultKind::CrashAfterPersist);
     }
 }
 
 /// Runs one action of the schedule and schedules the next.
-pub(crate) fn next_fault<N: crate::node::RaftNode>(world: &mut World<N>) {
-    let Some(mix) = world.faults.clone() else {
-        return;
-    };
+fn next_fault<N: RaftNode>(world: &mut World<N>, mix: &FaultMix) {
     let kind = *mix.kinds.choose(&mut world.fault_rng).expect("non-empty");
     // Half of the actions undo: heal, restart, resume, true clocks.
     let undo = world.fault_rng.gen_bool(0.5);
-    apply(world, kind, undo, &mix);
+    apply(world, kind, undo, mix);
     let gap = world
         .fault_rng
         .gen_range(mix.interval_min_us..=mix.interval_max_us);
-    world.queue.push(world.now_us + gap, Event::Fault);
+    let at = world.now_us() + gap;
+    world.schedule(at, Event::Nemesis(NemesisEvent::Next));
 }
 
-fn random_node<N: crate::node::RaftNode>(world: &mut World<N>) -> NodeId {
+fn random_node<N: RaftNode>(world: &mut World<N>) -> NodeId {
     NodeId(world.fault_rng.gen_range(1..=world.config.nodes))
 }
 
 /// Half of the time the current leader, as Jepsen's nemeses favour the primary: faults at the
 /// leader are the ones that exercise elections and log repair.
-fn leader_or_random<N: crate::node::RaftNode>(world: &mut World<N>) -> NodeId {
+fn leader_or_random<N: RaftNode>(world: &mut World<N>) -> NodeId {
     let leader = world.leader();
     match leader {
         Some(id) if world.fault_rng.gen_bool(0.5) => id,
@@ -296,15 +325,10 @@ fn leader_or_random<N: crate::node::RaftNode>(world: &mut World<N>) -> NodeId {
     }
 }
 
-fn apply<N: crate::node::RaftNode>(
-    world: &mut World<N>,
-    kind: FaultKind,
-    undo: bool,
-    mix: &FaultMix,
-) {
+fn apply<N: RaftNode>(world: &mut World<N>, kind: FaultKind, undo: bool, mix: &FaultMix) {
     let n = world.config.nodes;
     if !matches!(kind, FaultKind::LeaderCrash | FaultKind::CrashAfterPersist) {
-        world.count(kind);
+        count(world, kind);
     }
     match (kind, undo) {
         (
@@ -319,8 +343,8 @@ fn apply<N: crate::node::RaftNode>(
             if from != to {
                 world.cut(from, to);
             }
-            let at = world.now_us + world.fault_rng.gen_range(20_000..150_000);
-            world.schedule(at, Event::IsolateLeader);
+            let at = world.now_us() + world.fault_rng.gen_range(20_000..150_000);
+            world.schedule(at, Event::Nemesis(NemesisEvent::IsolateLeader));
         }
         (FaultKind::HoldMessages, true) => world.release_all_held(),
         (FaultKind::HoldMessages, false) => hold_messages(world),
@@ -400,7 +424,7 @@ fn apply<N: crate::node::RaftNode>(
 
 /// Holds one message type on the links into the leader, out of it, or on one link, and
 /// schedules its late release (in order, newest first, or twice) about an election timeout on.
-fn hold_messages<N: crate::node::RaftNode>(world: &mut World<N>) {
+fn hold_messages<N: RaftNode>(world: &mut World<N>) {
     let kind = *HOLD_KINDS.choose(&mut world.fault_rng).expect("non-empty");
     let center = leader_or_random(world);
     let others: Vec<NodeId> = world.ids().filter(|n| *n != center).collect();
@@ -417,17 +441,17 @@ fn hold_messages<N: crate::node::RaftNode>(world: &mut World<N>) {
         world.raft.election_timeout_min_ticks as u64 * tick,
         2 * world.raft.election_timeout_max_ticks as u64 * tick,
     );
-    let at = world.now_us + world.fault_rng.gen_range(min..=max);
+    let at = world.now_us() + world.fault_rng.gen_range(min..=max);
     let mode = world.fault_rng.gen_range(0..3);
     for (from, to) in links {
         world.add_link_rule(from, to, crate::network::LinkRule::Hold(Some(kind)));
-        let release = Event::ReleaseHeld {
+        let release = Event::Nemesis(NemesisEvent::ReleaseHeld {
             from,
             to,
             kind,
             newest: mode == 1,
             twice: mode == 2,
-        };
+        });
         world.schedule(at, release);
     }
 }

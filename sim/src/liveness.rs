@@ -29,8 +29,10 @@
 //!   CheckQuorum, a leader cut off in a minority legally keeps accepting writes it cannot
 //!   commit (seed 000's story), so nothing is claimed.
 
+use crate::checker::Property;
+use crate::node::RaftNode;
 use crate::trace::VirtualTime;
-use crate::world::World;
+use crate::world::{Observer, World};
 use raft::{NodeId, NodeSet, RoleKind, Term};
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -86,7 +88,7 @@ impl Ending {
         rng: &mut ChaCha8Rng,
         nodes: u8,
         leader: Option<NodeId>,
-        options: &crate::swarm::Options,
+        options: &crate::config::Options,
     ) -> Ending {
         let mut ids: Vec<NodeId> = (1..=nodes).map(NodeId).collect();
         ids.shuffle(rng);
@@ -128,7 +130,8 @@ impl Ending {
     }
 }
 
-/// What the liveness phase watches, from the heal on.
+/// What the liveness phase watches, from the heal on: an observer of the world ([`end_faults`]
+/// attaches it).
 #[derive(Clone, Debug)]
 pub struct Watch {
     pub ending: Ending,
@@ -146,7 +149,7 @@ pub struct Watch {
 }
 
 impl Watch {
-    pub fn new<N: crate::node::RaftNode>(world: &World<N>, ending: Ending) -> Watch {
+    pub fn new<N: RaftNode>(world: &World<N>, ending: Ending) -> Watch {
         let timeout_us = world.raft.election_timeout_max_ticks as u64 * world.config.tick_us;
         let now = world.now_us();
         Watch {
@@ -160,134 +163,138 @@ impl Watch {
         }
     }
 
+    fn settled(&self, now_us: u64) -> bool {
+        now_us - self.last_change_us >= self.window_us
+    }
+
+    /// The live core node that leads the highest term, if any.
+    fn core_leader<N: RaftNode>(&self, world: &World<N>) -> Option<(NodeId, Term)> {
+        self.ending
+            .core
+            .iter()
+            .filter_map(|id| world.node(id).map(|n| (id, n)))
+            .filter(|(_, n)| n.role_kind() == RoleKind::Leader)
+            .map(|(id, n)| (id, n.current_term()))
+            .max_by_key(|(_, t)| *t)
+    }
+}
+
+impl<N: RaftNode> Observer<N> for Watch {
     /// A core node's term, or whether it leads, changed.
-    pub(crate) fn on_change(&mut self, id: NodeId, now_us: u64) {
+    fn on_role(&mut self, world: &World<N>, id: NodeId) {
         if self.ending.core.contains(id) {
+            let now_us = world.now_us();
             self.longest_us = self.longest_us.max(now_us - self.last_change_us);
             self.last_change_us = now_us;
             self.changes += 1;
         }
     }
 
-    fn settled(&self, now_us: u64) -> bool {
-        now_us - self.last_change_us >= self.window_us
-    }
-}
-
-impl<N: crate::node::RaftNode> World<N> {
-    /// Ends the fault phase as `ending` says: no more faults, loss or duplication; every held
-    /// message released; every clock true; the core healed, restarted and resumed; each
-    /// outsider crashed, cut off, or cut one way from the core. Then watches the phase.
-    pub fn end_faults(&mut self, ending: Ending) {
-        self.faults = None;
-        self.calm();
-        self.heal();
-        self.release_all_held();
-        let ids: Vec<NodeId> = self.ids().collect();
-        for id in ids {
-            self.set_drift(id, 0);
-            let crashed = ending
-                .outsiders
-                .iter()
-                .any(|(o, how)| *o == id && *how == Outsider::Crashed);
-            if crashed {
-                self.crash(id);
-            } else {
-                self.restart(id);
-                self.resume(id);
-            }
-        }
-        for (id, how) in ending.outsiders.clone() {
-            for c in ending.core.iter() {
-                match how {
-                    Outsider::Crashed => {}
-                    Outsider::Isolated => {
-                        self.cut(id, c);
-                        self.cut(c, id);
-                    }
-                    Outsider::HearsOnly => self.cut(id, c),
-                    Outsider::SpeaksOnly => self.cut(c, id),
-                }
-            }
-        }
-        self.clients.mark();
-        self.watch = Some(Watch::new(self, ending));
-    }
-
-    /// Whether the liveness phase has what it claims: a core leader, settled, and every client
-    /// answered since the heal.
-    pub fn live(&self) -> bool {
-        let Some(w) = &self.watch else {
-            return false;
-        };
-        // Checked after every event of the phase: the cheap tests first.
-        w.settled(self.now_us) && self.clients.all_progressed() && self.core_leader().is_some()
-    }
-
-    /// The live core node that leads the highest term, if any.
-    fn core_leader(&self) -> Option<(NodeId, Term)> {
-        let w = self.watch.as_ref()?;
-        w.ending
-            .core
-            .iter()
-            .filter_map(|id| self.node(id).map(|n| (id, n)))
-            .filter(|(_, n)| n.role_kind() == RoleKind::Leader)
-            .map(|(id, n)| (id, n.current_term()))
-            .max_by_key(|(_, t)| *t)
-    }
-
-    /// With CheckQuorum, during the liveness phase: `node`, leader of `term`, accepted a
-    /// proposal. Reports a violation if a newer leader was elected long enough ago.
-    pub(crate) fn check_deposed(&mut self, node: NodeId, term: Term) {
-        let Some(w) = &self.watch else {
-            return;
-        };
+    /// With CheckQuorum: `node`, leader of `term`, accepted a proposal. A violation if a newer
+    /// leader was elected long enough ago.
+    fn on_proposal(
+        &mut self,
+        world: &World<N>,
+        node: NodeId,
+        term: Term,
+    ) -> Option<(Property, String)> {
         let (Some(bound), Some((newer, leader, elected_us))) =
-            (w.deposed_bound_us, self.newest_leader)
+            (self.deposed_bound_us, world.newest_leader)
         else {
-            return;
+            return None;
         };
         if newer <= term {
-            return;
+            return None;
         }
-        let since = self.now_us - elected_us.max(w.start_us);
-        if since > bound {
+        let since = world.now_us() - elected_us.max(self.start_us);
+        (since > bound).then(|| {
             let detail = format!(
                 "deposed leader: {node}, leader of term {term}, accepted a proposal {} after {leader} was elected leader of term {newer} (or after the heal); with CheckQuorum it must step down within {}",
                 VirtualTime(since),
                 VirtualTime(bound)
             );
-            self.report(crate::checker::Property::Liveness, detail);
-        }
+            (Property::Liveness, detail)
+        })
     }
+}
 
-    /// Why the liveness phase failed, for the report.
-    pub fn liveness_failure(&self) -> String {
-        let Some(w) = &self.watch else {
-            return "no liveness: the liveness phase never started".into();
-        };
-        let after = VirtualTime(self.now_us - w.start_us);
-        let end = w.ending.describe();
-        let Some((leader, term)) = self.core_leader() else {
-            return format!(
-                "no liveness: {after} after the faults stopped ({end}), no core node leads (highest term {})",
-                self.stats.highest_term
-            );
-        };
-        if !w.settled(self.now_us) {
-            let longest = w.longest_us.max(self.now_us - w.last_change_us);
-            return format!(
-                "no liveness (churn): {after} after the faults stopped ({end}), terms or leaders in the core changed {} times; the longest stretch without a change lasted {}, and {} (five election timeouts) were needed; {leader} leads term {term} now",
-                w.changes,
-                VirtualTime(longest),
-                VirtualTime(w.window_us)
-            );
+/// Ends the fault phase as `ending` says: no more faults, loss or duplication; every held
+/// message released; every clock true; the core healed, restarted and resumed; each outsider
+/// crashed, cut off, or cut one way from the core. Then watches the phase (a [`Watch`]).
+pub fn end_faults<N: RaftNode>(world: &mut World<N>, ending: Ending) {
+    world.stop_nemesis();
+    world.calm();
+    world.heal();
+    world.release_all_held();
+    let ids: Vec<NodeId> = world.ids().collect();
+    for id in ids {
+        world.set_drift(id, 0);
+        let crashed = ending
+            .outsiders
+            .iter()
+            .any(|(o, how)| *o == id && *how == Outsider::Crashed);
+        if crashed {
+            world.crash(id);
+        } else {
+            world.restart(id);
+            world.resume(id);
         }
-        format!(
-            "no liveness: {leader} leads term {term}, settled, but {after} after the faults stopped ({end}) {}",
-            self.clients.describe_pending()
-        )
     }
+    for (id, how) in ending.outsiders.clone() {
+        for c in ending.core.iter() {
+            match how {
+                Outsider::Crashed => {}
+                Outsider::Isolated => {
+                    world.cut(id, c);
+                    world.cut(c, id);
+                }
+                Outsider::HearsOnly => world.cut(id, c),
+                Outsider::SpeaksOnly => world.cut(c, id),
+            }
+        }
+    }
+    world.clients.mark();
+    let watch = Watch::new(world, ending);
+    world.observe(watch);
+}
+
+/// Whether the liveness phase has what it claims: a core leader, settled, and every client
+/// answered since the heal.
+pub fn live<N: RaftNode>(world: &World<N>) -> bool {
+    let Some(w) = world.observer::<Watch>() else {
+        return false;
+    };
+    // Checked after every event of the phase: the cheap tests first.
+    w.settled(world.now_us()) && world.clients.all_progressed() && w.core_leader(world).is_some()
+}
+
+/// Why the liveness phase failed, for the report.
+pub fn liveness_failure<N: RaftNode>(world: &World<N>) -> String {
+    let Some(w) = world.observer::<Watch>() else {
+        return "no liveness: the liveness phase never started".into();
+    };
+    let now = world.now_us();
+    let after = VirtualTime(now - w.start_us);
+    let end = w.ending.describe();
+    let Some((leader, term)) = w.core_leader(world) else {
+        return format!(
+            "no liveness: {after} after the faults stopped ({end}), no core node leads (highest term {})",
+            world.stats.highest_term
+        );
+    };
+    if !w.settled(now) {
+        let longest = w.longest_us.max(now - w.last_change_us);
+        return format!(
+            "no liveness (churn): {after} after the faults stopped ({end}), terms or leaders in the core changed {} times; the longest stretch without a change lasted {}, and {} (five election timeouts) were needed; {leader} leads term {term} now",
+            w.changes,
+            VirtualTime(longest),
+            VirtualTime(w.window_us)
+        );
+    }
+    format!(
+        "no liveness: {leader} leads term {term}, settled, but {after} after the faults stopped ({end}) {}",
+        world.clients.describe_pending()
+    )
 }
 
 #[cfg(test)]
@@ -318,12 +325,8 @@ mod tests {
     fn a_healed_cluster_is_live() {
         let mut w = world(3, false);
         w.start_clients(WorkloadConfig::default());
-        w.end_faults(Ending::healed(3));
-        assert!(
-            w.run_while(5_000_000, |w| w.live()),
-            "{}",
-            w.liveness_failure()
-        );
+        end_faults(&mut w, Ending::healed(3));
+        assert!(w.run_while(5_000_000, live), "{}", liveness_failure(&w));
     }
 
     /// Terms that keep moving are churn, even though leaders keep being elected: a node is
@@ -332,14 +335,14 @@ mod tests {
     #[test]
     fn churn_is_reported_with_the_longest_stretch() {
         let mut w = world(3, false);
-        w.end_faults(Ending::healed(3));
-        let mut live = false;
+        end_faults(&mut w, Ending::healed(3));
+        let mut is_live = false;
         for k in 1..=16u64 {
-            live |= w.run_while(k * 300_000, |w| w.live());
+            is_live |= w.run_while(k * 300_000, live);
             w.timeout(NodeId(1 + (k % 3) as u8));
         }
-        assert!(!live, "never settled");
-        let why = w.liveness_failure();
+        assert!(!is_live, "never settled");
+        let why = liveness_failure(&w);
         assert!(why.starts_with("no liveness (churn): "), "{why}");
         assert!(
             why.contains("the longest stretch without a change lasted"),
@@ -360,14 +363,14 @@ mod tests {
             core: ids(&[1, 2]),
             outsiders: vec![(NodeId(3), Outsider::Crashed)],
         };
-        w.end_faults(ending);
+        end_faults(&mut w, ending);
         for (from, to) in [(1, 2), (2, 1)] {
             let rule =
                 crate::network::LinkRule::Hold(Some(raft::MessageKind::AppendEntriesResponse));
             w.add_link_rule(NodeId(from), NodeId(to), rule);
         }
-        assert!(!w.run_while(5_000_000, |w| w.live()));
-        let why = w.liveness_failure();
+        assert!(!w.run_while(5_000_000, live));
+        let why = liveness_failure(&w);
         assert!(why.contains("leads term"), "{why}");
         assert!(why.contains("client 0's"), "{why}");
         assert!(why.contains("is unanswered"), "{why}");
@@ -381,17 +384,17 @@ mod tests {
     fn a_deposed_leader_that_keeps_accepting_is_reported_only_with_check_quorum() {
         for check_quorum in [true, false] {
             let mut w = world(3, check_quorum);
-            w.end_faults(Ending::healed(3));
+            end_faults(&mut w, Ending::healed(3));
             let start = w.now_us();
             w.newest_leader = Some((Term(5), NodeId(2), start));
             let bound = 2 * 20 * w.config.tick_us;
             w.now_us = start + bound;
-            w.check_deposed(NodeId(1), Term(3));
+            w.proposal_accepted(NodeId(1), Term(3));
             assert!(w.violations().is_empty(), "within the bound");
             w.now_us = start + bound + 1;
-            w.check_deposed(NodeId(1), Term(5));
+            w.proposal_accepted(NodeId(1), Term(5));
             assert!(w.violations().is_empty(), "not deposed: its own term");
-            w.check_deposed(NodeId(1), Term(3));
+            w.proposal_accepted(NodeId(1), Term(3));
             let found: Vec<_> = w.violations().iter().map(|v| v.detail.clone()).collect();
             assert_eq!(found.len(), check_quorum as usize, "{found:?}");
             if check_quorum {
@@ -408,12 +411,12 @@ mod tests {
     #[test]
     fn degraded_ends_keep_a_majority_and_respect_the_options() {
         let mut rng = crate::rng::stream(1, crate::rng::Stream::Faults);
-        let plain = crate::swarm::Options {
+        let plain = crate::config::Options {
             pre_vote: false,
             check_quorum: true,
             read_mode: crate::client::ReadMode::Log,
         };
-        let both = crate::swarm::Options {
+        let both = crate::config::Options {
             pre_vote: true,
             ..plain
         };

@@ -2,10 +2,23 @@
 //! report with the command that replays it.
 
 use crate::checker::Violation;
+use crate::node::RaftNode;
 use crate::trace::VirtualTime;
-use crate::world::World;
+use crate::world::{Observer, World};
 use raft::{Entry, LogIndex, NodeId, RoleKind};
 use std::fmt::Write;
+
+/// The recorder of log tables for `--explain`: the table after every change of leader, with
+/// the number of trace lines recorded by then, so a listing can print each table after its
+/// line.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshots(pub Vec<(u64, String)>);
+
+impl<N: RaftNode> Observer<N> for Snapshots {
+    fn on_new_leader(&mut self, world: &World<N>, _node: NodeId) {
+        self.0.push((world.trace.len(), log_table(world)));
+    }
+}
 
 /// Columns shown at most; longer logs show their last ones.
 const MAX_COLUMNS: u64 = 24;
@@ -18,7 +31,7 @@ const MAX_COLUMNS: u64 = 24;
 /// n1 L4  1* 2* 4
 /// n5 --  1* 3     (crashed; disk)
 /// ```
-pub fn log_table<N: crate::node::RaftNode>(world: &World<N>) -> String {
+pub fn log_table<N: RaftNode>(world: &World<N>) -> String {
     let rows: Vec<Row> = world.ids().map(|id| row(world, id)).collect();
     let longest = rows
         .iter()
@@ -59,7 +72,7 @@ struct Row {
     note: String,
 }
 
-fn row<N: crate::node::RaftNode>(world: &World<N>, id: NodeId) -> Row {
+fn row<N: RaftNode>(world: &World<N>, id: NodeId) -> Row {
     let host = &world.hosts[id.0 as usize - 1];
     match &host.node {
         Some(n) => {
@@ -92,7 +105,7 @@ fn row<N: crate::node::RaftNode>(world: &World<N>, id: NodeId) -> Row {
 }
 
 /// Who leads, as `n1 leads term 4` or `no leader`.
-pub fn leadership<N: crate::node::RaftNode>(world: &World<N>) -> String {
+pub fn leadership<N: RaftNode>(world: &World<N>) -> String {
     match world.leader() {
         Some(id) => {
             let term = world
@@ -106,11 +119,7 @@ pub fn leadership<N: crate::node::RaftNode>(world: &World<N>) -> String {
 }
 
 /// The full report of a violation.
-pub fn violation_report<N: crate::node::RaftNode>(
-    world: &World<N>,
-    v: &Violation,
-    reproduce: &str,
-) -> String {
+pub fn violation_report<N: RaftNode>(world: &World<N>, v: &Violation, reproduce: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "violation: {} seed={}", v.property, world.seed);
     let _ = writeln!(out, "  what:  {}", v.detail);

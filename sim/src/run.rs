@@ -5,11 +5,12 @@
 
 use crate::checker::{Property, Violation};
 use crate::client::WorkloadConfig;
+use crate::config::Options;
 use crate::config::SimConfig;
 use crate::liveness::Ending;
 use crate::node::RaftNode;
 use crate::rng::{stream, Stream};
-use crate::swarm::{Options, Swarm};
+use crate::swarm::{Pins, Swarm};
 use crate::trace::{Trace, TraceHash};
 use crate::world::{Stats, World};
 use raft::Knobs;
@@ -56,6 +57,16 @@ impl Default for RunConfig {
 }
 
 impl RunConfig {
+    /// What this configuration pins of a seed's draws.
+    pub fn pins(&self) -> Pins {
+        Pins {
+            nodes: self.nodes,
+            pre_vote: self.pre_vote,
+            check_quorum: self.check_quorum,
+            read_mode: self.read_mode,
+        }
+    }
+
     /// Checks the pins against each other; the message names the flags.
     pub fn validate(&self) -> Result<(), String> {
         if self.read_mode == Some(crate::client::ReadMode::Lease) && self.check_quorum != Some(true)
@@ -126,7 +137,7 @@ pub fn world_for(seed: u64, config: &RunConfig) -> (World, Swarm) {
 
 /// [`world_for`] on any implementation.
 pub fn world_for_on<N: RaftNode>(seed: u64, config: &RunConfig) -> (World<N>, Swarm) {
-    let swarm = Swarm::draw(&mut stream(seed, Stream::Faults), config);
+    let swarm = Swarm::draw(&mut stream(seed, Stream::Faults), &config.pins());
     let sim = SimConfig {
         nodes: swarm.nodes,
         network: swarm.mix.network.clone(),
@@ -175,17 +186,19 @@ pub fn run_seed_on<N: RaftNode>(
         clients: config.workload.clients.min(swarm.mix.clients),
         ..config.workload.clone()
     });
-    world.start_faults(swarm.mix.clone());
+    crate::faults::start(&mut world, swarm.mix.clone());
     world.run_while(config.fault_phase_us, |w| !w.violations().is_empty());
     let mut liveness_passed = false;
     if world.violations().is_empty() && !world.exhausted() {
         let ending = ending_of(&mut world, &swarm);
-        world.guarded(|w| w.end_faults(ending));
+        world.guarded(|w| crate::liveness::end_faults(w, ending));
         let deadline = world.now_us() + config.liveness_us;
-        let live = world.run_while(deadline, |w| !w.violations().is_empty() || w.live());
+        let live = world.run_while(deadline, |w| {
+            !w.violations().is_empty() || crate::liveness::live(w)
+        });
         liveness_passed = live && world.violations().is_empty();
         if !live && !world.exhausted() {
-            let reason = world.liveness_failure();
+            let reason = crate::liveness::liveness_failure(&world);
             world.report(Property::Liveness, reason);
         }
     }

@@ -7,7 +7,8 @@
 use crate::client::ReadMode;
 use crate::config::{NetworkConfig, SimConfig};
 use crate::lin::KvOp;
-use crate::scenario::{run_scenario, Scenario, Step, StepAt};
+use crate::play::run_scenario;
+use crate::scenario::{Scenario, Step, StepAt};
 use proptest::prelude::*;
 use proptest::test_runner::{
     Config as PropConfig, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,

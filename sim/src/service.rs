@@ -301,7 +301,7 @@ impl<N: crate::node::RaftNode> World<N> {
             });
         }
         if let Some((_, term)) = result.0 {
-            self.check_deposed(node, term);
+            self.proposal_accepted(node, term);
         }
         let accepted = result.0.map(|r| r.0);
         self.record(TraceEvent::Propose {

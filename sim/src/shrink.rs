@@ -7,9 +7,10 @@
 
 use crate::checker::Property;
 use crate::node::RaftNode;
+use crate::play::run_scenario_on;
 use crate::run::{run_seed_on, RunConfig};
 use crate::scenario::write::step_toml;
-use crate::scenario::{parse_scenario, run_scenario_on, Step};
+use crate::scenario::{parse_scenario, Step};
 use crate::swarm::Swarm;
 use std::fmt::Write;
 
@@ -119,9 +120,20 @@ pub struct Shrunk {
     pub reproduced: bool,
 }
 
+/// The recorder of a random run's fault actions, each as the scenario step that replays it at
+/// its virtual time, so that the run can be written out (and shrunk) as a scenario file.
+#[derive(Clone, Debug, Default)]
+pub struct Schedule(pub Vec<(u64, Step)>);
+
+impl<N: RaftNode> crate::world::Observer<N> for Schedule {
+    fn on_fault(&mut self, at_us: u64, step: &Step) {
+        self.0.push((at_us, step.clone()));
+    }
+}
+
 /// Reruns `seed`, recording its fault actions. `None` if the seed does not fail.
 pub fn record<N: RaftNode>(seed: u64, config: &RunConfig) -> Option<Failure> {
-    let (outcome, world) = run_seed_on::<N>(seed, config, |w| w.schedule = Some(Vec::new()));
+    let (outcome, mut world) = run_seed_on::<N>(seed, config, |w| w.observe(Schedule::default()));
     let violation = outcome.violation?;
     let (_, swarm) = crate::run::world_for_on::<N>(seed, config);
     Some(Failure {
@@ -130,7 +142,7 @@ pub fn record<N: RaftNode>(seed: u64, config: &RunConfig) -> Option<Failure> {
         nodes: outcome.nodes,
         swarm,
         property: violation.property,
-        steps: world.schedule.unwrap_or_default(),
+        steps: world.detach::<Schedule>().map(|s| s.0).unwrap_or_default(),
         end_us: outcome.at_us,
     })
 }

@@ -7,8 +7,8 @@
 //! number and the same pins.
 
 use crate::client::ReadMode;
+pub use crate::config::Options;
 use crate::faults::FaultMix;
-use crate::run::RunConfig;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -18,34 +18,31 @@ use serde::Serialize;
 /// shows only with an even count); the sizes with most to exercise come up most.
 pub const SIZES: [u8; 9] = [1, 2, 3, 3, 4, 5, 5, 6, 7];
 
-/// The Raft and service options of one seed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Options {
-    /// Thesis §9.6.
-    pub pre_vote: bool,
-    /// Thesis §6.2 (and the vote lease of §4.2.3).
-    pub check_quorum: bool,
-    pub read_mode: ReadMode,
+/// What a user pinned on the command line (`None`: each seed draws it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pins {
+    pub nodes: Option<u8>,
+    pub pre_vote: Option<bool>,
+    pub check_quorum: Option<bool>,
+    pub read_mode: Option<ReadMode>,
 }
 
-impl Options {
-    /// Draws what `config` leaves open. Read modes are drawn among the safe ones: log,
-    /// read-index (with or without CheckQuorum) and lease (always with CheckQuorum, which it
-    /// needs); `local` only when pinned.
-    pub fn draw(rng: &mut ChaCha8Rng, config: &RunConfig) -> Options {
-        let pre_vote = rng.gen_bool(0.5);
-        let check_quorum = rng.gen_bool(0.5);
-        let read_mode = *[ReadMode::Log, ReadMode::ReadIndex, ReadMode::Lease]
-            .choose(rng)
-            .expect("non-empty");
-        let read_mode = config.read_mode.unwrap_or(read_mode);
-        Options {
-            pre_vote: config.pre_vote.unwrap_or(pre_vote),
-            check_quorum: config
-                .check_quorum
-                .unwrap_or(check_quorum || read_mode == ReadMode::Lease),
-            read_mode,
-        }
+/// Draws the options `pins` leave open. Read modes are drawn among the safe ones: log,
+/// read-index (with or without CheckQuorum) and lease (always with CheckQuorum, which it
+/// needs); `local` only when pinned.
+pub fn draw_options(rng: &mut ChaCha8Rng, pins: &Pins) -> Options {
+    let pre_vote = rng.gen_bool(0.5);
+    let check_quorum = rng.gen_bool(0.5);
+    let read_mode = *[ReadMode::Log, ReadMode::ReadIndex, ReadMode::Lease]
+        .choose(rng)
+        .expect("non-empty");
+    let read_mode = pins.read_mode.unwrap_or(read_mode);
+    Options {
+        pre_vote: pins.pre_vote.unwrap_or(pre_vote),
+        check_quorum: pins
+            .check_quorum
+            .unwrap_or(check_quorum || read_mode == ReadMode::Lease),
+        read_mode,
     }
 }
 
@@ -62,10 +59,10 @@ pub struct Swarm {
 
 impl Swarm {
     /// The draws of `seed`, from its faults stream (`rng`), in a fixed order.
-    pub fn draw(rng: &mut ChaCha8Rng, config: &RunConfig) -> Swarm {
+    pub fn draw(rng: &mut ChaCha8Rng, pins: &Pins) -> Swarm {
         let nodes = *SIZES.choose(rng).expect("non-empty");
-        let nodes = config.nodes.unwrap_or(nodes);
-        let options = Options::draw(rng, config);
+        let nodes = pins.nodes.unwrap_or(nodes);
+        let options = draw_options(rng, pins);
         let mix = FaultMix::draw(rng, &options);
         let degraded_end = rng.gen_bool(0.5) && nodes >= 3;
         Swarm {
@@ -101,7 +98,7 @@ mod tests {
 
     #[test]
     fn pins_hold_and_everything_else_is_drawn() {
-        let open = RunConfig::default();
+        let open = Pins::default();
         let mut seen = std::collections::BTreeSet::new();
         for seed in 0..400 {
             let s = Swarm::draw(&mut stream(seed, Stream::Faults), &open);
@@ -112,12 +109,11 @@ mod tests {
             seen.insert((s.nodes, s.options.pre_vote, s.options.check_quorum));
         }
         assert_eq!(seen.len(), 7 * 4, "every size with every option pair");
-        let pinned = RunConfig {
+        let pinned = Pins {
             nodes: Some(4),
             pre_vote: Some(false),
             check_quorum: Some(true),
             read_mode: Some(ReadMode::ReadIndex),
-            ..RunConfig::default()
         };
         for seed in 0..50 {
             let s = Swarm::draw(&mut stream(seed, Stream::Faults), &pinned);

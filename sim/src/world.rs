@@ -2,8 +2,16 @@
 //! the node it concerns, carry out the node's outputs in order, and run the checkers on what
 //! changed. Follow `World::step` → `World::deliver`/`tick` → `World::input` (the only place a
 //! node is stepped and the checkers run) → `World::drain`.
+//!
+//! Layers: this file is the cluster (hosts and their disks, the queue, the network, the
+//! checkers, the trace) and its loop; `control.rs` holds its levers (crash, restart, pause,
+//! partition, …) and `service.rs` the KV service and its clients. Above it, and seen here only
+//! through two traits: the `Nemesis` (the random fault schedule, `faults.rs`), which the loop
+//! hands its own events and tells of each step, and [`Observer`]s (pictures, `--explain`'s
+//! tables, the shrinker's schedule, the liveness watch), which hear what happens and change
+//! nothing. The trace stays a field: it records every event and is statically dispatched.
 
-use crate::checker::{Checkers, Violation};
+use crate::checker::{Checkers, Property, Violation};
 use crate::client::{Clients, WorkloadConfig};
 use crate::config::SimConfig;
 use crate::host::{Host, HostsView};
@@ -11,15 +19,62 @@ use crate::network::{Fate, Network};
 use crate::node::RaftNode;
 use crate::queue::EventQueue;
 use crate::rng::{stream, stream_seed, Stream};
+use crate::scenario::Step;
 use crate::trace::{DropReason, Trace, TraceEvent};
-use raft::{Command, Node, NodeId, Output, Persist, RoleKind};
+use raft::{Command, Node, NodeId, Output, Persist, RoleKind, Term};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use std::any::Any;
+use std::rc::Rc;
 
 /// Bound on the ticks a resumed node catches up on at once.
 pub(crate) const MAX_CATCH_UP_TICKS: u64 = 10_000;
 
-pub(crate) use crate::event::{Event, Stats};
+pub(crate) use crate::event::{Event, NemesisEvent, Stats};
+
+/// What hears a run without changing it: the pictures' frames, `--explain`'s log tables, the
+/// shrinker's schedule, the liveness watch. Attached with [`World::observe`], read back with
+/// [`World::observer`] or [`World::detach`]. Each hook is called with the world as it is at
+/// that moment; every hook does nothing by default.
+pub trait Observer<N: RaftNode>: Any {
+    /// A node's role, term or commit index changed, or it wrote to its disk (after the
+    /// checkers ran on that step); or a node crashed or restarted.
+    fn on_change(&mut self, _world: &World<N>) {}
+    /// `node`'s term, or whether it leads, changed.
+    fn on_role(&mut self, _world: &World<N>, _node: NodeId) {}
+    /// `node` became leader (its role line is traced; its step's other outputs are not yet).
+    fn on_new_leader(&mut self, _world: &World<N>, _node: NodeId) {}
+    /// A fault action was taken, as the scenario step that replays it.
+    fn on_fault(&mut self, _at_us: u64, _step: &Step) {}
+    /// `node`, leader of `term`, accepted a client's proposal. An observer that watches a
+    /// property (the liveness watch) answers with what it found broken.
+    fn on_proposal(
+        &mut self,
+        _world: &World<N>,
+        _node: NodeId,
+        _term: Term,
+    ) -> Option<(Property, String)> {
+        None
+    }
+}
+
+/// A fault schedule that runs inside the loop (`faults.rs`'s random one): the loop hands it
+/// the events it queued for itself and tells it of every step, so that faults can aim at
+/// protocol moments (a new leader, a reply behind a write). Its actions step nodes, which
+/// calls it again: it is shared (`Rc`) and takes `&self`, so a nemesis with state of its own
+/// keeps it in cells.
+pub(crate) trait Nemesis<N: RaftNode> {
+    /// One of its events came due.
+    fn on_event(&self, world: &mut World<N>, event: NemesisEvent);
+    /// `node` was stepped and gave `out`; `new_leader` is the term it just became leader of.
+    fn after_step(
+        &self,
+        world: &mut World<N>,
+        node: NodeId,
+        new_leader: Option<Term>,
+        out: &[Output<N::Message>],
+    );
+}
 
 pub struct World<N: RaftNode = Node> {
     pub seed: u64,
@@ -39,21 +94,13 @@ pub struct World<N: RaftNode = Node> {
     /// Ticks and disk completions are traced only when asked (they are most of the events).
     pub trace_quiet_ticks: bool,
     /// The random fault schedule, while it runs.
-    pub(crate) faults: Option<crate::faults::FaultMix>,
+    pub(crate) nemesis: Option<Rc<dyn Nemesis<N>>>,
     /// Writes made by scenario steps, answered when the node they were made at applies them.
     pub(crate) scripted_writes: Vec<(NodeId, Command)>,
-    /// When set, the log table is drawn after every change of leader, crash and restart, for
-    /// `--explain`: (number of trace lines so far, table). Never part of the trace hash.
-    pub snapshots: Option<Vec<(u64, String)>>,
-    /// When set, every fault action is recorded as a scenario step at its virtual time, so a
-    /// random run can be written out (and shrunk) as a scenario file.
-    pub schedule: Option<Vec<(u64, crate::scenario::Step)>>,
-    /// When set, the cluster's state after every change, for pictures (`--html`).
-    pub frames: Option<Vec<crate::picture::Frame>>,
+    /// What hears the run (never part of the trace hash).
+    observers: Vec<Box<dyn Observer<N>>>,
     /// The virtual time at which each violation (in `checkers.violations()` order) was found.
     pub violation_times: Vec<u64>,
-    /// The liveness phase, once it started.
-    pub(crate) watch: Option<crate::liveness::Watch>,
     /// The leader of the highest term so far and when it was elected.
     pub(crate) newest_leader: Option<(raft::Term, NodeId, u64)>,
     /// The node being stepped, if any: the one to blame for a panic.
@@ -106,13 +153,10 @@ impl<N: RaftNode> World<N> {
             stats: Stats::default(),
             scratch: Vec::new(),
             trace_quiet_ticks: true,
-            faults: None,
-            snapshots: None,
-            schedule: None,
-            frames: None,
+            nemesis: None,
+            observers: Vec::new(),
             violation_times: Vec::new(),
             scripted_writes: Vec::new(),
-            watch: None,
             newest_leader: None,
             stepping: None,
             poisoned: false,
@@ -178,10 +222,11 @@ impl<N: RaftNode> World<N> {
         self.trace.record(self.now_us, event);
     }
 
-    /// Records a fault action as a scenario step, if recording.
-    pub(crate) fn note_step(&mut self, step: crate::scenario::Step) {
-        if let Some(s) = self.schedule.as_mut() {
-            s.push((self.now_us, step));
+    /// Tells the observers of a fault action, as the scenario step that replays it.
+    pub(crate) fn note_step(&mut self, step: Step) {
+        let at = self.now_us;
+        for o in self.observers.iter_mut() {
+            o.on_fault(at, &step);
         }
     }
 
@@ -224,25 +269,58 @@ impl<N: RaftNode> World<N> {
         self.poisoned
     }
 
-    /// Records the cluster's state, if frames are kept (bounded by `picture::MAX_FRAMES`).
-    pub(crate) fn frame(&mut self) {
-        let frame = crate::picture::Frame::capture(self);
-        if let Some(frames) = self.frames.as_mut() {
-            if frames.len() < crate::picture::MAX_FRAMES {
-                frames.push(frame);
-            }
+    /// Attaches an observer: it hears everything from now on.
+    pub fn observe(&mut self, observer: impl Observer<N>) {
+        self.observers.push(Box::new(observer));
+    }
+
+    /// The attached observer of type `T`, if any.
+    pub fn observer<T: Observer<N>>(&self) -> Option<&T> {
+        self.observers
+            .iter()
+            .find_map(|o| (&**o as &dyn Any).downcast_ref::<T>())
+    }
+
+    /// Detaches the observer of type `T` and hands it back.
+    pub fn detach<T: Observer<N>>(&mut self) -> Option<T> {
+        let i = self
+            .observers
+            .iter()
+            .position(|o| (&**o as &dyn Any).is::<T>())?;
+        let o: Box<dyn Any> = self.observers.remove(i);
+        o.downcast::<T>().ok().map(|b| *b)
+    }
+
+    /// Calls `f` on every observer, with the world as it is.
+    pub(crate) fn notify(&mut self, mut f: impl FnMut(&mut dyn Observer<N>, &World<N>)) {
+        if self.observers.is_empty() {
+            return;
+        }
+        let mut observers = std::mem::take(&mut self.observers);
+        for o in observers.iter_mut() {
+            f(o.as_mut(), self);
+        }
+        self.observers = observers;
+    }
+
+    /// `node`, leader of `term`, accepted a proposal: observers that watch a property are
+    /// asked, and what they found is reported.
+    pub(crate) fn proposal_accepted(&mut self, node: NodeId, term: Term) {
+        let mut found = Vec::new();
+        self.notify(|o, w| found.extend(o.on_proposal(w, node, term)));
+        for (property, detail) in found {
+            self.report(property, detail);
         }
     }
 
-    /// Draws the logs for `--explain`, if asked.
-    pub(crate) fn snapshot(&mut self) {
-        if self.snapshots.is_some() {
-            let table = crate::report::log_table(self);
-            let at = self.trace.len();
-            self.snapshots
-                .get_or_insert_with(Vec::new)
-                .push((at, table));
-        }
+    /// Whether the random fault schedule runs.
+    pub fn faulting(&self) -> bool {
+        self.nemesis.is_some()
+    }
+
+    /// Stops the random fault schedule: its queued events come due and do nothing.
+    pub(crate) fn stop_nemesis(&mut self) {
+        self.nemesis = None;
     }
 
     // ----- The loop -----
@@ -277,28 +355,9 @@ impl<N: RaftNode> World<N> {
             Event::DiskDone { node, incarnation } => self.disk_done(node, incarnation),
             Event::ClientWake { client } => self.client_wake(client),
             Event::ClientTimeout { client, attempt } => self.client_timeout(client, attempt),
-            Event::Fault => crate::faults::next_fault(self),
-            Event::Crash { node } => {
-                if self.faults.is_some() {
-                    self.crash(node)
-                }
-            }
-            Event::Restart { node } => {
-                if self.faults.is_some() {
-                    self.restart(node)
-                }
-            }
-            Event::ReleaseHeld {
-                from,
-                to,
-                kind,
-                newest,
-                twice,
-            } => self.release_some(from, to, Some(kind), None, newest, twice),
-            Event::IsolateLeader => {
-                if let (Some(leader), true) = (self.leader(), self.faults.is_some()) {
-                    let rest: Vec<NodeId> = self.ids().filter(|n| *n != leader).collect();
-                    self.partition(&[vec![leader], rest]);
+            Event::Nemesis(e) => {
+                if let Some(nemesis) = self.nemesis.clone() {
+                    nemesis.on_event(self, e);
                 }
             }
         }
@@ -445,38 +504,38 @@ impl<N: RaftNode> World<N> {
         f(node, &mut out);
         self.stepping = None;
         let after = (node.role_kind(), node.current_term(), node.commit_index());
-        self.note_changes(id, before, after, &out);
+        let new_leader = self.note_changes(id, before, after, &out);
         let found = self.checkers.violations().len();
         self.checkers.after_step(id, &out, &HostsView(&self.hosts));
         if self.checkers.violations().len() > found {
             self.violation_times.push(self.now_us);
         }
-        if self.frames.is_some()
+        if !self.observers.is_empty()
             && (before != after || out.iter().any(|o| matches!(o, Output::Persist(_))))
         {
-            self.frame();
+            self.notify(|o, w| o.on_change(w));
         }
-        if self.faults.is_some() {
-            self.maybe_crash_after_persist(id, &out);
+        if let Some(nemesis) = self.nemesis.clone() {
+            nemesis.after_step(self, id, new_leader, &out);
         }
         self.hosts[i].enqueue(out.drain(..));
         self.scratch = out;
     }
 
+    /// Counts and traces what a step changed; returns the term `id` just became leader of.
     fn note_changes(
         &mut self,
         id: NodeId,
         before: (RoleKind, raft::Term, raft::LogIndex),
         after: (RoleKind, raft::Term, raft::LogIndex),
         out: &[Output<N::Message>],
-    ) {
+    ) -> Option<Term> {
         let (role, term, commit) = after;
         let leads = |r: RoleKind| r == RoleKind::Leader;
         if before.1 != term || leads(before.0) != leads(role) {
-            if let Some(w) = self.watch.as_mut() {
-                w.on_change(id, self.now_us);
-            }
+            self.notify(|o, w| o.on_role(w, id));
         }
+        let mut new_leader = None;
         if leads(role) && self.newest_leader.is_none_or(|(t, _, _)| t < term) {
             self.newest_leader = Some((term, id, self.now_us));
         }
@@ -494,8 +553,8 @@ impl<N: RaftNode> World<N> {
                 term,
             });
             if role == RoleKind::Leader {
-                self.snapshot();
-                self.maybe_crash_new_leader(id, term.0);
+                self.notify(|o, w| o.on_new_leader(w, id));
+                new_leader = Some(term);
             }
         }
         if commit > before.2 {
@@ -510,6 +569,7 @@ impl<N: RaftNode> World<N> {
             .filter(|o| matches!(o, Output::Persist(Persist::Truncate { .. })))
             .count();
         self.stats.truncations += truncations as u64;
+        new_leader
     }
 
     /// Carries out a node's outputs in order until one waits for the disk (the ordering

@@ -133,10 +133,10 @@ pub fn replay<N: RaftNode>(args: &ReplayArgs) -> u8 {
     }
     let (outcome, world) = run_seed_on::<N>(args.seed, &config, |w| {
         if args.explain {
-            w.snapshots = Some(Vec::new());
+            w.observe(sim::report::Snapshots::default());
         }
         if args.pictures.html.is_some() {
-            w.frames = Some(Vec::new());
+            w.observe(sim::picture::Frames::default());
         }
     });
     if !args.pictures.write(&world, &format!("seed {}", args.seed)) {
@@ -194,9 +194,11 @@ pub fn replay<N: RaftNode>(args: &ReplayArgs) -> u8 {
     }
 }
 
-/// Every trace line, with the log table after each change of leader and each crash.
+/// Every trace line, with the log table after each change of leader.
 fn explain<N: RaftNode>(world: &sim::World<N>) {
-    let snapshots = world.snapshots.as_deref().unwrap_or_default();
+    let snapshots = world
+        .observer::<sim::report::Snapshots>()
+        .map_or(&[][..], |s| &s.0[..]);
     let mut next = snapshots.iter().peekable();
     let mut out = std::io::stdout().lock();
     for (i, line) in world.trace.lines().enumerate() {

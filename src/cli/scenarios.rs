@@ -2,7 +2,8 @@
 
 use crate::catalogue::{self, SCENARIOS};
 use sim::node::RaftNode;
-use sim::scenario::{load_scenario, parse_scenario, run_scenario_on, Scenario, ScenarioError};
+use sim::play::run_scenario_on;
+use sim::scenario::{load_scenario, parse_scenario, Scenario, ScenarioError};
 use std::path::Path;
 
 /// A scenario from a path, or a shipped one by name.

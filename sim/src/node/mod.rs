@@ -24,7 +24,7 @@ mod raftsim;
 
 pub use raft_rs::RaftRs;
 
-use crate::trace::TraceHash;
+use crate::digest::TraceHash;
 use raft::{Command, DurableState, LogIndex, MessageKind, NodeId, Output, RaftLog, RoleKind};
 use raft::{Synced, Term};
 use std::fmt;

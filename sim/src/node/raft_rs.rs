@@ -24,8 +24,8 @@
 //! `DisableProposalForwarding`), so that a client hears where its write went.
 
 use super::{Boot, RaftMessage, RaftNode};
+use crate::digest::TraceHash;
 use crate::rng::{keyed, mix64};
-use crate::trace::TraceHash;
 use protobuf::Message as _;
 use raft::{BugKnob, Command, Entry, LogIndex, MessageKind, NodeId, Output, Persist, RaftLog};
 use raft::{Rejection, RoleKind, Synced, Term};

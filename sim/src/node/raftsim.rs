@@ -1,8 +1,8 @@
 //! raftsim's own node behind the boundary: a thin pass-through, so it runs no slower for it.
 
 use super::{Boot, RaftMessage, RaftNode};
+use crate::digest::TraceHash;
 use crate::rng::mix64;
-use crate::trace::TraceHash;
 use raft::{Command, LogIndex, Message, MessageKind, Node, NodeId, Output};
 use raft::{RaftLog, RoleKind, Synced, Term};
 

@@ -72,7 +72,9 @@ pub fn html_page<N: crate::node::RaftNode>(world: &World<N>, title: &str) -> Str
     let data = Data {
         title,
         nodes: world.config.nodes,
-        frames: world.frames.as_deref().unwrap_or_default(),
+        frames: world
+            .observer::<super::Frames>()
+            .map_or(&[][..], |f| &f.0[..]),
         lines: world.trace.lines().map(|l| l.to_string()).collect(),
         messages,
         violations,

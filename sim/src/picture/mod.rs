@@ -7,12 +7,26 @@ mod svg;
 pub use html::html_page;
 pub use svg::space_time_svg;
 
-use crate::world::World;
+use crate::node::RaftNode;
+use crate::world::{Observer, World};
 use raft::RoleKind;
 use serde::Serialize;
 
 /// Bound on the frames one run keeps.
 pub const MAX_FRAMES: usize = 20_000;
+
+/// The recorder of frames for pictures (`--html`): the cluster's state after every change, up
+/// to [`MAX_FRAMES`]. Attach it before the run (`World::observe(Frames::default())`).
+#[derive(Clone, Debug, Default)]
+pub struct Frames(pub Vec<Frame>);
+
+impl<N: RaftNode> Observer<N> for Frames {
+    fn on_change(&mut self, world: &World<N>) {
+        if self.0.len() < MAX_FRAMES {
+            self.0.push(Frame::capture(world));
+        }
+    }
+}
 
 /// The cluster's state at one moment.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -35,7 +49,7 @@ pub struct NodeFrame {
 }
 
 impl Frame {
-    pub fn capture<N: crate::node::RaftNode>(world: &World<N>) -> Frame {
+    pub fn capture<N: RaftNode>(world: &World<N>) -> Frame {
         let nodes = world
             .hosts
             .iter()

@@ -271,7 +271,8 @@ fn violations<N: crate::node::RaftNode>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{parse_scenario, run_scenario};
+    use crate::play::run_scenario;
+    use crate::scenario::parse_scenario;
 
     /// A crude XML well-formedness check: tags open and close in order.
     fn balanced(svg: &str) -> bool {

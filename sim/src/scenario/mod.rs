@@ -1,9 +1,9 @@
 //! Scenario files: a TOML story of steps and expectations (`scenarios/*.toml`), parsed with
-//! errors that name file, line and column, and run on one deterministic world.
+//! errors that name file, line and column. This is the language only; `play.rs` runs a
+//! scenario on a world, and the simulator records fault actions as its steps.
 
 pub mod ast;
 pub mod error;
-pub mod exec;
 mod expect;
 mod labels;
 pub mod parse;
@@ -14,5 +14,4 @@ pub mod write;
 
 pub use ast::{Changes, Condition, Expectation, Scenario, Step, StepAt};
 pub use error::ScenarioError;
-pub use exec::{run_scenario, run_scenario_on, ScenarioReport};
 pub use parse::{load_scenario, parse_scenario};

@@ -1,5 +1,5 @@
 //! Steps written back in the scenario language: what `fuzz --shrink` and the proptest
-//! schedules of [`crate::schedule`] put in the files they write. Each written step parses back
+//! schedules of `schedule.rs` put in the files they write. Each written step parses back
 //! to the same [`Step`] (tested below).
 
 use super::Step;

@@ -4,7 +4,7 @@
 
 mod hash;
 
-pub use hash::TraceHash;
+pub use crate::digest::TraceHash;
 
 use crate::lin::{KvOp, KvOutput};
 use crate::node::RaftMessage;

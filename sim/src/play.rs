@@ -2,11 +2,11 @@
 //! and (with `explain`) a narration a learner can follow: what each step did, the logs drawn
 //! like the paper's figures, who leads, and at a violation the rule that broke and why it exists.
 
-use super::ast::{Changes, Condition, Expectation, Scenario, Step, StepAt};
 use crate::checker::Property;
 use crate::network::LinkRule;
 use crate::node::RaftNode;
 use crate::report::{leadership, log_table};
+use crate::scenario::{Changes, Condition, Expectation, Scenario, Step, StepAt};
 use crate::trace::{Trace, TraceEvent, TraceLine};
 use crate::world::World;
 use raft::{Node, NodeId, RoleKind};
@@ -63,7 +63,7 @@ fn build<N: RaftNode>(s: &Scenario, changes: &Changes) -> World<N> {
     let (mut raft, mut sim) = (s.raft.clone(), s.sim.clone());
     changes.apply(&mut raft, &mut sim);
     let mut world = World::new(s.seed, sim, raft, Trace::new(true, 0));
-    world.frames = Some(Vec::new());
+    world.observe(crate::picture::Frames::default());
     for (id, disk) in &s.initial {
         world.install(*id, disk.clone());
     }
