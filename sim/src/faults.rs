@@ -185,13 +185,23 @@ pub fn start<N: RaftNode>(world: &mut World<N>, mix: FaultMix) {
         + world
             .fault_rng
             .gen_range(mix.interval_min_us..=mix.interval_max_us);
-    world.nemesis = Some(std::rc::Rc::new(RandomFaults { mix }));
+    let nemesis = RandomFaults {
+        leader_crash: mix.has(FaultKind::LeaderCrash),
+        persist_crash: mix
+            .has(FaultKind::CrashAfterPersist)
+            .then_some(mix.persist_crash_probability),
+        mix,
+    };
+    world.nemesis = Some(std::rc::Rc::new(nemesis));
     world.schedule(at, Event::Nemesis(NemesisEvent::Next));
 }
 
 /// The random fault schedule of one seed, as the loop runs it.
 struct RandomFaults {
     mix: FaultMix,
+    /// What `after_step` asks at every step, looked up once.
+    leader_crash: bool,
+    persist_crash: Option<f64>,
 }
 
 impl<N: RaftNode> Nemesis<N> for RandomFaults {
@@ -223,13 +233,11 @@ impl<N: RaftNode> Nemesis<N> for RandomFaults {
         new_leader: Option<raft::Term>,
         out: &[raft::Output<N::Message>],
     ) {
-        if let Some(term) = new_leader {
-            if self.mix.has(FaultKind::LeaderCrash) {
-                crash_new_leader(world, node, term.0);
-            }
+        if let (Some(term), true) = (new_leader, self.leader_crash) {
+            crash_new_leader(world, node, term.0);
         }
-        if self.mix.has(FaultKind::CrashAfterPersist) {
-            crash_after_persist(world, node, out, self.mix.persist_crash_probability);
+        if let Some(p) = self.persist_crash {
+            crash_after_persist(world, node, out, p);
         }
     }
 }
