@@ -149,7 +149,7 @@ mod tests {
     #[test]
     fn a_failing_campaign_panics_with_the_report_and_the_rerun_line() {
         let config = RunConfig {
-            bugs: raft::Knobs::none().with(raft::BugKnob::VoteWithoutLogCheck),
+            bugs: sim::Bugs::none().with(raft::BugKnob::VoteWithoutLogCheck),
             ..RunConfig::default()
         };
         let err = std::panic::catch_unwind(|| Campaign::new(config).seeds(0..50).run())

@@ -1,9 +1,10 @@
 //! Random campaigns: correct Raft stays clean under every fault kind; each bug knob the issue
 //! names is found, and the test says after how many seeds.
 
-use raft::{BugKnob, Knobs};
+use raft::BugKnob;
 use raftsim::testing::{rerun_line, seeds};
 use sim::faults::FaultKind;
+use sim::knob::{Bugs, HostKnob, Knob};
 use sim::run::{run_seed, world_for, RunConfig};
 use std::collections::BTreeSet;
 
@@ -71,9 +72,9 @@ fn seeds_draw_their_own_network() {
 }
 
 /// Runs seeds until a violation; returns the seed and how many seeds it took.
-fn seeds_to_find(knob: BugKnob, limit: u64) -> Option<(u64, u64)> {
+fn seeds_to_find(knob: impl Into<Knob>, limit: u64) -> Option<(u64, u64)> {
     let config = RunConfig {
-        bugs: Knobs::none().with(knob),
+        bugs: Bugs::none().with(knob),
         ..RunConfig::default()
     };
     (0..limit)
@@ -106,7 +107,7 @@ fn the_fuzzer_finds_stale_local_reads_and_early_acknowledgements() {
     let found = (0..2_000).find(|seed| run_seed(*seed, &local).0.violation.is_some());
     println!("--read-mode local found after {found:?} seeds");
     assert!(found.is_some(), "local reads: not found in 2000 seeds");
-    let found = seeds_to_find(BugKnob::AckUncommittedWrite, 2_000);
+    let found = seeds_to_find(HostKnob::AckUncommittedWrite, 2_000);
     println!("ack-uncommitted-write found after {found:?} seeds");
     assert!(
         found.is_some(),

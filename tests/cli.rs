@@ -101,9 +101,13 @@ fn replay_writes_a_json_lines_trace_and_bugs_lists_every_knob() {
     assert!(first.get("t_us").is_some() && first.get("event").is_some());
     let (code, out, _) = raftsim(&["bugs"]);
     assert_eq!(code, 0);
-    for k in raft::BugKnob::ALL {
+    for k in sim::knob::Knob::all() {
         assert!(out.contains(k.name()), "{} missing", k.name());
     }
+    assert!(
+        out.contains("ack-uncommitted-write\n  in:     the host"),
+        "{out}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

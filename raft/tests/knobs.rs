@@ -280,9 +280,6 @@ fn observe(knob: BugKnob, on: bool) -> String {
         BugKnob::AcceptStaleTermReplies => format!("{:?}", role_after_a_stale_grant(b)),
         BugKnob::NoRandomizedTimeout => format!("{:?}", election_timeouts_drawn(b)),
         BugKnob::AssertCommitWithinLog => format!("{:?}", heartbeat_past_the_log(b)),
-        // Client-facing: the node behaves the same; the simulator's service acknowledges
-        // early. Shown by scenarios/ack-uncommitted-write.toml and tests/campaigns.rs.
-        BugKnob::AckUncommittedWrite => String::new(),
     }
 }
 
@@ -290,9 +287,6 @@ fn observe(knob: BugKnob, on: bool) -> String {
 #[test]
 fn every_knob_changes_its_scenario() {
     for knob in BugKnob::ALL {
-        if knob == BugKnob::AckUncommittedWrite {
-            continue;
-        }
         assert_ne!(
             observe(knob, true),
             observe(knob, false),

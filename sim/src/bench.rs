@@ -153,11 +153,10 @@ pub struct BugRow {
 /// The rows of the bug-finding table: every bug knob and the unsafe read mode, each with the
 /// default campaign's configuration.
 pub fn bug_configs() -> Vec<(String, RunConfig)> {
-    let mut configs: Vec<(String, RunConfig)> = raft::BugKnob::ALL
-        .iter()
+    let mut configs: Vec<(String, RunConfig)> = crate::knob::Knob::all()
         .map(|k| {
             let config = RunConfig {
-                bugs: raft::Knobs::none().with(*k),
+                bugs: crate::knob::Bugs::none().with(k),
                 ..RunConfig::default()
             };
             (format!("--bug {}", k.name()), config)

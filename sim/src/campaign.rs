@@ -269,7 +269,7 @@ mod tests {
     #[test]
     fn parallel_results_equal_sequential_ones() {
         let config = RunConfig {
-            bugs: raft::Knobs::none().with(raft::BugKnob::CommitIndexWithoutMin),
+            bugs: crate::knob::Bugs::none().with(raft::BugKnob::CommitIndexWithoutMin),
             ..RunConfig::default()
         };
         let one = Campaign::new(config.clone())

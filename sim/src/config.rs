@@ -51,6 +51,9 @@ pub struct SimConfig {
     pub aligned_clocks: bool,
     /// How nodes serve client reads.
     pub read_mode: crate::client::ReadMode,
+    /// The host's bug knobs (`knob.rs`; a scenario's `[sim] bugs`, read by its own parser).
+    #[serde(skip)]
+    pub bugs: crate::knob::HostKnobs,
 }
 
 impl Default for SimConfig {
@@ -64,6 +67,7 @@ impl Default for SimConfig {
             max_time_us: 600_000_000,
             aligned_clocks: false,
             read_mode: crate::client::ReadMode::Log,
+            bugs: crate::knob::HostKnobs::default(),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! the node's outputs and carries them out through its [`host`]'s disk and the [`network`].
 //!
 //! The modules form layers, lowest first (`tests/layers.rs` checks that none imports one that
-//! imports it back): [`rng`], [`queue`], [`digest`], [`lin`], [`checker`]; [`trace`] and the
+//! imports it back): [`rng`], [`queue`], [`digest`], [`lin`], [`checker`], [`knob`]; [`trace`] and the
 //! node boundary [`node`]; [`client`], [`config`], [`network`], [`host`] and the scenario
 //! language [`scenario`]; the cluster and its loop [`world`] (with its levers in `control.rs`
 //! and the KV service in `service.rs`); on top, what drives or watches it: the random faults
@@ -22,6 +22,7 @@ pub mod digest;
 mod event;
 pub mod faults;
 pub mod host;
+pub mod knob;
 pub mod lin;
 pub mod liveness;
 pub mod network;
@@ -46,6 +47,7 @@ pub use client::{ReadMode, WorkloadConfig};
 pub use config::{NetworkConfig, SimConfig};
 pub use event::Stats;
 pub use faults::FaultMix;
+pub use knob::{Bugs, HostKnob, Knob};
 pub use play::{run_scenario, run_scenario_on, ScenarioReport};
 pub use run::{run_seed, RunConfig, RunOutcome};
 pub use world::World;

@@ -156,7 +156,9 @@ impl<N: RaftNode> Runner<'_, N> {
         for line in s.header.lines() {
             let _ = writeln!(self.out, "  {line}");
         }
-        let bugs: Vec<&str> = s.raft.bugs.iter().map(|k| k.name()).collect();
+        let bugs: Vec<&str> = (s.raft.bugs.iter().map(|k| k.name()))
+            .chain(s.sim.bugs.iter().map(|k| k.name()))
+            .collect();
         let _ = writeln!(
             self.out,
             "\n{} servers, seed {}, bug knobs: {}",

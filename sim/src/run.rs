@@ -7,13 +7,13 @@ use crate::checker::{Property, Violation};
 use crate::client::WorkloadConfig;
 use crate::config::Options;
 use crate::config::SimConfig;
+use crate::knob::Bugs;
 use crate::liveness::Ending;
 use crate::node::RaftNode;
 use crate::rng::{stream, Stream};
 use crate::swarm::{Pins, Swarm};
 use crate::trace::{Trace, TraceHash};
 use crate::world::{Stats, World};
-use raft::Knobs;
 use raft::Node;
 use serde::Serialize;
 
@@ -23,7 +23,8 @@ use serde::Serialize;
 pub struct RunConfig {
     /// Cluster size; `None` lets each seed choose (1 to 7).
     pub nodes: Option<u8>,
-    pub bugs: Knobs,
+    /// Bug knobs: the node's go to `raft::Config`, the host's to `SimConfig`.
+    pub bugs: Bugs,
     /// Thesis §9.6 and §6.2; `None` lets each seed choose.
     pub pre_vote: Option<bool>,
     pub check_quorum: Option<bool>,
@@ -43,7 +44,7 @@ impl Default for RunConfig {
     fn default() -> Self {
         RunConfig {
             nodes: None,
-            bugs: Knobs::none(),
+            bugs: Bugs::none(),
             pre_vote: None,
             check_quorum: None,
             read_mode: None,
@@ -143,10 +144,11 @@ pub fn world_for_on<N: RaftNode>(seed: u64, config: &RunConfig) -> (World<N>, Sw
         network: swarm.mix.network.clone(),
         max_events: config.max_events,
         read_mode: swarm.options.read_mode,
+        bugs: config.bugs.host,
         ..SimConfig::default()
     };
     let raft = raft::Config {
-        bugs: config.bugs,
+        bugs: config.bugs.raft,
         pre_vote: swarm.options.pre_vote,
         check_quorum: swarm.options.check_quorum,
         max_entries_per_append: swarm.mix.max_entries_per_append,

@@ -8,6 +8,7 @@ use crate::client::ReadMode;
 use crate::config::{NetworkConfig, SimConfig};
 use crate::lin::KvOp;
 use crate::play::run_scenario;
+use crate::scenario::write::knob_list;
 use crate::scenario::{Scenario, Step, StepAt};
 use proptest::prelude::*;
 use proptest::test_runner::{
@@ -112,8 +113,7 @@ impl Base {
              name = \"schedule-{}\"\n\n[cluster]\nnodes = {}\nseed = {}\n\n[raft]\n",
             self.seed, self.nodes, self.seed
         );
-        let bugs: Vec<String> = r.bugs.iter().map(|k| format!("\"{k}\"")).collect();
-        let _ = writeln!(t, "bugs = [{}]", bugs.join(", "));
+        let _ = writeln!(t, "bugs = {}", knob_list(r.bugs.iter()));
         let _ = writeln!(
             t,
             "pre_vote = {}\ncheck_quorum = {}\nmax_entries_per_append = {}\nheartbeats_carry_entries = {}\n",

@@ -1,15 +1,16 @@
 //! The key-value service each node runs over Raft: clients' writes go through the log; reads go
 //! the way `SimConfig::read_mode` says (thesis §6.4); every node applies committed entries to
-//! its own store; the node a client talked to answers it. Also the bug knob
-//! `ack-uncommitted-write`, which answers writes when appended, and the linearizability check
-//! of the client history.
+//! its own store; the node a client talked to answers it. Also the host's bug knob
+//! `ack-uncommitted-write` (`HostKnob`), which answers writes when appended, and the
+//! linearizability check of the client history.
 
 use crate::checker::Property;
 use crate::client::{split_payload, ReadMode};
+use crate::knob::HostKnob;
 use crate::lin::{check, KvOp, KvOutput, LinResult};
 use crate::trace::TraceEvent;
 use crate::world::{Event, World};
-use raft::{BugKnob, Command, Entry, LogIndex, NodeId, Output, RoleKind, Term};
+use raft::{Command, Entry, LogIndex, NodeId, Output, RoleKind, Term};
 use rand::Rng;
 
 impl<N: crate::node::RaftNode> World<N> {
@@ -89,7 +90,7 @@ impl<N: crate::node::RaftNode> World<N> {
             return Err(hint);
         };
         self.clients.clients[client as usize].accepted = Some((node, index, term));
-        let early = self.raft.bugs.contains(BugKnob::AckUncommittedWrite);
+        let early = self.config.bugs.contains(HostKnob::AckUncommittedWrite);
         if early && matches!(op, KvOp::Put { .. }) {
             // The bug: the client hears "ok" before the entry is committed.
             self.checkers.on_client_ack(index, term, command);

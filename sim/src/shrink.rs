@@ -9,7 +9,7 @@ use crate::checker::Property;
 use crate::node::RaftNode;
 use crate::play::run_scenario_on;
 use crate::run::{run_seed_on, RunConfig};
-use crate::scenario::write::step_toml;
+use crate::scenario::write::{knob_list, step_toml};
 use crate::scenario::{parse_scenario, Step};
 use crate::swarm::Swarm;
 use std::fmt::Write;
@@ -208,8 +208,7 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64
     );
     let _ = writeln!(t, "[cluster]\nnodes = {}\nseed = {seed}\n", f.nodes);
     let _ = writeln!(t, "[raft]");
-    let bugs: Vec<String> = c.bugs.iter().map(|k| format!("\"{k}\"")).collect();
-    let _ = writeln!(t, "bugs = [{}]", bugs.join(", "));
+    let _ = writeln!(t, "bugs = {}", knob_list(c.bugs.raft.iter()));
     let o = &f.swarm.options;
     let _ = writeln!(
         t,
@@ -243,10 +242,14 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64
     );
     let _ = writeln!(
         t,
-        "[sim]\nread_mode = \"{}\"\nmax_events = {}\n",
+        "[sim]\nread_mode = \"{}\"\nmax_events = {}",
         o.read_mode.name(),
         c.max_events
     );
+    if !c.bugs.host.is_empty() {
+        let _ = writeln!(t, "bugs = {}", knob_list(c.bugs.host.iter()));
+    }
+    t.push('\n');
     if shape.clients > 0 {
         let _ = writeln!(
             t,
@@ -535,12 +538,12 @@ fn remove_pairs<N: RaftNode>(f: &Failure, s: &mut Shrunk) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use raft::BugKnob;
     use raft::Node;
-    use raft::{BugKnob, Knobs};
 
     fn with(knob: BugKnob) -> RunConfig {
         RunConfig {
-            bugs: Knobs::none().with(knob),
+            bugs: crate::knob::Bugs::none().with(knob),
             ..RunConfig::default()
         }
     }

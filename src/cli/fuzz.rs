@@ -18,7 +18,7 @@ pub fn reproduce_command(seed: u64, flags: &RunFlags) -> String {
 /// Whether implementation `N` can run the campaign's knobs.
 fn supported<N: RaftNode>(config: &sim::RunConfig) -> Result<(), String> {
     let raft = raft::Config {
-        bugs: config.bugs,
+        bugs: config.bugs.raft,
         ..raft::Config::default()
     };
     N::supports(&raft).map_err(|e| format!("--node {}: {e}", N::NAME))

@@ -6,7 +6,7 @@ mod scenarios;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::ProgressBar;
-use raft::{BugKnob, Knobs};
+use sim::knob::{Bugs, Knob};
 use sim::node::RaftRs;
 use std::num::{IntErrorKind, ParseIntError};
 use std::ops::Range;
@@ -155,7 +155,7 @@ pub struct RunFlags {
     pub nodes: Option<u8>,
     /// Switch off a safety rule (repeatable); see `raftsim bugs`.
     #[arg(long = "bug", value_name = "KNOB", value_parser = parse_knob)]
-    pub bugs: Vec<BugKnob>,
+    pub bugs: Vec<Knob>,
     /// Bound on events per seed (at least 1); a seed that reaches it is reported as stopped.
     #[arg(long, default_value_t = 1_000_000, value_parser = parse_max_events)]
     pub max_events: u64,
@@ -231,9 +231,9 @@ pub fn write_history(path: &std::path::Path, ops: &[sim::lin::Operation]) -> boo
     }
 }
 
-fn parse_knob(s: &str) -> Result<BugKnob, String> {
-    BugKnob::from_name(s).ok_or_else(|| {
-        let names: Vec<&str> = BugKnob::ALL.iter().map(|k| k.name()).collect();
+fn parse_knob(s: &str) -> Result<Knob, String> {
+    Knob::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Knob::all().map(|k| k.name()).collect();
         format!(
             "unknown bug knob '{s}'; expected one of: {}",
             names.join(", ")
@@ -319,7 +319,7 @@ impl RunFlags {
     pub fn run_config(&self) -> sim::RunConfig {
         sim::RunConfig {
             nodes: self.nodes,
-            bugs: self.bugs.iter().copied().collect::<Knobs>(),
+            bugs: self.bugs.iter().copied().collect::<Bugs>(),
             pre_vote: self.pre_vote,
             check_quorum: self.check_quorum,
             read_mode: self.read_mode,
@@ -418,9 +418,10 @@ fn bench(args: &BenchArgs) {
 
 fn print_bugs() {
     println!("Bug knobs: each switches off exactly one safety rule (use with --bug NAME).\n");
-    for k in BugKnob::ALL {
+    for k in Knob::all() {
         let d = k.doc();
         println!("{}", k.name());
+        println!("  in:     {}", k.place());
         println!("  rule:   {} ({})", d.rule, d.section);
         println!("  breaks: {}", d.breaks);
         println!("  why:    {}\n", d.why);
@@ -464,7 +465,7 @@ mod tests {
     fn knobs_parse_by_kebab_name() {
         assert_eq!(
             parse_knob("commit-old-term-by-count"),
-            Ok(BugKnob::CommitOldTermByCount)
+            Ok(Knob::Raft(raft::BugKnob::CommitOldTermByCount))
         );
         assert!(parse_knob("commit_old")
             .unwrap_err()

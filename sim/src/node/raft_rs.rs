@@ -27,7 +27,7 @@ use super::{Boot, RaftMessage, RaftNode};
 use crate::digest::TraceHash;
 use crate::rng::{keyed, mix64};
 use protobuf::Message as _;
-use raft::{BugKnob, Command, Entry, LogIndex, MessageKind, NodeId, Output, Persist, RaftLog};
+use raft::{Command, Entry, LogIndex, MessageKind, NodeId, Output, Persist, RaftLog};
 use raft::{Rejection, RoleKind, Synced, Term};
 use raft_rs::eraftpb::{self, MessageType};
 use raft_rs::storage::MemStorage;
@@ -98,9 +98,9 @@ fn rs_entry(e: &Entry) -> eraftpb::Entry {
 const ENTRY_BYTES: u64 = 16;
 
 fn config_of(c: &raft::Config, id: NodeId, lease_reads: bool) -> Result<raft_rs::Config, String> {
-    if let Some(k) = c.bugs.iter().find(|k| *k != BugKnob::AckUncommittedWrite) {
+    if let Some(k) = c.bugs.iter().next() {
         return Err(format!(
-            "bug knob {k} switches off a rule of raftsim's own node; raft-rs has no knobs (only the client-facing ack-uncommitted-write applies to it)"
+            "bug knob {k} switches off a rule of raftsim's own node; raft-rs has no knobs (the host's, such as ack-uncommitted-write, apply to it)"
         ));
     }
     let config = raft_rs::Config {

@@ -3,7 +3,8 @@
 use crate::checker::Property;
 use crate::client::ReadMode;
 use crate::config::SimConfig;
-use raft::{DurableState, Knobs, MessageKind, NodeId};
+use crate::knob::Bugs;
+use raft::{DurableState, MessageKind, NodeId};
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -117,7 +118,8 @@ pub enum Step {
 /// What a `rewind` changes for the branch it starts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Changes {
-    pub bugs: Option<Knobs>,
+    /// The branch's knobs, the node's and the host's (`None`: as before the rewind).
+    pub bugs: Option<Bugs>,
     pub pre_vote: Option<bool>,
     pub check_quorum: Option<bool>,
     pub read_mode: Option<ReadMode>,
@@ -126,7 +128,8 @@ pub struct Changes {
 impl Changes {
     pub fn apply(&self, raft: &mut raft::Config, sim: &mut SimConfig) {
         if let Some(b) = self.bugs {
-            raft.bugs = b;
+            raft.bugs = b.raft;
+            sim.bugs = b.host;
         }
         if let Some(p) = self.pre_vote {
             raft.pre_vote = p;

@@ -4,7 +4,8 @@
 use super::ast::{Scenario, StepAt};
 use super::error::{suggestion, ScenarioError};
 use crate::config::SimConfig;
-use raft::{BugKnob, Command, DurableState, Entry, Knobs, LogIndex, NodeId, Term};
+use crate::knob::{Bugs, Knob};
+use raft::{Command, DurableState, Entry, LogIndex, NodeId, Term};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -111,7 +112,7 @@ impl Parser<'_> {
         if let Some(t) = &raw.raft {
             raft = self.config_table(t, "raft", raft, &[])?;
             if let Some(bugs) = get(t.get_ref(), "bugs") {
-                raft.bugs = self.knobs(bugs, "bugs")?;
+                raft.bugs = self.knobs_of(bugs, "[raft] bugs", Place::Raft)?.raft;
             }
             if let Err(e) = raft.validate() {
                 return Err(self.err(t.span().start, format!("invalid [raft]: {e}")));
@@ -126,6 +127,9 @@ impl Parser<'_> {
         }
         if let Some(t) = &raw.sim {
             sim = self.config_table(t, "sim", sim, &["nodes", "network"])?;
+            if let Some(bugs) = get(t.get_ref(), "bugs") {
+                sim.bugs = self.knobs_of(bugs, "[sim] bugs", Place::Host)?.host;
+            }
         }
         if let Err(e) = sim.validate() {
             let at = raw
@@ -280,7 +284,7 @@ impl Parser<'_> {
             .collect();
         for (key, value) in t.get_ref() {
             let k = key.get_ref();
-            if section == "raft" && k == "bugs" {
+            if (section == "raft" || section == "sim") && k == "bugs" {
                 continue;
             }
             if !known.contains(k) {
@@ -309,12 +313,27 @@ impl Parser<'_> {
         })
     }
 
-    pub fn knobs(&self, v: &Spanned<Value>, what: &str) -> Result<Knobs, ScenarioError> {
+    /// A list of knob names (a rewind's: any knob).
+    pub fn knobs(&self, v: &Spanned<Value>, what: &str) -> Result<Bugs, ScenarioError> {
+        self.knobs_of(v, what, Place::Any)
+    }
+
+    /// A list of knob names, each of which must belong in `place`: `[raft] bugs` takes the
+    /// node's knobs, `[sim] bugs` the host's.
+    fn knobs_of(
+        &self,
+        v: &Spanned<Value>,
+        what: &str,
+        place: Place,
+    ) -> Result<Bugs, ScenarioError> {
         let Value::Array(items) = v.get_ref() else {
             return Err(self.type_error(v, what, "a list of bug knob names", v.get_ref()));
         };
-        let names = BugKnob::ALL.map(|k| k.name());
-        let mut knobs = Knobs::none();
+        let names: Vec<&str> = Knob::all()
+            .filter(|k| place.holds(*k))
+            .map(|k| k.name())
+            .collect();
+        let mut knobs = Bugs::none();
         for item in items {
             let Value::String(s) = item else {
                 let msg = format!(
@@ -323,14 +342,26 @@ impl Parser<'_> {
                 );
                 return Err(self.err(v.span().start, msg));
             };
-            match BugKnob::from_name(s) {
-                Some(k) => knobs.insert(k),
+            let src = self.text.get(v.span()).unwrap_or("");
+            let offset = src
+                .find(s.as_str())
+                .map_or(v.span().start, |i| v.span().start + i);
+            match Knob::from_name(s) {
+                Some(k) if place.holds(k) => knobs.insert(k),
+                Some(Knob::Host(_)) => {
+                    let msg = format!(
+                        "\"{s}\" is a knob of the host (the simulator's KV service), not of the node: put it in [sim] bugs"
+                    );
+                    return Err(self.err(offset, msg));
+                }
+                Some(Knob::Raft(_)) => {
+                    let msg = format!(
+                        "\"{s}\" is a knob of raftsim's node, not of the host: put it in [raft] bugs"
+                    );
+                    return Err(self.err(offset, msg));
+                }
                 None => {
-                    let hint = suggestion(s, names);
-                    let src = self.text.get(v.span()).unwrap_or("");
-                    let offset = src
-                        .find(s.as_str())
-                        .map_or(v.span().start, |i| v.span().start + i);
+                    let hint = suggestion(s, names.iter().copied());
                     let msg = format!(
                         "unknown bug knob \"{s}\"{hint}; expected one of: {}",
                         names.join(", ")
@@ -448,4 +479,20 @@ fn header_comment(text: &str) -> String {
         })
         .collect();
     lines.join("\n").trim_end().to_string()
+}
+/// Where a list of knobs may name them from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Raft,
+    Host,
+    Any,
+}
+
+impl Place {
+    fn holds(self, k: Knob) -> bool {
+        matches!(
+            (self, k),
+            (Place::Any, _) | (Place::Raft, Knob::Raft(_)) | (Place::Host, Knob::Host(_))
+        )
+    }
 }

@@ -75,7 +75,7 @@ rewind = { to = "start", bugs = [] }
         Step::Release { count: Some(2), .. }
     ));
     assert!(
-        matches!(&s.steps[7].step, Step::Rewind { changes, .. } if changes.bugs == Some(raft::Knobs::none()))
+        matches!(&s.steps[7].step, Step::Rewind { changes, .. } if changes.bugs == Some(crate::knob::Bugs::none()))
     );
 }
 
@@ -166,6 +166,52 @@ fn unknown_names_in_values_get_suggestions() {
         msg.starts_with("unknown bug knob \"volatile-vot\"; did you mean \"volatile-vote\"?"),
         "{msg}"
     );
+}
+
+/// Each knob is set where its rule lives: the node's in `[raft]`, the host's in `[sim]`; a
+/// knob in the wrong section is an error that says where it goes. A rewind takes both.
+#[test]
+fn knobs_go_where_their_rule_lives() {
+    let s = parse_scenario(
+        "t.toml",
+        &format!(
+            "{HEAD}[raft]\nbugs = [\"volatile-vote\"]\n[sim]\nbugs = [\"ack-uncommitted-write\"]\n"
+        ),
+    )
+    .expect("parses");
+    assert!(s.raft.bugs.contains(raft::BugKnob::VolatileVote));
+    assert!(s
+        .sim
+        .bugs
+        .contains(crate::knob::HostKnob::AckUncommittedWrite));
+    let (line, col, msg) = at(&format!(
+        "{HEAD}[raft]\nbugs = [\"ack-uncommitted-write\"]\n"
+    ));
+    assert_eq!((line, col), (4, 10));
+    assert!(
+        msg.contains("is a knob of the host") && msg.contains("put it in [sim] bugs"),
+        "{msg}"
+    );
+    let (_, _, msg) = at(&format!("{HEAD}[sim]\nbugs = [\"volatile-vote\"]\n"));
+    assert!(msg.contains("put it in [raft] bugs"), "{msg}");
+    let (_, _, msg) = at(&format!("{HEAD}[sim]\nbugs = [\"ack-uncommitted-writ\"]\n"));
+    assert!(
+        msg.starts_with(
+            "unknown bug knob \"ack-uncommitted-writ\"; did you mean \"ack-uncommitted-write\"?"
+        ),
+        "{msg}"
+    );
+    let s = parse_scenario(
+        "t.toml",
+        &format!("{HEAD}[[step]]\nlabel = \"start\"\ntimeout = 1\n[[step]]\nrewind = {{ to = \"start\", bugs = [\"volatile-vote\", \"ack-uncommitted-write\"] }}\n"),
+    );
+    let s = s.expect("parses");
+    let Step::Rewind { changes, .. } = &s.steps[1].step else {
+        panic!("a rewind: {:?}", s.steps)
+    };
+    let b = changes.bugs.expect("bugs given");
+    assert!(b.raft.contains(raft::BugKnob::VolatileVote));
+    assert!(b.host.contains(crate::knob::HostKnob::AckUncommittedWrite));
 }
 
 #[test]

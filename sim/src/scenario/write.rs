@@ -111,6 +111,12 @@ pub fn expect_violations(violations: &[String]) -> String {
         .collect()
 }
 
+/// A list of knob names as a scenario writes it: `["volatile-vote", "ack-uncommitted-write"]`.
+pub fn knob_list<K: std::fmt::Display>(knobs: impl Iterator<Item = K>) -> String {
+    let names: Vec<String> = knobs.map(|k| format!("\"{k}\"")).collect();
+    format!("[{}]", names.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
