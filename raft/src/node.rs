@@ -552,4 +552,8 @@ impl Node {
     pub fn election_timeout_ticks(&self) -> u32 {
         self.election_timeout
     }
+    /// Ticks since the election timer was last reset (a leader's stays at 0).
+    pub fn election_elapsed_ticks(&self) -> u32 {
+        self.election_elapsed
+    }
 }

@@ -211,6 +211,11 @@ impl<M: RaftMessage> Network<M> {
         released
     }
 
+    /// The messages held on their links (scenario `hold`), oldest first.
+    pub fn held(&self) -> &[(NodeId, NodeId, M)] {
+        &self.held
+    }
+
     /// The links that hold messages or carry rules, each once, in order.
     pub fn held_links(&self) -> Vec<(NodeId, NodeId)> {
         let mut links: Vec<(NodeId, NodeId)> = self

@@ -5,6 +5,7 @@
 use crate::checker::Property;
 use crate::network::LinkRule;
 use crate::node::RaftNode;
+use crate::picture::Frames;
 use crate::report::{leadership, log_table};
 use crate::scenario::{Changes, Condition, Expectation, Scenario, Step, StepAt};
 use crate::trace::{Trace, TraceEvent, TraceLine};
@@ -56,6 +57,10 @@ struct Runner<'a, N: RaftNode> {
     /// Properties some step expected, in the current branch.
     expected: Vec<Property>,
     stopped: Option<String>,
+    /// For each label, the branch (0 before the first rewind) its step last ran in.
+    labels: Vec<(String, usize)>,
+    /// The step being run comes just before a `rewind`: a `say` there captions the new branch.
+    before_rewind: bool,
 }
 
 /// Builds the scenario's world from the start, with a rewind's changes.
@@ -63,14 +68,23 @@ fn build<N: RaftNode>(s: &Scenario, changes: &Changes) -> World<N> {
     let (mut raft, mut sim) = (s.raft.clone(), s.sim.clone());
     changes.apply(&mut raft, &mut sim);
     let mut world = World::new(s.seed, sim, raft, Trace::new(true, 0));
-    world.observe(crate::picture::Frames::default());
+    world.observe(Frames::scripted(&s.description, &s.header));
     for (id, disk) in &s.initial {
         world.install(*id, disk.clone());
     }
     if let Some(w) = &s.workload {
         world.start_clients(w.clone());
     }
+    frames(&mut world, |f, w| f.snap(w));
     world
+}
+
+/// Tells the world's picture recorder something (it always has one in a scenario).
+fn frames<N: RaftNode>(world: &mut World<N>, f: impl FnOnce(&mut Frames, &World<N>)) {
+    if let Some(mut recorder) = world.detach::<Frames>() {
+        f(&mut recorder, world);
+        world.observe(recorder);
+    }
 }
 
 /// Runs a scenario on raftsim's node.
@@ -91,6 +105,8 @@ pub fn run_scenario_on<N: RaftNode>(s: &Scenario, explain: bool) -> ScenarioRepo
         checked: 0,
         expected: Vec::new(),
         stopped: None,
+        labels: Vec::new(),
+        before_rewind: false,
     };
     r.intro();
     let mut unexpected = Vec::new();
@@ -100,7 +116,12 @@ pub fn run_scenario_on<N: RaftNode>(s: &Scenario, explain: bool) -> ScenarioRepo
             r.rewind(i, label, changes);
             continue;
         }
+        r.before_rewind = matches!(
+            s.steps.get(i + 1).map(|n| &n.step),
+            Some(Step::Rewind { .. })
+        );
         r.step(step, true);
+        r.before_rewind = false;
         r.note_cap(step.line);
     }
     unexpected.extend(r.unexpected());
@@ -206,7 +227,19 @@ impl<N: RaftNode> Runner<'_, N> {
                 changes.describe()
             );
         }
-        self.world = build(self.scenario, changes);
+        let mut old = std::mem::replace(&mut self.world, build(self.scenario, changes));
+        let parent = (self.labels.iter().rev())
+            .find(|(l, _)| l == label)
+            .map_or(0, |(_, b)| *b);
+        let caption = match at.checked_sub(1).map(|i| &self.scenario.steps[i].step) {
+            Some(Step::Say(text)) => Some(text.clone()),
+            _ => old.observer::<Frames>().map(|f| f.current_caption()),
+        };
+        if let (Some(recorder), Some(next)) =
+            (old.detach::<Frames>(), self.world.observer_mut::<Frames>())
+        {
+            recorder.fork(&old, next, parent);
+        }
         self.expected.clear();
         let explain = std::mem::replace(&mut self.explain, false);
         for st in &steps[..=end] {
@@ -215,6 +248,11 @@ impl<N: RaftNode> Runner<'_, N> {
             }
         }
         self.explain = explain;
+        // The new branch opens with the caption said before the rewind ("(e) Back to …").
+        frames(&mut self.world, |f, w| {
+            f.replayed();
+            f.say(w, &caption.unwrap_or_default());
+        });
         self.shown = self.world.trace.lines().count();
         self.explained = self.world.violations().len();
         if self.explain {
@@ -243,16 +281,26 @@ impl<N: RaftNode> Runner<'_, N> {
                 if self.explain {
                     let _ = writeln!(self.out, "\n» {text}");
                 }
+                if !self.before_rewind {
+                    frames(&mut self.world, |f, w| f.say(w, text));
+                }
             }
             Step::Rewind { .. } => unreachable!("handled by run_scenario"),
             step => {
+                let what = format!("line {}: {}", st.line, step);
+                frames(&mut self.world, |f, _| f.begin_step(what));
                 // A panic in a step is reported as a violation and freezes the world there.
                 let mut missed = None;
                 self.world.guarded(|w| missed = act(w, step));
                 if let (Some(msg), true) = (missed, check) {
                     self.fail(st.line, msg);
                 }
+                frames(&mut self.world, |f, w| f.snap(w));
             }
+        }
+        if let (Some(label), true) = (&st.label, check) {
+            let branch = (self.world.observer::<Frames>()).map_or(0, |f| f.branches_so_far());
+            self.labels.push((label.clone(), branch));
         }
         if self.explain && draw {
             self.narrate(st);

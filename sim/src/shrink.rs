@@ -263,6 +263,9 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64
             let _ = writeln!(t, "[[step]]\nrun = \"{}us\"", at - now);
             now = *at;
         }
+        // Each fault is its own caption, so that the file reads (and draws) as a story.
+        let caption = format!("t={}: {step}", crate::trace::VirtualTime(*at));
+        let _ = writeln!(t, "[[step]]\nsay = \"{}\"", toml_escape(&caption));
         let body =
             step_toml(step).unwrap_or_else(|| format!("say = \"(not recordable: {})\"", step));
         let _ = writeln!(t, "[[step]]\n{body}");
@@ -270,8 +273,19 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64
     if f.end_us > now {
         let _ = writeln!(t, "[[step]]\nrun = \"{}us\"", f.end_us - now);
     }
+    let caption = format!(
+        "By t={}, {} breaks.",
+        crate::trace::VirtualTime(f.end_us.max(now)),
+        f.property
+    );
+    let _ = writeln!(t, "[[step]]\nsay = \"{}\"", toml_escape(&caption));
     let _ = writeln!(t, "[[step]]\nexpect = {{ violation = \"{}\" }}", f.property);
     t
+}
+
+/// `s` inside a TOML basic string.
+fn toml_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// The scenario file for the shrunk schedule, expecting every property its replay breaks.

@@ -281,6 +281,14 @@ impl<N: RaftNode> World<N> {
             .find_map(|o| (&**o as &dyn Any).downcast_ref::<T>())
     }
 
+    /// The attached observer of type `T`, to change what it records (a scenario tells the
+    /// pictures' frames which step they belong to).
+    pub fn observer_mut<T: Observer<N>>(&mut self) -> Option<&mut T> {
+        self.observers
+            .iter_mut()
+            .find_map(|o| (&mut **o as &mut dyn Any).downcast_mut::<T>())
+    }
+
     /// Detaches the observer of type `T` and hands it back.
     pub fn detach<T: Observer<N>>(&mut self) -> Option<T> {
         let i = self

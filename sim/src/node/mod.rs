@@ -96,4 +96,9 @@ pub trait RaftNode: Sized + 'static {
     fn commit_index(&self) -> LogIndex;
     fn last_applied(&self) -> LogIndex;
     fn log(&self) -> &RaftLog;
+    /// The election timer, for pictures: `(ticks elapsed, ticks at which it fires)`, where the
+    /// implementation shows it (a leader's timer may read as not running: `None`).
+    fn election_timer(&self) -> Option<(u32, u32)> {
+        None
+    }
 }

@@ -251,6 +251,13 @@ impl RaftNode for RaftRs {
     fn log(&self) -> &RaftLog {
         &self.log
     }
+    fn election_timer(&self) -> Option<(u32, u32)> {
+        let r = &self.raw.raft;
+        (r.state != StateRole::Leader).then(|| {
+            let timeout = r.randomized_election_timeout() as u32;
+            (r.election_elapsed as u32, timeout)
+        })
+    }
 }
 
 impl RaftRs {

@@ -206,4 +206,8 @@ impl RaftNode for Node {
     fn log(&self) -> &RaftLog {
         Node::log(self)
     }
+    fn election_timer(&self) -> Option<(u32, u32)> {
+        (Node::role_kind(self) != RoleKind::Leader)
+            .then(|| (self.election_elapsed_ticks(), self.election_timeout_ticks()))
+    }
 }

@@ -1,30 +1,135 @@
 //! Pictures of a run: a Lamport space-time diagram (SVG) and a self-contained HTML page that
-//! steps through the run with the logs drawn like the paper's figures.
+//! tells the run as a story — its captions, a view of the cluster with the messages in flight,
+//! and the logs drawn like the paper's figures — with one branch per `rewind`.
+//!
+//! [`Frames`] is the recorder: an observer that keeps the cluster's state after every change.
+//! A scenario tells it which step and caption each frame belongs to, and at a `rewind` hands
+//! the finished branch to the next world's recorder ([`Frames::fork`]); a random run gets its
+//! captions from the fault schedule ([`Observer::on_fault`]).
 
 mod html;
+mod story;
 mod svg;
 
 pub use html::html_page;
+pub use story::{Branch, Story};
 pub use svg::space_time_svg;
 
-use crate::node::RaftNode;
+use crate::node::{RaftMessage, RaftNode};
+use crate::scenario::Step;
 use crate::world::{Observer, World};
 use raft::RoleKind;
 use serde::Serialize;
 
-/// Bound on the frames one run keeps.
+/// Bound on the frames one branch keeps.
 pub const MAX_FRAMES: usize = 20_000;
+/// Bound on the captions one branch keeps (a random run's fault schedule).
+pub const MAX_CAPTIONS: usize = 5_000;
 
 /// The recorder of frames for pictures (`--html`): the cluster's state after every change, up
-/// to [`MAX_FRAMES`]. Attach it before the run (`World::observe(Frames::default())`).
+/// to [`MAX_FRAMES`], each with the caption and step it belongs to. Attach it before the run
+/// (`World::observe(Frames::default())`).
 #[derive(Clone, Debug, Default)]
-pub struct Frames(pub Vec<Frame>);
+pub struct Frames {
+    pub frames: Vec<Frame>,
+    /// Captions in the order they came; a frame names one by index.
+    pub captions: Vec<String>,
+    /// The steps frames belong to ("line 97: n1 crashes"); a frame names one by index.
+    pub steps: Vec<String>,
+    /// A scenario sets captions itself; otherwise each fault action is one.
+    scripted: bool,
+    /// The branches that ended at a `rewind` before this one, and where this one forks.
+    pub(crate) past: Vec<Branch>,
+    pub(crate) fork: Option<(usize, usize)>,
+    /// What a scenario says about itself, for the page's header.
+    pub(crate) about: Option<(String, String)>,
+}
 
 impl<N: RaftNode> Observer<N> for Frames {
     fn on_change(&mut self, world: &World<N>) {
-        if self.0.len() < MAX_FRAMES {
-            self.0.push(Frame::capture(world));
+        self.push(Frame::capture(world, self.caption(), self.step()));
+    }
+
+    fn on_fault(&mut self, at_us: u64, step: &Step) {
+        if self.scripted || self.captions.len() >= MAX_CAPTIONS {
+            return;
         }
+        let text = format!("t={}: {}", crate::trace::VirtualTime(at_us), step);
+        self.steps.push(text.clone());
+        self.captions.push(text);
+    }
+}
+
+impl Frames {
+    /// A recorder for a scenario, which names each step and caption itself.
+    pub fn scripted(description: &str, header: &str) -> Frames {
+        Frames {
+            scripted: true,
+            captions: vec![String::new()],
+            steps: vec!["start".into()],
+            about: Some((description.into(), header.into())),
+            ..Frames::default()
+        }
+    }
+
+    fn caption(&self) -> usize {
+        self.captions.len().saturating_sub(1)
+    }
+
+    fn step(&self) -> usize {
+        self.steps.len().saturating_sub(1)
+    }
+
+    fn push(&mut self, frame: Frame) {
+        if self.frames.len() < MAX_FRAMES {
+            self.frames.push(frame);
+        }
+    }
+
+    /// The frames from now on belong to `step` (a scenario step, described).
+    pub fn begin_step(&mut self, step: String) {
+        self.steps.push(step);
+    }
+
+    /// A `say`: its text captions the frames from now on, starting with one drawn now.
+    pub fn say<N: RaftNode>(&mut self, world: &World<N>, text: &str) {
+        self.captions.push(text.into());
+        self.push(Frame::capture(world, self.caption(), self.step()));
+    }
+
+    /// The caption in force, to restore after a rewind's silent replay.
+    pub fn current_caption(&self) -> String {
+        self.captions.last().cloned().unwrap_or_default()
+    }
+
+    /// Draws a frame now (the end of a step), unless the cluster looks as it did in the last.
+    pub fn snap<N: RaftNode>(&mut self, world: &World<N>) {
+        let frame = Frame::capture(world, self.caption(), self.step());
+        if self.frames.last().is_none_or(|f| !f.same_picture(&frame)) {
+            self.push(frame);
+        }
+    }
+
+    /// Ends this branch at a `rewind` and starts the next world's recorder: it keeps the
+    /// branches so far and forks from branch `parent` at the frame where the replay ends.
+    pub fn fork<N: RaftNode>(mut self, world: &World<N>, next: &mut Frames, parent: usize) {
+        let branch = Branch::of(world, &mut self);
+        next.past = std::mem::take(&mut self.past);
+        next.past.push(branch);
+        next.fork = Some((parent, 0));
+        next.about = self.about.take();
+    }
+
+    /// The replay of a rewind is done: the next frames are the new branch's own.
+    pub fn replayed(&mut self) {
+        if let Some((parent, _)) = self.fork {
+            self.fork = Some((parent, self.frames.len()));
+        }
+    }
+
+    /// The branches ended so far (each `rewind` ends one).
+    pub fn branches_so_far(&self) -> usize {
+        self.past.len()
     }
 }
 
@@ -34,28 +139,41 @@ pub struct Frame {
     /// Trace lines recorded up to this moment.
     pub line: u64,
     pub t_us: u64,
+    /// Indexes into [`Frames::captions`] and [`Frames::steps`].
+    pub caption: usize,
+    pub step: usize,
     pub nodes: Vec<NodeFrame>,
+    /// Messages held on their links (scenario `hold`): from, to, the message.
+    pub held: Vec<(u8, u8, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeFrame {
     pub alive: bool,
+    pub paused: bool,
     /// "L", "C", "P", "F", or "-" when crashed.
     pub role: &'static str,
     pub term: u64,
+    /// votedFor in `term` (a crashed node: its disk's).
+    pub vote: Option<u8>,
+    /// The leader it knows of.
+    pub leader: Option<u8>,
     pub commit: u64,
+    /// Election timer: ticks elapsed and the tick it fires at, where the node shows it.
+    pub timer: Option<(u32, u32)>,
     /// Terms by index, as the paper draws a log (a crashed node: its disk).
     pub log: Vec<u64>,
 }
 
 impl Frame {
-    pub fn capture<N: RaftNode>(world: &World<N>) -> Frame {
+    pub fn capture<N: RaftNode>(world: &World<N>, caption: usize, step: usize) -> Frame {
         let nodes = world
             .hosts
             .iter()
             .map(|h| match &h.node {
                 Some(n) => NodeFrame {
                     alive: true,
+                    paused: h.paused,
                     role: match n.role_kind() {
                         RoleKind::Leader => "L",
                         RoleKind::Candidate => "C",
@@ -63,22 +181,45 @@ impl Frame {
                         RoleKind::Follower => "F",
                     },
                     term: n.current_term().0,
+                    vote: n.voted_for().map(|v| v.0),
+                    leader: n.leader().map(|v| v.0),
                     commit: n.commit_index().0,
+                    timer: n.election_timer(),
                     log: n.log().terms(),
                 },
                 None => NodeFrame {
                     alive: false,
+                    paused: false,
                     role: "-",
                     term: h.disk.current_term.0,
+                    vote: h.disk.voted_for.map(|v| v.0),
+                    leader: None,
                     commit: 0,
+                    timer: None,
                     log: h.disk.log.iter().map(|e| e.term.0).collect(),
                 },
             })
             .collect();
+        let held = (world.network.held().iter())
+            .map(|(f, t, m)| (f.0, t.0, held_text(m)))
+            .collect();
         Frame {
             line: world.trace.len(),
             t_us: world.now_us(),
+            caption,
+            step,
             nodes,
+            held,
         }
     }
+
+    /// Whether two frames draw the same picture (the same moment, caption and state).
+    fn same_picture(&self, other: &Frame) -> bool {
+        (self.t_us, self.caption, &self.nodes, &self.held)
+            == (other.t_us, other.caption, &other.nodes, &other.held)
+    }
+}
+
+fn held_text<M: RaftMessage>(m: &M) -> String {
+    m.to_string()
 }

@@ -1,0 +1,245 @@
+//! What the HTML page draws: a story of one or more branches (a scenario's `rewind` starts a
+//! new one), each a run of frames with their captions, the trace lines between them, every
+//! message with when it left and arrived, and the violations found, each once with a count.
+
+use super::{Frame, Frames};
+use crate::node::{RaftMessage, RaftNode};
+use crate::trace::TraceEvent;
+use crate::world::World;
+use serde::Serialize;
+
+/// Everything the page shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct Story {
+    pub title: String,
+    /// The scenario's description and header comment (empty for a random run).
+    pub description: String,
+    pub header: String,
+    pub nodes: u8,
+    pub branches: Vec<Branch>,
+}
+
+/// One way the story goes.
+#[derive(Clone, Debug, Serialize)]
+pub struct Branch {
+    /// What the reader picks it by: its first panel label and caption after the fork
+    /// ("(e) Back to the end of (c), …"), or "the run".
+    pub name: String,
+    /// The branch it forks from and the frame up to which the two are the same.
+    pub fork: Option<(usize, usize)>,
+    pub frames: Vec<Frame>,
+    pub captions: Vec<String>,
+    pub steps: Vec<String>,
+    /// The trace, without ticks and disk completions (the trace file has them); a frame's
+    /// `line` counts the lines kept here up to it.
+    pub lines: Vec<String>,
+    pub messages: Vec<Msg>,
+    pub violations: Vec<Viol>,
+}
+
+/// A message that left and arrived or was dropped (trace-derived), to draw while in flight.
+#[derive(Clone, Debug, Serialize)]
+pub struct Msg {
+    pub from: u8,
+    pub to: u8,
+    pub sent: u64,
+    pub at: u64,
+    pub dropped: bool,
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// A violated property, shown once, with how often it fired.
+#[derive(Clone, Debug, Serialize)]
+pub struct Viol {
+    pub at: u64,
+    pub property: &'static str,
+    pub detail: String,
+    pub rule: &'static str,
+    pub why: &'static str,
+    /// The times it fired again.
+    pub repeats: Vec<u64>,
+}
+
+impl Story {
+    /// The story of a world whose whole trace was kept, with the branches its recorder holds.
+    pub fn of<N: RaftNode>(world: &World<N>, title: &str) -> Story {
+        let mut frames = world.observer::<Frames>().cloned().unwrap_or_default();
+        let (description, header) = frames.about.clone().unwrap_or_default();
+        let mut branches = std::mem::take(&mut frames.past);
+        branches.push(Branch::of(world, &mut frames));
+        name_branches(&mut branches);
+        Story {
+            title: title.into(),
+            description,
+            header,
+            nodes: world.config.nodes,
+            branches,
+        }
+    }
+}
+
+impl Branch {
+    /// The branch `world` ran, taking the frames its recorder kept.
+    pub(crate) fn of<N: RaftNode>(world: &World<N>, frames: &mut Frames) -> Branch {
+        let (lines, kept_before) = kept_lines(world);
+        let mut taken = std::mem::take(&mut frames.frames);
+        for f in &mut taken {
+            f.line = kept_before[(f.line as usize).min(kept_before.len() - 1)];
+        }
+        let mut captions = std::mem::take(&mut frames.captions);
+        if captions.is_empty() {
+            captions.push(String::new());
+        }
+        Branch {
+            name: String::new(),
+            fork: frames.fork,
+            frames: taken,
+            captions,
+            steps: std::mem::take(&mut frames.steps),
+            lines,
+            messages: messages(world),
+            violations: violations(world),
+        }
+    }
+}
+
+/// The trace lines worth reading, and for each count of trace lines how many of them it kept.
+fn kept_lines<N: RaftNode>(world: &World<N>) -> (Vec<String>, Vec<u64>) {
+    let mut lines = Vec::new();
+    let mut kept_before = vec![0];
+    for l in world.trace.lines() {
+        if !matches!(
+            l.event,
+            TraceEvent::Tick { .. } | TraceEvent::Durable { .. }
+        ) {
+            lines.push(l.to_string());
+        }
+        kept_before.push(lines.len() as u64);
+    }
+    (lines, kept_before)
+}
+
+fn messages<N: RaftNode>(world: &World<N>) -> Vec<Msg> {
+    let mut out = Vec::new();
+    for l in world.trace.lines() {
+        let (from, to, sent, message, dropped) = match &l.event {
+            TraceEvent::Deliver {
+                from,
+                to,
+                sent_us,
+                message,
+                ..
+            } => (from, to, sent_us, message, false),
+            TraceEvent::Drop {
+                from,
+                to,
+                sent_us,
+                message,
+                ..
+            } => (from, to, sent_us, message, true),
+            _ => continue,
+        };
+        out.push(Msg {
+            from: from.0,
+            to: to.0,
+            sent: *sent,
+            at: l.t_us,
+            dropped,
+            kind: message.kind().name(),
+            text: message.to_string(),
+        });
+    }
+    out
+}
+
+/// Each property once, at its first violation, with the times it fired again.
+fn violations<N: RaftNode>(world: &World<N>) -> Vec<Viol> {
+    let mut out: Vec<Viol> = Vec::new();
+    for (v, t) in world.violations().iter().zip(&world.violation_times) {
+        match out.iter_mut().find(|o| o.property == v.property.name()) {
+            Some(o) => o.repeats.push(*t),
+            None => out.push(Viol {
+                at: *t,
+                property: v.property.name(),
+                detail: v.detail.clone(),
+                rule: v.property.rule(),
+                why: v.property.why(),
+                repeats: Vec::new(),
+            }),
+        }
+    }
+    out
+}
+
+/// A panel label at the start of a caption: "(d) S1 crashes" gives "(d)".
+pub fn panel_label(caption: &str) -> Option<&str> {
+    let rest = caption.strip_prefix('(')?;
+    let end = rest.find(')')?;
+    (end > 0 && end <= 3 && rest[..end].chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| &caption[..end + 2])
+}
+
+/// Names each branch by the first captioned frame after its fork (after the next branch's
+/// fork, for the branch it forks from), preferring one with a panel label.
+fn name_branches(branches: &mut [Branch]) {
+    let forks: Vec<Option<(usize, usize)>> = branches.iter().map(|b| b.fork).collect();
+    for (i, b) in branches.iter_mut().enumerate() {
+        let from = match b.fork {
+            Some((_, at)) => at,
+            // The first branch reads from where the next one leaves it.
+            None => forks
+                .iter()
+                .flatten()
+                .filter(|(p, _)| *p == i)
+                .map(|(_, at)| *at)
+                .min()
+                .unwrap_or(0),
+        };
+        let captions: Vec<&str> = (b.frames.iter().skip(from))
+            .map(|f| b.captions.get(f.caption).map_or("", |c| c.as_str()))
+            .filter(|c| !c.is_empty())
+            .collect();
+        let pick = (captions.iter().find(|c| panel_label(c).is_some()))
+            .or(captions.first())
+            .copied();
+        b.name = match pick {
+            Some(c) => shorten(c, 60),
+            None if forks.len() > 1 => format!("branch {}", i + 1),
+            None => "the run".into(),
+        };
+    }
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.into();
+    }
+    let cut: String = s.chars().take(max).collect();
+    let at = cut.rfind(' ').unwrap_or(cut.len());
+    format!("{}…", &cut[..at])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panel_labels_are_short_parenthesised_marks_at_the_start() {
+        assert_eq!(panel_label("(d) S1 crashes."), Some("(d)"));
+        assert_eq!(panel_label("(e) Back to (c)"), Some("(e)"));
+        assert_eq!(panel_label("(On raft-rs, S1 appends)"), None);
+        assert_eq!(panel_label("S1 (d) crashes"), None);
+        assert_eq!(panel_label("()"), None);
+    }
+
+    #[test]
+    fn long_names_are_cut_at_a_word() {
+        assert_eq!(shorten("short", 60), "short");
+        let s = shorten(
+            "(e) Back to the end of (c), the other way: S1 replicates its own",
+            30,
+        );
+        assert_eq!(s, "(e) Back to the end of (c),…");
+    }
+}
