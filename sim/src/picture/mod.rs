@@ -21,8 +21,11 @@ use crate::world::{Observer, World};
 use raft::RoleKind;
 use serde::Serialize;
 
-/// Bound on the frames one branch keeps.
+/// Bound on the frames one branch keeps: past it, the oldest go (a random run ends at its
+/// violation, so the frames kept are those that lead to it).
 pub const MAX_FRAMES: usize = 20_000;
+/// Bound on the log cells the frames of one branch hold together (the page's size).
+pub const MAX_CELLS: usize = 4_000_000;
 /// Bound on the captions one branch keeps (a random run's fault schedule).
 pub const MAX_CAPTIONS: usize = 5_000;
 
@@ -43,6 +46,9 @@ pub struct Frames {
     pub(crate) fork: Option<(usize, usize)>,
     /// What a scenario says about itself, for the page's header.
     pub(crate) about: Option<(String, String)>,
+    /// Log cells held by `frames`, and how many of the oldest frames the bounds let go.
+    cells: usize,
+    pub(crate) let_go: usize,
 }
 
 impl<N: RaftNode> Observer<N> for Frames {
@@ -81,8 +87,15 @@ impl Frames {
     }
 
     fn push(&mut self, frame: Frame) {
-        if self.frames.len() < MAX_FRAMES {
-            self.frames.push(frame);
+        self.cells += frame.cells();
+        self.frames.push(frame);
+        let over = |f: &Frames| f.frames.len() > MAX_FRAMES || f.cells > MAX_CELLS;
+        if over(self) {
+            // Rare (long random runs): let the oldest tenth go at once.
+            let n = (self.frames.len() / 10).max(1);
+            self.cells -= self.frames[..n].iter().map(Frame::cells).sum::<usize>();
+            self.frames.drain(..n);
+            self.let_go += n;
         }
     }
 
@@ -213,6 +226,10 @@ impl Frame {
         }
     }
 
+    fn cells(&self) -> usize {
+        self.nodes.iter().map(|n| n.log.len() + 1).sum()
+    }
+
     /// Whether two frames draw the same picture (the same moment, caption and state).
     fn same_picture(&self, other: &Frame) -> bool {
         (self.t_us, self.caption, &self.nodes, &self.held)
@@ -222,4 +239,55 @@ impl Frame {
 
 fn held_text<M: RaftMessage>(m: &M) -> String {
     m.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(t_us: u64, log_len: usize) -> Frame {
+        let node = NodeFrame {
+            alive: true,
+            paused: false,
+            role: "F",
+            term: 1,
+            vote: None,
+            leader: None,
+            commit: 0,
+            timer: None,
+            log: vec![1; log_len],
+        };
+        Frame {
+            line: t_us,
+            t_us,
+            caption: 0,
+            step: 0,
+            nodes: vec![node; 5],
+            held: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_frames_stay_bounded_and_keep_the_newest() {
+        let mut f = Frames::default();
+        let n = MAX_FRAMES as u64 + 5_000;
+        for t in 0..n {
+            f.push(frame(t, 2));
+        }
+        assert!(f.frames.len() <= MAX_FRAMES);
+        assert_eq!(f.let_go + f.frames.len(), n as usize);
+        assert_eq!(
+            f.frames.last().unwrap().t_us,
+            n - 1,
+            "the newest frame is kept"
+        );
+        let mut g = Frames::default();
+        for t in 0..2_000 {
+            g.push(frame(t, 1_000));
+        }
+        assert!(
+            g.cells <= MAX_CELLS && g.let_go > 0,
+            "long logs bound the frames too"
+        );
+    }
 }

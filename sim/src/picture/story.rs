@@ -27,6 +27,8 @@ pub struct Branch {
     pub name: String,
     /// The branch it forks from and the frame up to which the two are the same.
     pub fork: Option<(usize, usize)>,
+    /// Frames before the first one kept, let go to keep the page bounded.
+    pub let_go: usize,
     pub frames: Vec<Frame>,
     pub captions: Vec<String>,
     pub steps: Vec<String>,
@@ -94,6 +96,7 @@ impl Branch {
         Branch {
             name: String::new(),
             fork: frames.fork,
+            let_go: std::mem::take(&mut frames.let_go),
             frames: taken,
             captions,
             steps: std::mem::take(&mut frames.steps),
@@ -223,6 +226,82 @@ fn shorten(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::play::run_scenario;
+    use crate::scenario::parse_scenario;
+
+    fn story(file: &str, text: &str) -> Story {
+        let s = parse_scenario(file, text).unwrap();
+        let report = run_scenario(&s, false);
+        Story::of(&report.world, &s.name)
+    }
+
+    #[test]
+    fn a_rewind_forks_the_story_and_both_branches_share_the_frames_before_it() {
+        let s = story(
+            "figure8.toml",
+            include_str!("../../../scenarios/figure8.toml"),
+        );
+        assert_eq!(s.branches.len(), 2);
+        let (d, e) = (&s.branches[0], &s.branches[1]);
+        assert_eq!(d.fork, None);
+        let (parent, at) = e.fork.expect("the second branch forks");
+        assert_eq!(parent, 0);
+        assert!(at > 10 && at < d.frames.len(), "fork at frame {at}");
+        for (i, (a, b)) in d.frames[..at].iter().zip(&e.frames[..at]).enumerate() {
+            assert!(a.same_picture(b), "frame {i} differs before the fork");
+        }
+        assert!(d.name.starts_with("(d) S1 crashes"), "{}", d.name);
+        assert!(
+            e.name.starts_with("(e) Back to the end of (c)"),
+            "{}",
+            e.name
+        );
+        // The say before the rewind captions the new branch, not the old one.
+        let said = |b: &Branch, text: &str| {
+            b.frames
+                .iter()
+                .any(|f| b.captions[f.caption].starts_with(text))
+        };
+        assert!(!said(d, "(e)") && said(e, "(e)"));
+        assert!(said(d, "(d)") && !said(e, "(d)"));
+    }
+
+    #[test]
+    fn each_violated_property_is_shown_once_with_its_repeats() {
+        let s = story(
+            "figure8-unsafe-commit.toml",
+            include_str!("../../../scenarios/figure8-unsafe-commit.toml"),
+        );
+        let b = &s.branches[0];
+        assert!(
+            !b.violations.is_empty(),
+            "the unsafe commit breaks a property"
+        );
+        let mut names: Vec<&str> = b.violations.iter().map(|v| v.property).collect();
+        names.dedup();
+        assert_eq!(names.len(), b.violations.len(), "each property once");
+        assert!(b
+            .violations
+            .iter()
+            .all(|v| v.repeats.iter().all(|&t| t >= v.at)));
+    }
+
+    #[test]
+    fn a_random_run_is_captioned_by_its_fault_schedule() {
+        let config = crate::RunConfig {
+            keep_trace: true,
+            ..crate::RunConfig::default()
+        };
+        let (_, world) = crate::run::run_seed_with(3, &config, |w| w.observe(Frames::default()));
+        let s = Story::of(&world, "seed 3");
+        let b = &s.branches[0];
+        let captioned: Vec<&str> = (b.frames.iter())
+            .map(|f| b.captions[f.caption].as_str())
+            .filter(|c| c.starts_with("t="))
+            .collect();
+        assert!(!captioned.is_empty(), "frames carry fault captions");
+        assert!(b.frames.windows(2).all(|w| w[0].t_us <= w[1].t_us));
+    }
 
     #[test]
     fn panel_labels_are_short_parenthesised_marks_at_the_start() {
