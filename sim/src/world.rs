@@ -595,19 +595,27 @@ impl<N: RaftNode> World<N> {
     /// of the logs; implementation-neutral, since every node asks for deletions by `Persist`),
     /// then the new commit index: in the order a follower does them (§5.3, Figure 2's
     /// AppendEntries receiver, steps 3 to 5).
+    #[inline]
     fn note_log_changes(&mut self, id: NodeId, commit_before: LogIndex, commit: LogIndex) {
-        for t in self.checkers.take_truncations() {
-            self.record(TraceEvent::Truncate {
-                node: t.node,
-                after: LogIndex(t.from.0 - 1),
-                dropped: t.deleted,
-            });
+        if self.checkers.has_truncations() {
+            self.note_truncations();
         }
         if commit > commit_before {
             self.stats.commits += 1;
             self.record(TraceEvent::Commit {
                 node: id,
                 index: commit,
+            });
+        }
+    }
+
+    #[cold]
+    fn note_truncations(&mut self) {
+        for t in self.checkers.take_truncations() {
+            self.record(TraceEvent::Truncate {
+                node: t.node,
+                after: LogIndex(t.from.0 - 1),
+                dropped: t.deleted,
             });
         }
     }

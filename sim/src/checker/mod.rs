@@ -218,6 +218,12 @@ impl Checkers {
         std::mem::take(&mut self.truncations)
     }
 
+    /// Whether truncations wait to be taken (the common answer, no, costs a comparison).
+    #[inline]
+    pub fn has_truncations(&self) -> bool {
+        !self.truncations.is_empty()
+    }
+
     /// A node crashed: its volatile state is gone, and so are writes that had not reached its
     /// disk (a term it never acted on may be among them). Monotonicity starts again from what
     /// it restarts with.
