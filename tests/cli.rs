@@ -603,3 +603,28 @@ fn raft_rs_runs_from_the_command_line() {
     assert_eq!(code, 2);
     assert!(err.contains("raft-rs cannot run this scenario"), "{err}");
 }
+
+/// The README's stale-read example is what the commands print: `fuzz --read-mode local` stops
+/// at seed 9, whose replay shows n2, leader again after a crash, answering a read it has not
+/// applied the acknowledged write for.
+#[test]
+fn the_readme_stale_read_is_seed_9_and_its_replay_shows_it() {
+    let (code, out, _) = raftsim(&["fuzz", "--read-mode", "local", "--seeds", "0..20"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("violation: Linearizability seed=9\n"),
+        "{out}"
+    );
+    let (code, out, _) = raftsim(&["replay", "--seed", "9", "--read-mode", "local", "--explain"]);
+    assert_eq!(code, 1, "{out}");
+    for line in [
+        "t=3072.538ms client0 <- n2 put(k0, 1000006) = ok",
+        "t=3073.206ms n2 CRASH (0 unsynced write(s) lost)",
+        "t=3309.830ms n2 becomes leader term=16",
+        "t=3320.913ms client0 <- n2 get(k0) = nil",
+        "  #5 c0 [2307730us, 3072538us] put(k0, 1000006) -> ok",
+        "  #6 c0 [3120913us, 3320913us] get(k0) -> nil",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line}");
+    }
+}
