@@ -164,6 +164,83 @@ fn scenarios_lists_the_catalogue_and_tour_narrates_it() {
     assert!(out.contains("=== figure8"), "{out}");
     assert!(out.contains("VIOLATION of Leader Completeness"), "{out}");
     assert!(!out.contains("FAILED"), "{out}");
+    // A glossary opens it, one line per term, naming the two source posts (no paths).
+    let (glossary, _) = out.split_once("=== figure8").unwrap();
+    for term in [
+        "F C L P ",
+        "index:term",
+        "committed",
+        "seed 000 ",
+        "seed 003 ",
+    ] {
+        assert!(glossary.contains(term), "{term}: {glossary}");
+    }
+    assert!(glossary.contains("etcd's node") && glossary.contains("commit index"));
+    assert!(!glossary.contains("shared/"), "{glossary}");
+    // A summary closes it: per story what ran and what broke, then the totals.
+    let (_, summary) = out
+        .split_once("Summary: what held and what broke\n")
+        .unwrap();
+    let line = |name: &str| {
+        summary
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no summary line for {name}:\n{summary}"))
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("figure8"), "correct Raft: clean; then, rewound: clean");
+    assert_eq!(
+        line("volatile-vote"),
+        "bug knob volatile-vote: broke Election Safety (expected); then correct Raft: clean"
+    );
+    assert!(line("stale-leader-read")
+        .starts_with("correct Raft with local reads (unsafe): broke Linearizability (expected)"));
+    let stories = raftsim::catalogue::SCENARIOS.len();
+    assert!(
+        summary.contains(&format!(
+            "Totals: {stories} stories played: 13 broke a safety property"
+        )),
+        "{summary}"
+    );
+    assert!(summary.contains("0 failed, 0 skipped."), "{summary}");
+}
+
+/// `tour NAME...` plays just those stories (shipped names or files); an unknown name is bad
+/// input that lists the names.
+#[test]
+fn tour_plays_the_stories_named_and_refuses_unknown_ones() {
+    let file = temp_file(
+        "tour-story.toml",
+        &raftsim::catalogue::find("figure7")
+            .unwrap()
+            .1
+            .replace("name = \"figure7\"", "name = \"my-figure7\""),
+    );
+    let (code, out, _) = raftsim(&["tour", "volatile-vote", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("=== volatile-vote") && out.contains("=== my-figure7"),
+        "{out}"
+    );
+    assert!(!out.contains("=== figure8"), "{out}");
+    let (_, summary) = out
+        .split_once("Summary: what held and what broke\n")
+        .unwrap();
+    assert!(
+        summary.contains("Totals: 2 stories played: 1 broke"),
+        "{summary}"
+    );
+    let (code, out, err) = raftsim(&["tour", "figure8", "no-such-story"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.is_empty(), "nothing is played: {out}");
+    assert!(
+        err.contains("unknown scenario 'no-such-story'")
+            && err.contains("figure8, figure8-unsafe-commit,"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -314,16 +391,75 @@ fn tour_out_writes_pictures_and_an_index_and_run_takes_svg_and_html() {
     let (code, out, _) = raftsim(&["tour", "--out", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
-    assert!(index.contains(r#"<a href="figure8.html">"#), "{index}");
+    assert!(
+        index.contains(r#"Start with <a href="figure8.html">Figure 8</a>"#),
+        "{index}"
+    );
+    let figure8 = index
+        .find(r#"<a href="figure8.html"><b>figure8</b>"#)
+        .expect("a row");
+    let figure7 = index
+        .find(r#"<a href="figure7.html"><b>figure7</b>"#)
+        .expect("a row");
+    assert!(figure8 < figure7, "Figure 8 comes first");
+    assert!(
+        index.contains("broke Election Safety (expected)"),
+        "what each story shows"
+    );
     for (file, _) in raftsim::catalogue::SCENARIOS {
         let name = file.trim_end_matches(".toml");
         assert!(dir.join(format!("{name}.svg")).exists(), "{name}.svg");
         assert!(dir.join(format!("{name}.html")).exists(), "{name}.html");
+        assert!(
+            index.contains(&format!(r#"<a href="{name}.svg">"#)),
+            "{name} linked"
+        );
+        let svg = dir.join(format!("{name}.svg"));
+        assert!(out.contains(&format!(
+            "wrote the space-time diagram to {}",
+            svg.display()
+        )));
     }
-    let svg = dir.join("one.svg");
-    let (code, _, _) = raftsim(&["replay", "--seed", "3", "--svg", svg.to_str().unwrap()]);
+    let page = dir.join("index.html");
+    assert!(
+        out.contains(&format!("wrote the index page to {}", page.display())),
+        "{out}"
+    );
+    let (svg, html) = (dir.join("one.svg"), dir.join("one.html"));
+    let (code, out, _) = raftsim(&["replay", "--seed", "3", "--svg", svg.to_str().unwrap()]);
     assert_eq!(code, 0);
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    assert!(
+        out.contains(&format!(
+            "wrote the space-time diagram to {}",
+            svg.display()
+        )),
+        "{out}"
+    );
+    let args = [
+        "run",
+        "figure8",
+        "--svg",
+        svg.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ];
+    let (code, out, _) = raftsim(&args);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!(
+            "wrote the space-time diagram to {}\n",
+            svg.display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "wrote the step-through page to {}\n",
+            html.display()
+        )),
+        "{out}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -466,4 +602,29 @@ fn raft_rs_runs_from_the_command_line() {
     let (code, _, err) = raftsim(&["run", "volatile-vote", "--node", "raft-rs"]);
     assert_eq!(code, 2);
     assert!(err.contains("raft-rs cannot run this scenario"), "{err}");
+}
+
+/// The README's stale-read example is what the commands print: `fuzz --read-mode local` stops
+/// at seed 9, whose replay shows n2, leader again after a crash, answering a read it has not
+/// applied the acknowledged write for.
+#[test]
+fn the_readme_stale_read_is_seed_9_and_its_replay_shows_it() {
+    let (code, out, _) = raftsim(&["fuzz", "--read-mode", "local", "--seeds", "0..20"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("violation: Linearizability seed=9\n"),
+        "{out}"
+    );
+    let (code, out, _) = raftsim(&["replay", "--seed", "9", "--read-mode", "local", "--explain"]);
+    assert_eq!(code, 1, "{out}");
+    for line in [
+        "t=3072.538ms client0 <- n2 put(k0, 1000006) = ok",
+        "t=3073.206ms n2 CRASH (0 unsynced write(s) lost)",
+        "t=3309.830ms n2 becomes leader term=16",
+        "t=3320.913ms client0 <- n2 get(k0) = nil",
+        "  #5 c0 [2307730us, 3072538us] put(k0, 1000006) -> ok",
+        "  #6 c0 [3120913us, 3320913us] get(k0) -> nil",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line}");
+    }
 }

@@ -20,8 +20,9 @@ use crate::node::RaftNode;
 use crate::queue::EventQueue;
 use crate::rng::{stream, stream_seed, Stream};
 use crate::scenario::Step;
+use crate::trace::vote::{self, VoteAsk, Voter};
 use crate::trace::{DropReason, Trace, TraceEvent};
-use raft::{Command, Node, NodeId, Output, Persist, RoleKind, Term};
+use raft::{Command, LogIndex, Node, NodeId, Output, Persist, RoleKind, Term};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::any::Any;
@@ -454,7 +455,8 @@ impl<N: RaftNode> World<N> {
         else {
             unreachable!("the event given back is the one recorded")
         };
-        self.input(to, |node, out| node.step(from, message, out));
+        let ask = VoteAsk::of(from, &message);
+        self.input_asked(to, ask, |node, out| node.step(from, message, out));
     }
 
     fn tick(&mut self, id: NodeId, incarnation: u64) {
@@ -494,18 +496,35 @@ impl<N: RaftNode> World<N> {
         id: NodeId,
         f: impl FnOnce(&mut N, &mut Vec<Output<N::Message>>),
     ) {
-        self.step_node(id, f);
+        self.input_asked(id, None, f);
+    }
+
+    /// [`World::input`] for a delivered message, with the vote request it carries, if any.
+    fn input_asked(
+        &mut self,
+        id: NodeId,
+        ask: Option<VoteAsk>,
+        f: impl FnOnce(&mut N, &mut Vec<Output<N::Message>>),
+    ) {
+        self.step_node(id, ask, f);
         self.drain(id);
     }
 
     /// Steps a live node, traces what changed, runs the checkers on its outputs and queues the
-    /// outputs behind those already waiting in its outbox.
-    fn step_node(&mut self, id: NodeId, f: impl FnOnce(&mut N, &mut Vec<Output<N::Message>>)) {
+    /// outputs behind those already waiting in its outbox. `ask`: the step delivers a vote
+    /// request, and a denial is traced with its reason (from the node's state before the step).
+    fn step_node(
+        &mut self,
+        id: NodeId,
+        ask: Option<VoteAsk>,
+        f: impl FnOnce(&mut N, &mut Vec<Output<N::Message>>),
+    ) {
         let i = id.0 as usize - 1;
         let Some(node) = self.hosts[i].node.as_mut() else {
             return;
         };
         let before = (node.role_kind(), node.current_term(), node.commit_index());
+        let voter = ask.map(|_| Voter::of(&*node));
         let mut out = std::mem::take(&mut self.scratch);
         out.clear();
         self.stepping = Some(id);
@@ -517,6 +536,12 @@ impl<N: RaftNode> World<N> {
         self.checkers.after_step(id, &out, &HostsView(&self.hosts));
         if self.checkers.violations().len() > found {
             self.violation_times.push(self.now_us);
+        }
+        self.note_log_changes(id, before.2, after.2);
+        if let (Some(ask), Some(voter)) = (ask, voter) {
+            if let Some(denied) = vote::denial(id, &ask, &voter, &out, &self.raft) {
+                self.record(denied);
+            }
         }
         if !self.observers.is_empty()
             && (before != after || out.iter().any(|o| matches!(o, Output::Persist(_))))
@@ -530,7 +555,8 @@ impl<N: RaftNode> World<N> {
         self.scratch = out;
     }
 
-    /// Counts and traces what a step changed; returns the term `id` just became leader of.
+    /// Counts and traces a step's change of role or term (its log changes are traced after
+    /// the checkers looked at them); returns the term `id` just became leader of.
     fn note_changes(
         &mut self,
         id: NodeId,
@@ -538,7 +564,7 @@ impl<N: RaftNode> World<N> {
         after: (RoleKind, raft::Term, raft::LogIndex),
         out: &[Output<N::Message>],
     ) -> Option<Term> {
-        let (role, term, commit) = after;
+        let (role, term, _) = after;
         let leads = |r: RoleKind| r == RoleKind::Leader;
         if before.1 != term || leads(before.0) != leads(role) {
             self.notify(|o, w| o.on_role(w, id));
@@ -565,19 +591,41 @@ impl<N: RaftNode> World<N> {
                 new_leader = Some(term);
             }
         }
-        if commit > before.2 {
-            self.stats.commits += 1;
-            self.record(TraceEvent::Commit {
-                node: id,
-                index: commit,
-            });
-        }
         let truncations = out
             .iter()
             .filter(|o| matches!(o, Output::Persist(Persist::Truncate { .. })))
             .count();
         self.stats.truncations += truncations as u64;
         new_leader
+    }
+
+    /// Traces what each truncation of the step deleted (the checkers saw it in their shadow
+    /// of the logs; implementation-neutral, since every node asks for deletions by `Persist`),
+    /// then the new commit index: in the order a follower does them (§5.3, Figure 2's
+    /// AppendEntries receiver, steps 3 to 5).
+    #[inline]
+    fn note_log_changes(&mut self, id: NodeId, commit_before: LogIndex, commit: LogIndex) {
+        if self.checkers.has_truncations() {
+            self.note_truncations();
+        }
+        if commit > commit_before {
+            self.stats.commits += 1;
+            self.record(TraceEvent::Commit {
+                node: id,
+                index: commit,
+            });
+        }
+    }
+
+    #[cold]
+    fn note_truncations(&mut self) {
+        for t in self.checkers.take_truncations() {
+            self.record(TraceEvent::Truncate {
+                node: t.node,
+                after: LogIndex(t.from.0 - 1),
+                dropped: t.deleted,
+            });
+        }
     }
 
     /// Carries out a node's outputs in order until one waits for the disk (the ordering
@@ -644,7 +692,7 @@ impl<N: RaftNode> World<N> {
         if !self.trace_quiet_ticks {
             self.record(TraceEvent::Durable { node: id, writes });
         }
-        self.step_node(id, |node, out| node.persisted(synced, out));
+        self.step_node(id, None, |node, out| node.persisted(synced, out));
     }
 
     fn disk_done(&mut self, id: NodeId, incarnation: u64) {

@@ -3,6 +3,7 @@
 
 mod fuzz;
 mod scenarios;
+mod tour;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::ProgressBar;
@@ -30,7 +31,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// List the bug knobs: each switches off one safety rule.
     Bugs,
-    /// Walk through the shipped scenarios with narration (the main command).
+    /// Walk through the shipped scenarios with narration (the main command): a glossary
+    /// first, a summary of what held and what broke last.
     Tour(TourArgs),
     /// Run a scenario file (or a shipped scenario by name) and check its expectations.
     Run(RunArgs),
@@ -62,6 +64,10 @@ impl NodeImpl {
 
 #[derive(Args, Debug)]
 pub struct TourArgs {
+    /// Play only these stories: shipped scenario names (see `raftsim scenarios`) or scenario
+    /// files. By default, every shipped one.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
     /// The Raft implementation: raftsim's own node, or tikv's raft-rs (scenarios that need a
     /// bug knob are skipped on it).
     #[arg(long, value_enum, default_value_t = NodeImpl::Raftsim)]
@@ -100,17 +106,25 @@ pub struct PictureArgs {
 }
 
 impl PictureArgs {
-    /// Writes the pictures asked for; false (after saying why) if a file cannot be written.
+    /// Writes the pictures asked for and says where; false (after saying why) if a file cannot
+    /// be written.
     pub fn write<N: sim::node::RaftNode>(&self, world: &sim::World<N>, title: &str) -> bool {
         let mut ok = true;
         if let Some(path) = &self.svg {
-            ok &= write_file(path, &sim::picture::space_time_svg(world));
+            ok &= write_file(path, &sim::picture::space_time_svg(world))
+                && wrote("the space-time diagram", path);
         }
         if let Some(path) = &self.html {
-            ok &= write_file(path, &sim::picture::html_page(world, title));
+            ok &= write_file(path, &sim::picture::html_page(world, title))
+                && wrote("the step-through page", path);
         }
         ok
     }
+}
+
+fn wrote(what: &str, path: &std::path::Path) -> bool {
+    println!("wrote {what} to {}", path.display());
+    true
 }
 
 pub fn write_file(path: &std::path::Path, text: &str) -> bool {
@@ -137,8 +151,8 @@ pub struct BenchArgs {
     pub bugs: bool,
     #[arg(long, default_value_t = 10_000)]
     pub limit: u64,
-    /// The implementation whose full-Raft rows are measured: raftsim's own node by default
-    /// (the figure `../shared/tools/instr-per-event.sh` divides), or the hosted raft-rs.
+    /// The implementation whose full-Raft rows are measured: raftsim's own node by default,
+    /// or the hosted raft-rs.
     #[arg(long, value_enum, default_value_t = NodeImpl::Raftsim)]
     pub node: NodeImpl,
 }
@@ -357,8 +371,8 @@ pub fn run(cli: Cli) -> u8 {
             0
         }
         Command::Tour(args) => match args.node {
-            NodeImpl::Raftsim => scenarios::tour::<raft::Node>(args.out.as_deref()),
-            NodeImpl::RaftRs => scenarios::tour::<RaftRs>(args.out.as_deref()),
+            NodeImpl::Raftsim => tour::tour::<raft::Node>(&args.names, args.out.as_deref()),
+            NodeImpl::RaftRs => tour::tour::<RaftRs>(&args.names, args.out.as_deref()),
         },
         Command::Run(args) => match args.node {
             NodeImpl::Raftsim => scenarios::run::<raft::Node>(&args),

@@ -1,4 +1,4 @@
-//! `raftsim run`, `raftsim scenarios` and `raftsim tour`.
+//! `raftsim run` and `raftsim scenarios`, and how both and `raftsim tour` find a scenario.
 
 use crate::catalogue::{self, SCENARIOS};
 use sim::node::RaftNode;
@@ -7,7 +7,7 @@ use sim::scenario::{load_scenario, parse_scenario, Scenario, ScenarioError};
 use std::path::Path;
 
 /// A scenario from a path, or a shipped one by name.
-fn load(arg: &str) -> Result<Scenario, ScenarioError> {
+pub(super) fn load(arg: &str) -> Result<Scenario, ScenarioError> {
     let path = Path::new(arg);
     if !path.exists() {
         if let Some((file, text)) = catalogue::find(arg) {
@@ -19,7 +19,7 @@ fn load(arg: &str) -> Result<Scenario, ScenarioError> {
 
 /// Why implementation `N` cannot run the scenario (its knobs, in the file or in a rewind), if
 /// it cannot.
-fn unsupported<N: RaftNode>(s: &Scenario) -> Option<String> {
+pub(super) fn unsupported<N: RaftNode>(s: &Scenario) -> Option<String> {
     let mut configs = vec![s.raft.clone()];
     for st in &s.steps {
         if let sim::scenario::Step::Rewind { changes, .. } = &st.step {
@@ -95,70 +95,4 @@ pub fn list() -> u8 {
         }
     }
     0
-}
-
-pub fn tour<N: RaftNode>(out: Option<&Path>) -> u8 {
-    println!("raftsim tour: the shipped scenarios, narrated. Each replays exactly from its seed.");
-    println!("Logs are drawn like the paper's figures: a row per server, the term in each cell, * = committed.\n");
-    if let Some(dir) = out {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("error: cannot create {}: {e}", dir.display());
-            return 2;
-        }
-    }
-    let mut failed = 0;
-    let mut index = Vec::new();
-    for (file, text) in SCENARIOS {
-        let scenario = match parse_scenario(&format!("scenarios/{file}"), text) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("{e}");
-                return 2;
-            }
-        };
-        if let Some(why) = unsupported::<N>(&scenario) {
-            println!("--- {}: skipped ({why})\n", scenario.name);
-            continue;
-        }
-        let report = run_scenario_on::<N>(&scenario, true);
-        println!("{}", report.narration);
-        let verdict = if report.passed() { "ok" } else { "FAILED" };
-        println!("--- {}: {verdict}\n", scenario.name);
-        failed += !report.passed() as u32;
-        if let Some(dir) = out {
-            let name = &scenario.name;
-            let pictures = super::PictureArgs {
-                svg: Some(dir.join(format!("{name}.svg"))),
-                html: Some(dir.join(format!("{name}.html"))),
-            };
-            if !pictures.write(&report.world, name) {
-                return 2;
-            }
-            index.push((name.clone(), scenario.description.clone()));
-        }
-    }
-    if let Some(dir) = out {
-        if !super::write_file(&dir.join("index.html"), &index_page(&index)) {
-            return 2;
-        }
-        println!(
-            "Pictures: open {} in a browser.",
-            dir.join("index.html").display()
-        );
-    }
-    println!("Next: `raftsim run scenarios/<name>.toml --explain`, `raftsim bugs`, `raftsim fuzz --bug <knob>`.");
-    (failed > 0) as u8
-}
-
-fn index_page(entries: &[(String, String)]) -> String {
-    let mut rows = String::new();
-    for (name, description) in entries {
-        let d = description.replace('&', "&amp;").replace('<', "&lt;");
-        rows += &format!(
-            "<li><b>{name}</b> — {d} <a href=\"{name}.html\">step through</a> · <a href=\"{name}.svg\">space-time diagram</a></li>\n"
-        );
-    }
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>raftsim tour</title></head><body style=\"font-family: system-ui, sans-serif; margin: 1.5em\"><h1>raftsim tour</h1><p>Each scenario replays exactly from its seed. Start with Figure 8.</p><ul>\n{rows}</ul></body></html>\n"
-    )
 }

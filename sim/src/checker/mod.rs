@@ -113,6 +113,18 @@ pub struct Checkers {
     shadow: ByNode<Vec<(Term, Command)>>,
     seen: ByNode<Seen>,
     violations: Vec<Violation>,
+    /// What the truncations of the steps since the last [`Checkers::take_truncations`]
+    /// deleted, read from the shadow (the one record of what a node's log held before the
+    /// step), for the trace to say.
+    truncations: Vec<Truncation>,
+}
+
+/// A truncation a node asked for, and the entries of its log it deleted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Truncation {
+    pub node: NodeId,
+    pub from: LogIndex,
+    pub deleted: Vec<(LogIndex, Term)>,
 }
 
 /// A value per node, indexed by id: what the per-event checks read and write (a map's search
@@ -198,6 +210,18 @@ impl Checkers {
                 _ => {}
             }
         }
+    }
+
+    /// The truncations seen since the last call, with what each deleted (none are kept when
+    /// nothing was deleted).
+    pub fn take_truncations(&mut self) -> Vec<Truncation> {
+        std::mem::take(&mut self.truncations)
+    }
+
+    /// Whether truncations wait to be taken (the common answer, no, costs a comparison).
+    #[inline]
+    pub fn has_truncations(&self) -> bool {
+        !self.truncations.is_empty()
     }
 
     /// A node crashed: its volatile state is gone, and so are writes that had not reached its
@@ -339,6 +363,14 @@ impl Checkers {
     fn on_truncate(&mut self, id: NodeId, from: LogIndex, node_term: Term) {
         let shadow = self.shadow.entry_or_default(id);
         let deleted = shadow.get(from.0 as usize - 1).map(|(t, _)| *t);
+        if deleted.is_some() {
+            let cells = shadow[from.0 as usize - 1..].iter().zip(from.0..);
+            self.truncations.push(Truncation {
+                node: id,
+                from,
+                deleted: cells.map(|((t, _), i)| (LogIndex(i), *t)).collect(),
+            });
+        }
         shadow.truncate(from.0 as usize - 1);
         if let (Some(term), Some(c)) = (deleted, at(&self.committed, from)) {
             if term == c.term && node_term >= c.commit_term {

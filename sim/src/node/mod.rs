@@ -13,7 +13,8 @@
 //! log otherwise keeps this view of it up to date). Its messages are opaque to the simulator but
 //! for their [`RaftMessage`] face: a kind name shared by every implementation (link rules,
 //! colours, scenario step types), a content key (keyed randomness, so that shrinking works), a
-//! stable encoding for the trace hash, and a line for the trace.
+//! stable encoding for the trace hash, a line for the trace, and what a vote request asks and
+//! its answer grants (so the trace can say why a vote was denied).
 //!
 //! Every option is given in raftsim's [`raft::Config`]; an implementation maps the options it
 //! has (timeouts, PreVote, CheckQuorum, batch size, lease margin) and refuses what it cannot do
@@ -57,6 +58,17 @@ pub trait RaftMessage: Clone + PartialEq + fmt::Debug + fmt::Display + 'static {
     /// `(term, index)` when the message grants a vote (index 0) or acknowledges entries up to
     /// `index`: the moments the `crash-after-persist` fault aims at.
     fn acknowledgement(&self) -> Option<(Term, LogIndex)>;
+    /// `(term, last log index, last log term)` when the message asks for a vote (`RequestVote`)
+    /// or a pre-vote (`PreVote`, whose term is the one the candidate would stand in; the kind
+    /// says which). Only the trace reads it, to explain a refusal; `None` by default, and then
+    /// the trace gives no reasons.
+    fn vote_request(&self) -> Option<(Term, LogIndex, Term)> {
+        None
+    }
+    /// `(term, granted)` when the message answers a vote or pre-vote request.
+    fn vote_response(&self) -> Option<(Term, bool)> {
+        None
+    }
 }
 
 /// A Raft implementation, as the simulator drives it.

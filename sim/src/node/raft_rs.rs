@@ -465,6 +465,26 @@ impl RaftMessage for RsMessage {
             _ => None,
         }
     }
+
+    fn vote_request(&self) -> Option<(Term, LogIndex, Term)> {
+        let m = &self.0;
+        match m.get_msg_type() {
+            MessageType::MsgRequestVote | MessageType::MsgRequestPreVote => {
+                Some((Term(m.term), LogIndex(m.index), Term(m.log_term)))
+            }
+            _ => None,
+        }
+    }
+
+    fn vote_response(&self) -> Option<(Term, bool)> {
+        let m = &self.0;
+        match m.get_msg_type() {
+            MessageType::MsgRequestVoteResponse | MessageType::MsgRequestPreVoteResponse => {
+                Some((Term(m.term), !m.reject))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// One line, in the words raftsim's own messages use where they mean the same.

@@ -150,6 +150,32 @@ impl RaftMessage for Message {
             _ => None,
         }
     }
+
+    fn vote_request(&self) -> Option<(Term, LogIndex, Term)> {
+        match *self {
+            Message::RequestVote {
+                term,
+                last_log_index,
+                last_log_term,
+                ..
+            }
+            | Message::PreVote {
+                term,
+                last_log_index,
+                last_log_term,
+                ..
+            } => Some((term, last_log_index, last_log_term)),
+            _ => None,
+        }
+    }
+
+    fn vote_response(&self) -> Option<(Term, bool)> {
+        match *self {
+            Message::RequestVoteResponse { term, vote_granted }
+            | Message::PreVoteResponse { term, vote_granted } => Some((term, vote_granted)),
+            _ => None,
+        }
+    }
 }
 
 impl RaftNode for Node {

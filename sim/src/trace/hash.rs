@@ -6,7 +6,7 @@
 //! versions because nothing in it depends on the layout of a type or on `#[derive(Hash)]`. It
 //! costs a small part of formatting each line, which the hash used to read.
 
-use super::{DropReason, TraceEvent, TraceLine};
+use super::{DropReason, Refusal, TraceEvent, TraceLine};
 use crate::digest::TraceHash;
 use crate::lin::{KvOp, KvOutput};
 use crate::node::RaftMessage;
@@ -112,6 +112,58 @@ impl TraceHash {
             Restart { node } => self.pair(15, node.0 as u64),
             Fault { description } => self.text(16, description),
             Step { description } => self.text(17, description),
+            Truncate {
+                node,
+                after,
+                dropped,
+            } => {
+                self.pair(18, node.0 as u64);
+                self.n(after.0);
+                self.n(dropped.len() as u64);
+                for (index, term) in dropped {
+                    self.n(index.0);
+                    self.n(term.0);
+                }
+            }
+            VoteDenied {
+                node,
+                candidate,
+                pre_vote,
+                term,
+                answered,
+                reason,
+            } => {
+                self.pair(19, node.0 as u64);
+                self.n(candidate.0 as u64);
+                self.n(*pre_vote as u64 | (*answered as u64) << 1);
+                self.n(term.0);
+                self.refusal(reason);
+            }
+        }
+    }
+
+    fn refusal(&mut self, r: &Refusal) {
+        match *r {
+            Refusal::StaleTerm { term, ours } => {
+                self.pair(1, term.0);
+                self.n(ours.0);
+            }
+            Refusal::AlreadyVoted { voted_for, term } => {
+                self.pair(2, voted_for.0 as u64);
+                self.n(term.0);
+            }
+            Refusal::LogBehind { last, ours } => {
+                self.numbers(&[3, last.0 .0, last.1 .0, ours.0 .0, ours.1 .0]);
+            }
+            Refusal::LeaderLease => self.n(4),
+            Refusal::OwnLease { term } => self.pair(5, term.0),
+            Refusal::RestartLease => self.n(6),
+            Refusal::HasLeader { leader, term } => {
+                self.pair(7, leader.0 as u64);
+                self.n(term.0);
+            }
+            Refusal::CommitIndexRule => self.n(8),
+            Refusal::Unexplained => self.n(9),
         }
     }
 

@@ -1,10 +1,15 @@
 //! The trace: every event of a run as a stable, one-line `Display` string stamped with virtual
 //! time (`t=120 n1->n3 AppendEntries term=4 prev=2:2 entries=[3:4] commit=1`), the same events
 //! as JSON lines for tools, and a hash (`hash.rs`) that two runs of one seed must share.
+//! Besides what happened, two kinds of line say what a newcomer would ask: which entries a
+//! truncation deleted, and why a vote was denied (`vote.rs`, an explanation that changes
+//! nothing).
 
 mod hash;
+pub mod vote;
 
 pub use crate::digest::TraceHash;
+pub use vote::Refusal;
 
 use crate::lin::{KvOp, KvOutput};
 use crate::node::RaftMessage;
@@ -127,6 +132,23 @@ pub enum TraceEvent<M = Message> {
     Step {
         description: String,
     },
+    /// A node deleted the entries after `after` from its log (§5.3: a follower's conflicting
+    /// suffix gives way to the leader's entries), listed as (index, term).
+    Truncate {
+        node: NodeId,
+        after: LogIndex,
+        dropped: Vec<(LogIndex, Term)>,
+    },
+    /// A node denied a vote or pre-vote for `term` to `candidate` (`answered`), or ignored the
+    /// request; `reason` is the simulator's explanation, from the node's state before it.
+    VoteDenied {
+        node: NodeId,
+        candidate: NodeId,
+        pre_vote: bool,
+        term: Term,
+        answered: bool,
+        reason: Refusal,
+    },
 }
 
 /// One line of the trace.
@@ -218,9 +240,64 @@ impl<M: RaftMessage> fmt::Display for TraceLine<M> {
             TraceEvent::Restart { node } => write!(f, "{node} RESTART from durable state"),
             TraceEvent::Fault { description } => write!(f, "network: {description}"),
             TraceEvent::Step { description } => write!(f, "step: {description}"),
+            TraceEvent::Truncate {
+                node,
+                after,
+                dropped,
+            } => {
+                write!(f, "{node} truncates its log after {after} (drops ")?;
+                cells(f, dropped)?;
+                f.write_str(")")
+            }
+            TraceEvent::VoteDenied {
+                node,
+                candidate,
+                pre_vote,
+                term,
+                answered,
+                reason,
+            } => match (answered, pre_vote) {
+                (true, false) => write!(
+                    f,
+                    "{node} denies its vote to {candidate} in term {term}: {reason}"
+                ),
+                (true, true) => write!(
+                    f,
+                    "{node} denies {candidate} a pre-vote for term {term}: {reason}"
+                ),
+                (false, false) => write!(
+                    f,
+                    "{node} ignores {candidate}'s RequestVote for term {term}: {reason}"
+                ),
+                (false, true) => write!(
+                    f,
+                    "{node} ignores {candidate}'s PreVote for term {term}: {reason}"
+                ),
+            },
         }
     }
 }
+
+/// Log cells as `index:term`, at most [`CELLS_SHOWN`] of them: a long suffix shows its first
+/// cells, its last, and how many there are.
+fn cells(f: &mut fmt::Formatter<'_>, dropped: &[(LogIndex, Term)]) -> fmt::Result {
+    let shown = if dropped.len() > CELLS_SHOWN {
+        &dropped[..CELLS_SHOWN - 1]
+    } else {
+        dropped
+    };
+    for (k, (index, term)) in shown.iter().enumerate() {
+        let sep = if k == 0 { "" } else { ", " };
+        write!(f, "{sep}{index}:{term}")?;
+    }
+    if let (true, Some((index, term))) = (dropped.len() > CELLS_SHOWN, dropped.last()) {
+        write!(f, ", …, {index}:{term}: {} entries", dropped.len())?;
+    }
+    Ok(())
+}
+
+/// How many cells a truncation line lists in full.
+const CELLS_SHOWN: usize = 6;
 
 /// Where a run's trace goes: always into the hash; into memory only when asked (fuzzing keeps
 /// just the last few lines, for the report).
@@ -349,6 +426,78 @@ mod tests {
             json.starts_with(r#"{"seq":0,"t_us":120000,"event":"deliver""#),
             "{json}"
         );
+    }
+
+    fn truncate(dropped: u64) -> TraceLine {
+        TraceLine {
+            seq: 0,
+            t_us: 833_000,
+            event: TraceEvent::Truncate {
+                node: NodeId(1),
+                after: LogIndex(1),
+                dropped: (2..2 + dropped).map(|i| (LogIndex(i), Term(i))).collect(),
+            },
+        }
+    }
+
+    fn hash(line: &TraceLine) -> TraceHash {
+        let mut h = TraceHash::default();
+        h.add_line(line);
+        h
+    }
+
+    /// §5.3: a truncation lists what it deleted as index:term cells, a long one bounded.
+    #[test]
+    fn a_truncation_names_the_cells_it_drops() {
+        assert_eq!(
+            truncate(2).to_string(),
+            "t=833ms n1 truncates its log after 1 (drops 2:2, 3:3)"
+        );
+        assert_eq!(
+            truncate(9).to_string(),
+            "t=833ms n1 truncates its log after 1 (drops 2:2, 3:3, 4:4, 5:5, 6:6, …, 10:10: 9 entries)"
+        );
+        assert_ne!(
+            hash(&truncate(2)),
+            hash(&truncate(3)),
+            "the cells are hashed"
+        );
+    }
+
+    #[test]
+    fn a_denied_vote_reads_with_its_reason_and_hashes_it() {
+        let denied = |answered, reason| TraceLine::<Message> {
+            seq: 0,
+            t_us: 341_000,
+            event: TraceEvent::VoteDenied {
+                node: NodeId(2),
+                candidate: NodeId(5),
+                pre_vote: false,
+                term: Term(5),
+                answered,
+                reason,
+            },
+        };
+        let behind = Refusal::LogBehind {
+            last: (LogIndex(2), Term(3)),
+            ours: (LogIndex(3), Term(4)),
+        };
+        assert_eq!(
+            denied(true, behind).to_string(),
+            "t=341ms n2 denies its vote to n5 in term 5: candidate's log is behind (last 2:3; ours 3:4)"
+        );
+        assert_eq!(
+            denied(false, Refusal::LeaderLease).to_string(),
+            "t=341ms n2 ignores n5's RequestVote for term 5: heard from a leader within the election timeout"
+        );
+        assert_ne!(hash(&denied(true, behind)), hash(&denied(false, behind)));
+        assert_ne!(
+            hash(&denied(true, behind)),
+            hash(&denied(true, Refusal::LeaderLease))
+        );
+        let json = serde_json::to_string(&denied(true, behind)).unwrap();
+        assert!(json.contains(r#""event":"vote-denied""#), "{json}");
+        assert!(json.contains(r#""why":"log-behind""#), "{json}");
     }
 
     #[test]
