@@ -141,18 +141,18 @@ fn figure8_is_told_as_a_story_with_both_branches() {
     }
     let dir = scratch("figure8");
     let out = Command::new(env!("CARGO_BIN_EXE_raftsim"))
-        .args([
-            "run",
-            "figure8",
-            "--html",
-            dir.join("figure8.html").to_str().unwrap(),
-        ])
+        .args(["tour", "figure8", "--out", dir.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(
+        index.contains("href=\"figure8.html\""),
+        "the index links Figure 8"
     );
     let page = dir.join("figure8.html");
     let profile = dir.join("profile");
