@@ -238,8 +238,9 @@ fn summary(outcomes: &[Outcome]) -> String {
             format!(" ({k} with a rule switched off, {c} under correct Raft: its story says why)")
         }
     };
+    let stories = if played == 1 { "story" } else { "stories" };
     s += &format!(
-        "Totals: {played} stories played: {broke} broke a safety property, each as its story expects{how}; {clean} held throughout; {failed} failed, {skipped} skipped.\n"
+        "Totals: {played} {stories} played: {broke} broke a safety property, each as its story expects{how}; {clean} held throughout; {failed} failed, {skipped} skipped.\n"
     );
     if rewound > 0 {
         s += &format!("Of the {by_knob} stories that switch a rule off, {rewound} rewind with it back on: {restored} of them run clean.\n");
