@@ -9,7 +9,8 @@
 //! node boundary [`node`]; [`client`], [`config`], [`network`], [`host`] and the scenario
 //! language [`scenario`]; the cluster and its loop [`world`] (with its levers in `control.rs`
 //! and the KV service in `service.rs`); on top, what drives or watches it: the random faults
-//! [`faults`], [`liveness`], [`play`] (running a scenario), [`picture`], [`report`], [`run`],
+//! [`faults`], [`liveness`], [`play`] (running a scenario, with [`votes`] for what its
+//! expectations ask about votes), [`picture`], [`report`], [`run`],
 //! [`swarm`], [`campaign`], [`shrink`], [`schedule`], [`mod@bench`].
 
 pub mod bench;
@@ -40,6 +41,7 @@ mod service;
 pub mod shrink;
 pub mod swarm;
 pub mod trace;
+pub mod votes;
 pub mod world;
 
 pub use checker::{Checkers, Property, Violation};

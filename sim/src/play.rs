@@ -502,6 +502,7 @@ pub fn check_expectation<N: RaftNode>(
             };
             out.push((format!("{node}'s commitIndex to be {want}"), got));
         }
+        out.extend(crate::votes::check_votes(w, node, e));
     }
     if let Some(p) = e.violation {
         let found = w.violations().iter().find(|v| v.property == p);

@@ -184,6 +184,13 @@ pub struct Expectation {
     pub node: Option<NodeId>,
     pub log: Option<Vec<u64>>,
     pub commit: Option<u64>,
+    /// The node's currentTerm (with `node`; the term a leader leads goes with `leader`).
+    pub term: Option<u64>,
+    /// The node's votedFor in its current term (`Some(None)`: it has voted for no one).
+    pub voted_for: Option<Option<NodeId>>,
+    /// Exactly these servers' granted votes for the node, of its current term, reached it (as
+    /// the trace shows them; a candidate's own vote is no message and is not listed).
+    pub votes_from: Option<Vec<NodeId>>,
     pub violation: Option<Property>,
     pub no_violation: bool,
     pub no_leader: bool,

@@ -25,28 +25,41 @@ impl Parser<'_> {
             "pending-ops",
             "leader-changes-at-least",
             "leader-changes-at-most",
+            "voted-for",
+            "votes-from",
             "on",
         ];
         let t = self.inline(v, "expect", &keys, "{ node = 1, log = [1, 2] }")?;
         let mut e = Expectation::default();
+        let term = match t.get("term") {
+            None => None,
+            Some(Value::Integer(i)) if *i >= 0 => Some(*i as u64),
+            Some(other) => {
+                return Err(self.field_error(v, "expect", "term", "a whole number", other))
+            }
+        };
         if let Some(x) = t.get("leader") {
-            let term = match t.get("term") {
-                None => None,
-                Some(Value::Integer(i)) if *i >= 0 => Some(*i as u64),
-                Some(other) => {
-                    return Err(self.field_error(v, "expect", "term", "a whole number", other))
-                }
-            };
             e.leader = Some((
                 self.node_value(v, x, "expect.leader", nodes, "leader")?,
                 term,
             ));
-        } else if t.contains_key("term") {
-            return Err(self.err(self.key_offset(v, "term"), "expect.term goes with `leader`"));
         }
         if let Some(x) = t.get("node") {
             e.node = Some(self.node_value(v, x, "expect.node", nodes, "node")?);
         }
+        match (term.is_some(), e.leader.is_some(), e.node.is_some()) {
+            (true, true, true) => {
+                let msg = "expect.term is ambiguous with both `leader` and `node`: the term the leader leads, or the node's currentTerm? Write two expectations";
+                return Err(self.err(self.key_offset(v, "term"), msg));
+            }
+            (true, false, false) => {
+                let msg = "expect.term goes with `leader` (the term it leads) or `node` (its currentTerm)";
+                return Err(self.err(self.key_offset(v, "term"), msg));
+            }
+            (true, false, true) => e.term = term,
+            _ => {}
+        }
+        self.vote_claims(v, &t, nodes, &mut e)?;
         if let Some(x) = t.get("log") {
             let spanned = Spanned::new(v.span(), x.clone());
             e.log = Some(self.terms(&spanned, "expect.log")?);
@@ -112,9 +125,62 @@ impl Parser<'_> {
             ..e.clone()
         }) == Expectation::default()
         {
-            return Err(self.err(v.span().start, "expect needs something to check: leader, node with log/commit, violation, no-violation or no-leader"));
+            return Err(self.err(v.span().start, "expect needs something to check: leader, node with log/commit/term/voted-for/votes-from, violation, no-violation or no-leader"));
         }
         Ok(e)
+    }
+
+    /// `voted-for = N` (or `"none"`) and `votes-from = [..]`, which need `node`.
+    fn vote_claims(
+        &self,
+        v: &Spanned<Value>,
+        t: &super::steps::Inline,
+        nodes: u8,
+        e: &mut Expectation,
+    ) -> Result<(), ScenarioError> {
+        for key in ["voted-for", "votes-from"] {
+            if t.contains_key(key) && e.node.is_none() {
+                let msg = format!("expect.{key} needs `node` (whose vote it is)");
+                return Err(self.err(self.key_offset(v, key), msg));
+            }
+        }
+        match t.get("voted-for") {
+            None => {}
+            Some(Value::String(s)) if s == "none" => e.voted_for = Some(None),
+            Some(x @ Value::Integer(_)) => {
+                let who = self.node_value(v, x, "expect.voted-for", nodes, "voted-for")?;
+                e.voted_for = Some(Some(who));
+            }
+            Some(other) => {
+                let expected = "a node number, or \"none\" for no vote";
+                return Err(self.field_error(v, "expect", "voted-for", expected, other));
+            }
+        }
+        let Some(x) = t.get("votes-from") else {
+            return Ok(());
+        };
+        let Value::Array(items) = x else {
+            let expected = "a list of node numbers, e.g. [2, 3] ([] for none)";
+            return Err(self.field_error(v, "expect", "votes-from", expected, x));
+        };
+        let mut from = Vec::with_capacity(items.len());
+        for item in items {
+            let who = self.node_value(v, item, "expect.votes-from", nodes, "votes-from")?;
+            let problem = if Some(who) == e.node {
+                Some(format!("expect.votes-from lists {who} itself: a candidate's own vote is no message; list the servers whose grants reached it"))
+            } else if from.contains(&who) {
+                Some(format!("expect.votes-from lists {who} twice"))
+            } else {
+                None
+            };
+            if let Some(msg) = problem {
+                return Err(self.err(self.key_offset(v, "votes-from"), msg));
+            }
+            from.push(who);
+        }
+        from.sort();
+        e.votes_from = Some(from);
+        Ok(())
     }
 
     fn property(&self, v: &Spanned<Value>, x: &Value) -> Result<Property, ScenarioError> {

@@ -7,7 +7,7 @@ use crate::client::ReadMode;
 use raft::{MessageKind, NodeId};
 use toml::{Spanned, Value};
 
-type Inline = toml::map::Map<String, Value>;
+pub(super) type Inline = toml::map::Map<String, Value>;
 
 impl Parser<'_> {
     pub(super) fn step(&self, t: &Spanned<Table>, nodes: u8) -> Result<StepAt, ScenarioError> {

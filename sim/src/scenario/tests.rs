@@ -300,6 +300,137 @@ fn errors_print_like_rustc() {
     );
 }
 
+/// `term` with `node` is the node's currentTerm; `voted-for` a node or "none"; `votes-from` a
+/// set of servers, kept in node order.
+#[test]
+fn vote_expectations_parse() {
+    let text = format!(
+        "{HEAD}[[step]]\nexpect = {{ node = 3, term = 5, voted-for = 5 }}\n\
+         [[step]]\nexpect = {{ node = 4, voted-for = \"none\" }}\n\
+         [[step]]\nexpect = {{ node = 5, votes-from = [4, 2, 3] }}\n\
+         [[step]]\nexpect = {{ node = 1, votes-from = [] }}\n"
+    );
+    let s = parse_scenario("t.toml", &text).expect("parses");
+    let e: Vec<&Expectation> = s
+        .steps
+        .iter()
+        .map(|st| match &st.step {
+            Step::Expect(e) => e,
+            other => panic!("an expectation: {other:?}"),
+        })
+        .collect();
+    let n = raft::NodeId;
+    assert_eq!(
+        (e[0].term, e[0].voted_for, e[0].leader),
+        (Some(5), Some(Some(n(5))), None)
+    );
+    assert_eq!(e[1].voted_for, Some(None));
+    assert_eq!(e[2].votes_from, Some(vec![n(2), n(3), n(4)]));
+    assert_eq!(e[3].votes_from, Some(vec![]));
+}
+
+#[test]
+fn bad_vote_expectations_say_what_is_wrong() {
+    let cases = [
+        (
+            "{ node = 3, voted-for = \"n5\" }",
+            22,
+            "expect.voted-for expects a node number, or \"none\" for no vote, got a string",
+        ),
+        (
+            "{ node = 3, voted-for = 9 }",
+            22,
+            "node 9 is out of range: this cluster has nodes 1..5",
+        ),
+        (
+            "{ voted-for = 2 }",
+            12,
+            "expect.voted-for needs `node` (whose vote it is)",
+        ),
+        (
+            "{ node = 5, votes-from = 2 }",
+            22,
+            "expect.votes-from expects a list of node numbers, e.g. [2, 3] ([] for none), got a whole number",
+        ),
+        (
+            "{ node = 5, votes-from = [2, \"n3\"] }",
+            22,
+            "expect.votes-from expects a node number, got a string",
+        ),
+        (
+            "{ node = 5, votes-from = [2, 5] }",
+            22,
+            "expect.votes-from lists n5 itself: a candidate's own vote is no message; list the servers whose grants reached it",
+        ),
+        (
+            "{ node = 5, votes-from = [2, 3, 2] }",
+            22,
+            "expect.votes-from lists n2 twice",
+        ),
+        (
+            "{ leader = 1, node = 1, term = 2 }",
+            34,
+            "expect.term is ambiguous with both `leader` and `node`: the term the leader leads, or the node's currentTerm? Write two expectations",
+        ),
+        (
+            "{ term = 2 }",
+            12,
+            "expect.term goes with `leader` (the term it leads) or `node` (its currentTerm)",
+        ),
+        (
+            "{ node = 1, term = \"two\" }",
+            22,
+            "expect.term expects a whole number, got a string",
+        ),
+    ];
+    for (expect, col, want) in cases {
+        let (line, column, msg) = at(&format!("{HEAD}[[step]]\nexpect = {expect}\n"));
+        assert_eq!((line, column, msg.as_str()), (4, col, want), "{expect}");
+    }
+}
+
+/// Each vote expectation fails when its claim is false, and reads a crashed node's disk.
+#[test]
+fn vote_expectations_fail_when_the_claim_is_false() {
+    let text = "[cluster]\nnodes = 3\n[raft]\nelection_timeout_min_ticks = 1000\n\
+        election_timeout_max_ticks = 1001\n[network]\nlatency_min_us = 1000\n\
+        latency_max_us = 1000\n[[step]]\ntimeout = 1\n[[step]]\nrun = \"10ms\"\n\
+        [[step]]\nexpect = { node = 1, term = 1, votes-from = [2, 3] }\n\
+        [[step]]\nexpect = { node = 2, voted-for = 1 }\n\
+        [[step]]\ncrash = 2\n\
+        [[step]]\nexpect = { node = 2, term = 1, voted-for = 1 }\n\
+        [[step]]\nexpect = { node = 1, term = 2, votes-from = [2] }\n\
+        [[step]]\nexpect = { node = 2, voted-for = \"none\" }\n\
+        [[step]]\nexpect = { node = 3, voted-for = 3 }\n\
+        [[step]]\nexpect = { node = 2, votes-from = [] }\n";
+    let s = parse_scenario("t.toml", text).expect("parses");
+    let report = crate::play::run_scenario(&s, false);
+    let failures: Vec<(usize, &str)> = report
+        .failures
+        .iter()
+        .map(|f| (f.line, f.message.as_str()))
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            (22, "expected n1's currentTerm to be 2, but it is 1"),
+            (
+                22,
+                "expected n1's votes of term 1 to come from n2, but they came from n2, n3"
+            ),
+            (
+                24,
+                "expected n2's votedFor to be none, but it is n1 (in term 1)"
+            ),
+            (
+                26,
+                "expected n3's votedFor to be n3, but it is n1 (in term 1)"
+            ),
+        ]
+    );
+    assert_eq!(report.expectations_checked, 10);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
