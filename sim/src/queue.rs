@@ -79,6 +79,19 @@ impl<E> EventQueue<E> {
         Some((key.time_us, event))
     }
 
+    /// The waiting events as `(time, seq, event)`, in no particular order (sort by the first
+    /// two for the order they will run in).
+    pub fn waiting(&self) -> impl Iterator<Item = (u64, u64, &E)> {
+        self.heap.iter().map(|k| {
+            let event = self.slots[k.slot as usize].as_ref();
+            (
+                k.time_us,
+                k.seq,
+                event.expect("a key names a waiting event"),
+            )
+        })
+    }
+
     pub fn peek_time(&self) -> Option<u64> {
         self.heap.peek().map(|k| k.time_us)
     }

@@ -15,17 +15,21 @@ pub use html::html_page;
 pub use story::{Branch, Story};
 pub use svg::space_time_svg;
 
+use crate::event::Event;
 use crate::node::{RaftMessage, RaftNode};
 use crate::scenario::Step;
 use crate::world::{Observer, World};
 use raft::RoleKind;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Bound on the frames one branch keeps: past it, the oldest go (a random run ends at its
 /// violation, so the frames kept are those that lead to it).
 pub const MAX_FRAMES: usize = 20_000;
 /// Bound on the log cells the frames of one branch hold together (the page's size).
 pub const MAX_CELLS: usize = 4_000_000;
+/// Bound on the distinct messages the frames of one branch draw in flight.
+pub const MAX_MESSAGES: usize = 200_000;
 /// Bound on the captions one branch keeps (a random run's fault schedule).
 pub const MAX_CAPTIONS: usize = 5_000;
 
@@ -49,11 +53,16 @@ pub struct Frames {
     /// Log cells held by `frames`, and how many of the oldest frames the bounds let go.
     cells: usize,
     pub(crate) let_go: usize,
+    /// Every message a frame saw in flight, once; a frame names them by index.
+    pub(crate) messages: Vec<story::Msg>,
+    /// Where each message is in `messages`, by its place in the event queue.
+    seen: BTreeMap<u64, u32>,
 }
 
 impl<N: RaftNode> Observer<N> for Frames {
     fn on_change(&mut self, world: &World<N>) {
-        self.push(Frame::capture(world, self.caption(), self.step()));
+        let frame = self.capture(world);
+        self.push(frame);
     }
 
     fn on_fault(&mut self, at_us: u64, step: &Step) {
@@ -76,6 +85,43 @@ impl Frames {
             about: Some((description.into(), header.into())),
             ..Frames::default()
         }
+    }
+
+    /// The cluster now, with the messages in flight (each kept once in `messages`).
+    fn capture<N: RaftNode>(&mut self, world: &World<N>) -> Frame {
+        let mut flying: Vec<(u64, u64, u32)> = Vec::new();
+        for (at, seq, event) in world.queue.waiting() {
+            let Event::Deliver {
+                from,
+                to,
+                message,
+                sent_us,
+                ..
+            } = event
+            else {
+                continue;
+            };
+            let next = self.messages.len() as u32;
+            if next as usize >= MAX_MESSAGES && !self.seen.contains_key(&seq) {
+                continue; // past the bound, new messages go undrawn
+            }
+            let i = *self.seen.entry(seq).or_insert(next);
+            if i == next {
+                self.messages.push(story::Msg {
+                    from: from.0,
+                    to: to.0,
+                    sent: *sent_us,
+                    at,
+                    kind: message.kind().name(),
+                    text: message.to_string(),
+                });
+            }
+            flying.push((at, seq, i));
+        }
+        flying.sort_unstable();
+        let mut frame = Frame::capture(world, self.caption(), self.step());
+        frame.flying = flying.into_iter().map(|(_, _, i)| i).collect();
+        frame
     }
 
     fn caption(&self) -> usize {
@@ -107,7 +153,8 @@ impl Frames {
     /// A `say`: its text captions the frames from now on, starting with one drawn now.
     pub fn say<N: RaftNode>(&mut self, world: &World<N>, text: &str) {
         self.captions.push(text.into());
-        self.push(Frame::capture(world, self.caption(), self.step()));
+        let frame = self.capture(world);
+        self.push(frame);
     }
 
     /// The caption in force, to restore after a rewind's silent replay.
@@ -117,7 +164,7 @@ impl Frames {
 
     /// Draws a frame now (the end of a step), unless the cluster looks as it did in the last.
     pub fn snap<N: RaftNode>(&mut self, world: &World<N>) {
-        let frame = Frame::capture(world, self.caption(), self.step());
+        let frame = self.capture(world);
         if self.frames.last().is_none_or(|f| !f.same_picture(&frame)) {
             self.push(frame);
         }
@@ -158,6 +205,8 @@ pub struct Frame {
     pub nodes: Vec<NodeFrame>,
     /// Messages held on their links (scenario `hold`): from, to, the message.
     pub held: Vec<(u8, u8, String)>,
+    /// Messages on their way, by index into the branch's messages, the earliest arrival first.
+    pub flying: Vec<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -223,17 +272,29 @@ impl Frame {
             step,
             nodes,
             held,
+            flying: Vec::new(),
         }
     }
 
     fn cells(&self) -> usize {
-        self.nodes.iter().map(|n| n.log.len() + 1).sum()
+        self.nodes.iter().map(|n| n.log.len() + 1).sum::<usize>() + self.flying.len()
     }
 
     /// Whether two frames draw the same picture (the same moment, caption and state).
     fn same_picture(&self, other: &Frame) -> bool {
-        (self.t_us, self.caption, &self.nodes, &self.held)
-            == (other.t_us, other.caption, &other.nodes, &other.held)
+        (
+            self.t_us,
+            self.caption,
+            &self.nodes,
+            &self.held,
+            &self.flying,
+        ) == (
+            other.t_us,
+            other.caption,
+            &other.nodes,
+            &other.held,
+            &other.flying,
+        )
     }
 }
 
@@ -264,6 +325,7 @@ mod tests {
             step: 0,
             nodes: vec![node; 5],
             held: Vec::new(),
+            flying: Vec::new(),
         }
     }
 
