@@ -415,11 +415,22 @@ fn tour_out_writes_pictures_and_an_index_and_run_takes_svg_and_html() {
             "{name} linked"
         );
         let svg = dir.join(format!("{name}.svg"));
-        assert!(out.contains(&format!(
-            "wrote the space-time diagram to {}",
-            svg.display()
-        )));
+        let (one, first) = (
+            format!("wrote the space-time diagram to {}\n", svg.display()),
+            "wrote the space-time diagram of branch 1 of ",
+        );
+        assert!(
+            out.contains(&one)
+                || out.contains(first) && out.contains(&format!("to {}\n", svg.display())),
+            "{name}.svg said"
+        );
     }
+    // A story that rewinds gets a diagram per branch, and the index links them.
+    assert!(dir.join("figure8-2.svg").exists());
+    assert!(
+        index.contains(r#"<a href="figure8-2.svg">after rewind 1</a>"#),
+        "{index}"
+    );
     let page = dir.join("index.html");
     assert!(
         out.contains(&format!("wrote the index page to {}", page.display())),
@@ -446,13 +457,18 @@ fn tour_out_writes_pictures_and_an_index_and_run_takes_svg_and_html() {
     ];
     let (code, out, _) = raftsim(&args);
     assert_eq!(code, 0, "{out}");
+    let second = dir.join("one-2.svg");
     assert!(
         out.contains(&format!(
-            "wrote the space-time diagram to {}\n",
-            svg.display()
+            "wrote the space-time diagram of branch 1 of 2 to {}\nwrote the space-time diagram of branch 2 of 2 to {}\n",
+            svg.display(),
+            second.display()
         )),
         "{out}"
     );
+    assert!(std::fs::read_to_string(&second)
+        .unwrap()
+        .starts_with("<svg"));
     assert!(
         out.contains(&format!(
             "wrote the step-through page to {}\n",

@@ -32,6 +32,8 @@ pub struct ScenarioReport<N: RaftNode = Node> {
     pub history: Vec<crate::lin::Operation>,
     /// The world at the end of the last branch (whole trace, frames): for pictures.
     pub world: World<N>,
+    /// The worlds of the branches before it (each `rewind` ends one), in order: for diagrams.
+    pub past: Vec<World<N>>,
     /// A cap (`[sim] max_time_us` or `max_events`) stopped the run at this step: what followed
     /// it ran on a world that no longer moves. Said in words, with the step's line.
     pub stopped: Option<String>,
@@ -61,6 +63,8 @@ struct Runner<'a, N: RaftNode> {
     labels: Vec<(String, usize)>,
     /// The step being run comes just before a `rewind`: a `say` there captions the new branch.
     before_rewind: bool,
+    /// The worlds of the branches ended by a rewind.
+    past: Vec<World<N>>,
 }
 
 /// Builds the scenario's world from the start, with a rewind's changes.
@@ -107,6 +111,7 @@ pub fn run_scenario_on<N: RaftNode>(s: &Scenario, explain: bool) -> ScenarioRepo
         stopped: None,
         labels: Vec::new(),
         before_rewind: false,
+        past: Vec::new(),
     };
     r.intro();
     let mut unexpected = Vec::new();
@@ -140,6 +145,7 @@ pub fn run_scenario_on<N: RaftNode>(s: &Scenario, explain: bool) -> ScenarioRepo
         history: r.world.clients.history.ops().to_vec(),
         narration: r.out,
         world: r.world,
+        past: r.past,
         stopped: r.stopped,
     }
 }
@@ -240,6 +246,7 @@ impl<N: RaftNode> Runner<'_, N> {
         {
             recorder.fork(&old, next, parent);
         }
+        self.past.push(old);
         self.expected.clear();
         let explain = std::mem::replace(&mut self.explain, false);
         for st in &steps[..=end] {

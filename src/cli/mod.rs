@@ -120,6 +120,47 @@ impl PictureArgs {
         }
         ok
     }
+
+    /// The pictures of a scenario: the page tells every branch; a diagram is drawn per branch,
+    /// the first at the path asked for and each later one beside it (`f8.svg`, `f8-2.svg`, …).
+    pub fn write_scenario<N: sim::node::RaftNode>(
+        &self,
+        report: &sim::ScenarioReport<N>,
+        title: &str,
+    ) -> bool {
+        let worlds: Vec<&sim::World<N>> = report.past.iter().chain([&report.world]).collect();
+        let mut ok = true;
+        if let Some(path) = &self.svg {
+            for (i, world) in worlds.iter().enumerate() {
+                let path = branch_path(path, i);
+                let what = match worlds.len() {
+                    1 => "the space-time diagram".to_string(),
+                    n => format!("the space-time diagram of branch {} of {n}", i + 1),
+                };
+                ok &=
+                    write_file(&path, &sim::picture::space_time_svg(world)) && wrote(&what, &path);
+            }
+        }
+        let page = PictureArgs {
+            svg: None,
+            html: self.html.clone(),
+        };
+        ok && page.write(&report.world, title)
+    }
+}
+
+/// `dir/f8.svg` for the first branch, `dir/f8-2.svg` for the second, …
+pub fn branch_path(path: &std::path::Path, branch: usize) -> std::path::PathBuf {
+    if branch == 0 {
+        return path.to_path_buf();
+    }
+    let stem = path
+        .file_stem()
+        .map_or("picture".into(), |s| s.to_string_lossy());
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()));
+    path.with_file_name(format!("{stem}-{}{}", branch + 1, ext.unwrap_or_default()))
 }
 
 fn wrote(what: &str, path: &std::path::Path) -> bool {

@@ -57,7 +57,7 @@ pub fn run<N: RaftNode>(args: &super::RunArgs) -> u8 {
             return 2;
         }
     }
-    if !args.pictures.write(&report.world, &scenario.name) {
+    if !args.pictures.write_scenario(&report, &scenario.name) {
         return 2;
     }
     for f in &report.failures {

@@ -63,6 +63,8 @@ struct Outcome {
     name: String,
     description: String,
     verdict: Verdict,
+    /// Space-time diagrams drawn: one per branch (`name.svg`, `name-2.svg`, …).
+    diagrams: usize,
 }
 
 enum Verdict {
@@ -165,6 +167,7 @@ impl Outcome {
             name: s.name.clone(),
             description: s.description.clone(),
             verdict,
+            diagrams: report.past.len() + 1,
         }
     }
 
@@ -264,8 +267,12 @@ fn index_page(outcomes: &[Outcome]) -> String {
         .filter(|o| !matches!(o.verdict, Verdict::Skipped(_)));
     for o in drawn {
         let name = escape(&o.name);
+        let mut diagrams = format!("<a href=\"{name}.svg\">space-time diagram</a>");
+        for b in 2..=o.diagrams {
+            diagrams += &format!(", <a href=\"{name}-{b}.svg\">after rewind {}</a>", b - 1);
+        }
         rows += &format!(
-            "<tr><td><a href=\"{name}.html\"><b>{name}</b></a></td><td>{}<br><small>{}</small></td><td><a href=\"{name}.html\">step through</a> · <a href=\"{name}.svg\">space-time diagram</a></td></tr>\n",
+            "<tr><td><a href=\"{name}.html\"><b>{name}</b></a></td><td>{}<br><small>{}</small></td><td><a href=\"{name}.html\">step through</a> · {diagrams}</td></tr>\n",
             escape(&o.description),
             escape(&o.line())
         );
@@ -313,6 +320,7 @@ pub fn tour<N: RaftNode>(names: &[String], out: Option<&Path>) -> u8 {
                 name: scenario.name.clone(),
                 description: scenario.description.clone(),
                 verdict: Verdict::Skipped(short),
+                diagrams: 0,
             });
             continue;
         }
@@ -326,7 +334,7 @@ pub fn tour<N: RaftNode>(names: &[String], out: Option<&Path>) -> u8 {
                 svg: Some(dir.join(format!("{name}.svg"))),
                 html: Some(dir.join(format!("{name}.html"))),
             };
-            if !pictures.write(&report.world, name) {
+            if !pictures.write_scenario(&report, name) {
                 return 2;
             }
             println!();
