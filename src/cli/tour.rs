@@ -380,6 +380,7 @@ mod tests {
                 branches,
                 stopped: false,
             },
+            diagrams: 1,
         }
     }
 
