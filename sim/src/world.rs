@@ -41,6 +41,13 @@ pub trait Observer<N: RaftNode>: Any {
     /// A node's role, term or commit index changed, or it wrote to its disk (after the
     /// checkers ran on that step); or a node crashed or restarted.
     fn on_change(&mut self, _world: &World<N>) {}
+    /// Whether it hears [`Observer::on_event`] (asked once, when attached: a run whose
+    /// observers say no pays nothing per event).
+    fn wants_every_event(&self) -> bool {
+        false
+    }
+    /// An event of the queue ran and what it caused was carried out (sends are on their way).
+    fn on_event(&mut self, _world: &World<N>) {}
     /// `node`'s term, or whether it leads, changed.
     fn on_role(&mut self, _world: &World<N>, _node: NodeId) {}
     /// `node` became leader (its role line is traced; its step's other outputs are not yet).
@@ -100,6 +107,8 @@ pub struct World<N: RaftNode = Node> {
     pub(crate) scripted_writes: Vec<(NodeId, Command)>,
     /// What hears the run (never part of the trace hash).
     observers: Vec<Box<dyn Observer<N>>>,
+    /// Some observer wants `on_event`.
+    every_event: bool,
     /// The virtual time at which each violation (in `checkers.violations()` order) was found.
     pub violation_times: Vec<u64>,
     /// The leader of the highest term so far and when it was elected.
@@ -156,6 +165,7 @@ impl<N: RaftNode> World<N> {
             trace_quiet_ticks: true,
             nemesis: None,
             observers: Vec::new(),
+            every_event: false,
             violation_times: Vec::new(),
             scripted_writes: Vec::new(),
             newest_leader: None,
@@ -272,6 +282,7 @@ impl<N: RaftNode> World<N> {
 
     /// Attaches an observer: it hears everything from now on.
     pub fn observe(&mut self, observer: impl Observer<N>) {
+        self.every_event |= observer.wants_every_event();
         self.observers.push(Box::new(observer));
     }
 
@@ -297,6 +308,7 @@ impl<N: RaftNode> World<N> {
             .iter()
             .position(|o| (&**o as &dyn Any).is::<T>())?;
         let o: Box<dyn Any> = self.observers.remove(i);
+        self.every_event = self.observers.iter().any(|o| o.wants_every_event());
         o.downcast::<T>().ok().map(|b| *b)
     }
 
@@ -369,6 +381,9 @@ impl<N: RaftNode> World<N> {
                     nemesis.on_event(self, e);
                 }
             }
+        }
+        if self.every_event {
+            self.notify(|o, w| o.on_event(w));
         }
         true
     }

@@ -2,7 +2,8 @@
 //! tells the run as a story — its captions, a view of the cluster with the messages in flight,
 //! and the logs drawn like the paper's figures — with one branch per `rewind`.
 //!
-//! [`Frames`] is the recorder: an observer that keeps the cluster's state after every change.
+//! [`Frames`] is the recorder: an observer that keeps the cluster's state after every event
+//! that changed the picture.
 //! A scenario tells it which step and caption each frame belongs to, and at a `rewind` hands
 //! the finished branch to the next world's recorder ([`Frames::fork`]); a random run gets its
 //! captions from the fault schedule ([`Observer::on_fault`]).
@@ -33,8 +34,8 @@ pub const MAX_MESSAGES: usize = 200_000;
 /// Bound on the captions one branch keeps (a random run's fault schedule).
 pub const MAX_CAPTIONS: usize = 5_000;
 
-/// The recorder of frames for pictures (`--html`): the cluster's state after every change, up
-/// to [`MAX_FRAMES`], each with the caption and step it belongs to. Attach it before the run
+/// The recorder of frames for pictures (`--html`): the cluster's state after every event that
+/// changed the picture, up to [`MAX_FRAMES`], each with the caption and step it belongs to. Attach it before the run
 /// (`World::observe(Frames::default())`).
 #[derive(Clone, Debug, Default)]
 pub struct Frames {
@@ -60,10 +61,19 @@ pub struct Frames {
 }
 
 impl<N: RaftNode> Observer<N> for Frames {
-    fn on_change(&mut self, world: &World<N>) {
-        let frame = self.capture(world);
-        self.push(frame);
+    fn wants_every_event(&self) -> bool {
+        true
     }
+
+    /// After every event, once its sends are on their way: a frame when the picture changed
+    /// (a message left or arrived, a role, term, vote, commit or log changed), so that the
+    /// reader watches each message move.
+    fn on_event(&mut self, world: &World<N>) {
+        self.snap(world);
+    }
+
+    /// A change in the middle of a step (before its sends leave) is drawn by the frame after it.
+    fn on_change(&mut self, _world: &World<N>) {}
 
     fn on_fault(&mut self, at_us: u64, step: &Step) {
         if self.scripted || self.captions.len() >= MAX_CAPTIONS {
@@ -280,21 +290,18 @@ impl Frame {
         self.nodes.iter().map(|n| n.log.len() + 1).sum::<usize>() + self.flying.len()
     }
 
-    /// Whether two frames draw the same picture (the same moment, caption and state).
+    /// Whether two frames draw the same picture: the same caption, servers, held messages
+    /// and messages in flight. Time and election timers alone do not make a new picture
+    /// (every tick moves a timer).
     fn same_picture(&self, other: &Frame) -> bool {
-        (
-            self.t_us,
-            self.caption,
-            &self.nodes,
-            &self.held,
-            &self.flying,
-        ) == (
-            other.t_us,
-            other.caption,
-            &other.nodes,
-            &other.held,
-            &other.flying,
-        )
+        fn server(n: &NodeFrame) -> impl PartialEq + '_ {
+            (
+                n.alive, n.paused, n.role, n.term, n.vote, n.leader, n.commit, &n.log,
+            )
+        }
+        (self.caption, &self.held, &self.flying) == (other.caption, &other.held, &other.flying)
+            && self.nodes.len() == other.nodes.len()
+            && (self.nodes.iter().zip(&other.nodes)).all(|(a, b)| server(a) == server(b))
     }
 }
 

@@ -260,6 +260,13 @@ mod tests {
             }
         }
         assert!(drawn > 50, "frames draw messages in flight ({drawn})");
+        // The reader watches messages move: one message drawn at two moments of its way.
+        let b = &story.branches[0];
+        let moved = (0..b.messages.len() as u32).any(|i| {
+            let mut at = b.frames.iter().filter(|f| f.flying.contains(&i)).map(|f| f.t_us);
+            at.next().is_some_and(|first| at.any(|t| t != first))
+        });
+        assert!(moved, "some message is drawn twice on its way");
     }
 
     #[test]
