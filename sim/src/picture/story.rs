@@ -263,7 +263,11 @@ mod tests {
         // The reader watches messages move: one message drawn at two moments of its way.
         let b = &story.branches[0];
         let moved = (0..b.messages.len() as u32).any(|i| {
-            let mut at = b.frames.iter().filter(|f| f.flying.contains(&i)).map(|f| f.t_us);
+            let mut at = b
+                .frames
+                .iter()
+                .filter(|f| f.flying.contains(&i))
+                .map(|f| f.t_us);
             at.next().is_some_and(|first| at.any(|t| t != first))
         });
         assert!(moved, "some message is drawn twice on its way");
