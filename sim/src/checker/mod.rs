@@ -392,7 +392,7 @@ impl Checkers {
             .filter(|n| {
                 cluster
                     .disk(*n)
-                    .is_some_and(|d| d.log.get(index.0 as usize - 1).map(|e| e.term) == Some(term))
+                    .is_some_and(|d| d.term_at(index) == Some(term))
             })
             .count();
         if holders <= size / 2 {

@@ -71,6 +71,7 @@ impl Fake {
             current_term: Term(term),
             voted_for: None,
             log: entries.to_vec(),
+            snapshot: None,
         };
         self.disks.insert(id, disk);
     }

@@ -108,6 +108,20 @@ pub trait RaftNode: Sized + 'static {
     fn commit_index(&self) -> LogIndex;
     fn last_applied(&self) -> LogIndex;
     fn log(&self) -> &RaftLog;
+    /// §7: the host's answer to `Output::SnapshotWanted`: its state machine as of `index`. An
+    /// implementation that never asks (the option is refused by `supports`) is never called.
+    fn compact(
+        &mut self,
+        index: LogIndex,
+        data: Vec<u8>,
+        out: &mut Vec<Output<Self::Message>>,
+    ) -> Result<(), String> {
+        let _ = (data, out);
+        Err(format!(
+            "{} does not compact its log (asked at {index})",
+            Self::NAME
+        ))
+    }
     /// The election timer, for pictures: `(ticks elapsed, ticks at which it fires)`, where the
     /// implementation shows it (a leader's timer may read as not running: `None`).
     fn election_timer(&self) -> Option<(u32, u32)> {

@@ -38,7 +38,10 @@ fn colour(kind: MessageKind) -> &'static str {
         MessageKind::RequestVoteResponse | MessageKind::PreVoteResponse => "#f3b866",
         MessageKind::Heartbeat | MessageKind::HeartbeatResponse => "#888888",
         MessageKind::ReadIndex | MessageKind::ReadIndexResponse => "#2a9d8f",
-        MessageKind::TimeoutNow | MessageKind::Snapshot | MessageKind::Other => "#8e44ad",
+        MessageKind::TimeoutNow
+        | MessageKind::Snapshot
+        | MessageKind::SnapshotResponse
+        | MessageKind::Other => "#8e44ad",
     }
 }
 

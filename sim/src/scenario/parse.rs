@@ -419,6 +419,7 @@ impl Parser<'_> {
                 current_term: Term(term),
                 voted_for,
                 log: entries,
+                snapshot: None,
             },
         ))
     }
