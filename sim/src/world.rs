@@ -671,9 +671,7 @@ impl<N: RaftNode> World<N> {
                 Output::ReadReady { ctx, index } => self.read_ready(id, ctx, index),
                 Output::ReadRejected { ctx, leader } => self.read_rejected(ctx, leader),
                 Output::SnapshotWanted { index } => self.take_snapshot(id, index),
-                Output::ApplySnapshot { snapshot } => {
-                    self.hosts[i].kv = crate::lin::KvStore::from_snapshot(&snapshot.data)
-                }
+                Output::ApplySnapshot { snapshot } => self.snapshot_applied(id, &snapshot),
                 Output::Persist(_)
                 | Output::Committed { .. }
                 | Output::ProposalAccepted { .. }
