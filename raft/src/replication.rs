@@ -92,8 +92,11 @@ impl Node {
         self.election_elapsed = 0;
 
         let heartbeat = entries.is_empty();
-        let (prev_log_index, prev_log_term, entries) =
-            self.skip_compacted(prev_log_index, prev_log_term, entries);
+        let Some((prev_log_index, prev_log_term, entries)) =
+            self.skip_compacted(leader, prev_log_index, prev_log_term, entries)
+        else {
+            return;
+        };
         let skip_check = heartbeat && self.config.bugs.contains(BugKnob::HeartbeatSkipsPrevCheck);
         // Step 2: "Reply false if log doesn't contain an entry at prevLogIndex whose term
         // matches prevLogTerm (§5.3)."
@@ -180,7 +183,7 @@ impl Node {
             .push(crate::output::Persist::Truncate { from });
     }
 
-    fn reply_append(&mut self, leader: NodeId, success: bool, last_index: LogIndex) {
+    pub(crate) fn reply_append(&mut self, leader: NodeId, success: bool, last_index: LogIndex) {
         let reply = Message::AppendEntriesResponse {
             term: self.current_term,
             success,

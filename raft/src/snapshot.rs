@@ -213,18 +213,28 @@ impl Node {
     /// §7: entries at or below the last included index are committed, hence the leader's own
     /// too (Leader Completeness, §5.4): an AppendEntries whose prevLogIndex falls inside the
     /// snapshot matches up to the snapshot's last included entry, and only its entries after
-    /// that are new.
+    /// that are new. One that contradicts the snapshot (another term at its last included
+    /// index, or an older term after it) comes from a peer with a bug: it is refused, as a
+    /// request to delete a committed entry is, and `None` returned.
     pub(crate) fn skip_compacted(
-        &self,
+        &mut self,
+        leader: NodeId,
         prev_log_index: LogIndex,
         prev_log_term: Term,
         entries: Vec<Entry>,
-    ) -> (LogIndex, Term, Vec<Entry>) {
+    ) -> Option<(LogIndex, Term, Vec<Entry>)> {
         let (included, included_term) = self.log.last_included();
         if prev_log_index >= included {
-            return (prev_log_index, prev_log_term, entries);
+            return Some((prev_log_index, prev_log_term, entries));
         }
-        let rest = entries.into_iter().filter(|e| e.index > included).collect();
-        (included, included_term, rest)
+        let at_included = entries.iter().find(|e| e.index == included).map(|e| e.term);
+        let rest: Vec<Entry> = entries.into_iter().filter(|e| e.index > included).collect();
+        let consistent = at_included.is_none_or(|t| t == included_term)
+            && rest.first().is_none_or(|e| e.term >= included_term);
+        if !consistent {
+            self.reply_append(leader, false, included);
+            return None;
+        }
+        Some((included, included_term, rest))
     }
 }

@@ -247,3 +247,24 @@ fn restart_from_snapshot_plus_log_gives_back_the_same_state() {
     heartbeat_round(&mut c);
     assert_eq!(c.machine(n(2)), machine, "the suffix is applied again");
 }
+
+/// Reference: §7 with §5.4 (Leader Completeness): an AppendEntries whose prevLogIndex is inside
+/// the follower's snapshot matches up to the snapshot's last included entry (a leader holds
+/// every committed entry); one that contradicts the snapshot comes from a peer with a bug and
+/// is refused.
+#[test]
+fn an_append_that_starts_inside_the_snapshot_matches_up_to_it() {
+    let mut s2 = node(2, 3, durable(1, &[1, 1]));
+    step(&mut s2, n(1), install_snapshot(2, 1, (4, 2), &[1, 2, 3, 4]));
+    let out = step(&mut s2, n(1), append(2, 1, (2, 1), &[2, 2, 2], 5));
+    assert_eq!(append_result(&out), (2, true, 5));
+    assert_eq!(s2.log().terms(), vec![0, 0, 0, 2, 2]);
+    assert_eq!(s2.commit_index(), LogIndex(5));
+    let out = step(&mut s2, n(1), append(2, 1, (2, 1), &[1, 1, 1], 5));
+    assert_eq!(
+        append_result(&out),
+        (2, false, 4),
+        "4:1 contradicts the snapshot's 4:2"
+    );
+    assert_eq!(s2.log().last_index(), LogIndex(5));
+}

@@ -182,6 +182,7 @@ impl RaftMessage for Message {
                 success: true,
                 last_index,
             } => Some((*term, *last_index)),
+            Message::InstallSnapshotResponse { term, last_index } => Some((*term, *last_index)),
             _ => None,
         }
     }
