@@ -591,11 +591,23 @@ impl<N: RaftNode> World<N> {
                 new_leader = Some(term);
             }
         }
-        let truncations = out
-            .iter()
-            .filter(|o| matches!(o, Output::Persist(Persist::Truncate { .. })))
-            .count();
-        self.stats.truncations += truncations as u64;
+        for o in out {
+            match o {
+                Output::Persist(Persist::Truncate { .. }) => self.stats.truncations += 1,
+                Output::Persist(Persist::Snapshot(s)) => {
+                    let installed = out
+                        .iter()
+                        .any(|o| matches!(o, Output::ApplySnapshot { .. }));
+                    self.record(TraceEvent::Snapshot {
+                        node: id,
+                        index: s.last_included_index,
+                        term: s.last_included_term,
+                        installed,
+                    });
+                }
+                _ => {}
+            }
+        }
         new_leader
     }
 
