@@ -20,6 +20,9 @@ pub struct Progress {
     /// Index of the highest log entry known to be replicated on that server.
     /// Invariant: match_index only grows within one leadership.
     pub match_index: LogIndex,
+    /// §7: when (node ticks) the last InstallSnapshot went to it, and up to which index.
+    #[serde(skip)]
+    pub snapshot_sent: Option<(u64, LogIndex)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -100,8 +103,7 @@ pub struct Node {
     pub(crate) recent_active: NodeSet,
     pub(crate) quorum_elapsed: u32,
     pub(crate) reads: crate::read::ReadState,
-    /// §7: the latest snapshot, taken or installed; what a leader sends to a follower whose
-    /// nextIndex it compacted away.
+    /// §7: the latest snapshot, taken or installed, what a leader sends to a follower behind.
     /// Invariant: its last included (index, term) is `log.last_included()`.
     pub(crate) snapshot: Option<Snapshot>,
     /// The applied index of the last `SnapshotWanted` (the node asks once per threshold).

@@ -110,13 +110,23 @@ impl Node {
     /// §7: "the leader must occasionally send snapshots to followers that lag behind", when
     /// "the leader has already discarded the next log entry that it needs to send". nextIndex
     /// moves past the snapshot, as it moves past entries sent; a refusal of the next
-    /// AppendEntries moves it back, and the snapshot goes again.
+    /// AppendEntries moves it back, and the snapshot goes again, but at most once per heartbeat
+    /// interval: the refusals of appends sent before it would otherwise each send it again
+    /// (etcd raft pauses a follower in `StateSnapshot` likewise).
     pub(crate) fn send_snapshot(&mut self, slot: usize) {
         let (Role::Leader { progress }, Some(snapshot)) = (&mut self.role, &self.snapshot) else {
             return;
         };
         let p = &mut progress[slot];
-        p.next_index = snapshot.last_included_index.next();
+        let index = snapshot.last_included_index;
+        p.next_index = index.next();
+        let interval = self.config.heartbeat_interval_ticks as u64;
+        if let Some((at, sent)) = p.snapshot_sent {
+            if sent == index && self.ticks < at + interval {
+                return;
+            }
+        }
+        p.snapshot_sent = Some((self.ticks, index));
         let message = Message::InstallSnapshot {
             term: self.current_term,
             leader: self.id,

@@ -268,3 +268,46 @@ fn an_append_that_starts_inside_the_snapshot_matches_up_to_it() {
     );
     assert_eq!(s2.log().last_index(), LogIndex(5));
 }
+
+/// The InstallSnapshots in `out`.
+fn snapshots_in(out: &[Output]) -> usize {
+    sends(out)
+        .iter()
+        .filter(|(_, m)| matches!(m, Message::InstallSnapshot { .. }))
+        .count()
+}
+
+/// Reference: §7, a leader sends its snapshot to a follower behind its first index; refusals
+/// of appends sent before the snapshot do not send it again within a heartbeat interval, the
+/// next heartbeat after that does (a lost snapshot is retried).
+#[test]
+fn a_leader_resends_a_snapshot_at_most_once_per_heartbeat_interval() {
+    let mut s1 = node_with(1, 3, compacting(2), DurableState::default());
+    make_leader(&mut s1, 3);
+    propose(&mut s1, 1);
+    propose(&mut s1, 2);
+    fsync(&mut s1);
+    let out = step(&mut s1, n(2), append_reply(1, true, 3));
+    assert_eq!(s1.commit_index(), LogIndex(3));
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, Output::SnapshotWanted { .. })));
+    s1.compact(LogIndex(3), encode(&[0, 1, 2]), &mut Vec::new())
+        .expect("applied");
+    let first = step(&mut s1, n(3), append_reply(1, false, 0));
+    assert_eq!(snapshots_in(&first), 1, "n3 needs entries n1 compacted");
+    let again = step(&mut s1, n(3), append_reply(1, false, 0));
+    assert_eq!(
+        snapshots_in(&again),
+        0,
+        "a stale refusal does not resend it"
+    );
+    let beat = ticks(&mut s1, 2 * Config::default().heartbeat_interval_ticks);
+    assert_eq!(
+        snapshots_in(&beat),
+        0,
+        "n3's nextIndex is past the snapshot"
+    );
+    let retry = step(&mut s1, n(3), append_reply(1, false, 0));
+    assert_eq!(snapshots_in(&retry), 1, "an interval later it goes again");
+}
