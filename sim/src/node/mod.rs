@@ -4,7 +4,8 @@
 //! election (scenario `timeout`), a client's proposal or read, and the news that writes it asked
 //! for are durable — each returning ordered [`Output`]s in raftsim's vocabulary: writes to stable
 //! storage (`Persist`, whose effect on a disk is [`DurableState::apply`]), sends, commits, applies
-//! and reads ready. The host carries them out in order; a send that follows a write leaves only
+//! and reads ready; with log compaction (§7), requests for a snapshot (answered by
+//! [`RaftNode::compact`] with the host's store) and snapshots to restore the store from. The host carries them out in order; a send that follows a write leaves only
 //! once the write is durable (the contract in `host.rs`). A node starts, and restarts after a
 //! crash, from exactly what its disk holds.
 //!
