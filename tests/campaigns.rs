@@ -238,3 +238,34 @@ fn call_that_panics(call: &str) {
         }
     }
 }
+
+/// §7: with compaction every 3 applied entries (`--snapshot-every 3`), correct Raft stays clean
+/// and live, and each snapshot knob breaks the property its doc names within 200 seeds.
+#[test]
+fn compaction_is_clean_and_each_snapshot_knob_breaks_its_property() {
+    let compacting = RunConfig {
+        snapshot_threshold_entries: Some(3),
+        ..RunConfig::default()
+    };
+    let report = sim::campaign::Campaign::new(compacting.clone())
+        .seeds(seeds(0..200))
+        .jobs(std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .run(&|| {});
+    if let Some(f) = &report.failure {
+        let v = f.violation.as_ref().expect("a failure has a violation");
+        panic!("seed {}: {}: {}", f.seed, v.property, v.detail);
+    }
+    for knob in [
+        BugKnob::SnapshotDiscardsMatchingSuffix,
+        BugKnob::InstallSnapshotOlderThanCommit,
+        BugKnob::CompactPastApplied,
+    ] {
+        let config = RunConfig {
+            bugs: Bugs::none().with(knob),
+            ..compacting.clone()
+        };
+        let found = (0..200).find_map(|seed| run_seed(seed, &config).0.violation);
+        let v = found.unwrap_or_else(|| panic!("{knob} not found in 200 seeds"));
+        assert_eq!(v.property.name(), knob.doc().breaks, "{knob}: {}", v.detail);
+    }
+}

@@ -22,6 +22,13 @@ pub enum BugKnob {
     /// `commitTo` does (`tocommit(..) is out of range [lastIndex(..)]`): a lagging follower
     /// panics on an ordinary heartbeat.
     AssertCommitWithinLog,
+    /// An InstallSnapshot discards the follower's whole log, also the entries after a last
+    /// included entry the follower holds.
+    SnapshotDiscardsMatchingSuffix,
+    /// A follower installs a snapshot older than its commit index.
+    InstallSnapshotOlderThanCommit,
+    /// The node compacts (and asks for snapshots) up to its last index, past what it applied.
+    CompactPastApplied,
 }
 
 /// What a knob switches off, where the paper states the rule, and what breaks. (The
@@ -35,7 +42,7 @@ pub struct KnobDoc {
 }
 
 impl BugKnob {
-    pub const ALL: [BugKnob; 11] = [
+    pub const ALL: [BugKnob; 14] = [
         BugKnob::VoteWithoutLogCheck,
         BugKnob::VoteByCommitIndex,
         BugKnob::CommitOldTermByCount,
@@ -47,6 +54,9 @@ impl BugKnob {
         BugKnob::AcceptStaleTermReplies,
         BugKnob::NoRandomizedTimeout,
         BugKnob::AssertCommitWithinLog,
+        BugKnob::SnapshotDiscardsMatchingSuffix,
+        BugKnob::InstallSnapshotOlderThanCommit,
+        BugKnob::CompactPastApplied,
     ];
 
     /// The kebab-case name users type (`--bug commit-old-term-by-count`).
@@ -63,6 +73,9 @@ impl BugKnob {
             BugKnob::AcceptStaleTermReplies => "accept-stale-term-replies",
             BugKnob::NoRandomizedTimeout => "no-randomized-timeout",
             BugKnob::AssertCommitWithinLog => "assert-commit-within-log",
+            BugKnob::SnapshotDiscardsMatchingSuffix => "snapshot-discards-matching-suffix",
+            BugKnob::InstallSnapshotOlderThanCommit => "install-snapshot-older-than-commit",
+            BugKnob::CompactPastApplied => "compact-past-applied",
         }
     }
 
@@ -137,6 +150,24 @@ impl BugKnob {
                 "Figure 2, AppendEntries receiver step 5 (etcd-io/raft #25, #197)",
                 "Panic (the follower crashes, and again after every restart)",
                 "A follower that lags behind the leader hears of commits past its last entry on every heartbeat; a node that asserts this cannot happen takes itself out of the cluster each time it is told.",
+            ),
+            BugKnob::SnapshotDiscardsMatchingSuffix => (
+                "if existing log entry has same index and term as snapshot's last included entry, retain log entries following it and reply",
+                "§7, Figure 13 InstallSnapshot receiver step 6",
+                "Committed-entry durability",
+                "A retransmitted or delayed snapshot can describe a prefix of the follower's log; the entries after it may be ones the follower already acknowledged and a majority committed, and discarding them takes a copy away from that majority.",
+            ),
+            BugKnob::InstallSnapshotOlderThanCommit => (
+                "a follower ignores a snapshot whose last included index is at or below its commit index",
+                "§7 (a snapshot describes a committed prefix; Figure 2: commitIndex only grows)",
+                "Monotonicity",
+                "A delayed snapshot resets the state machine to an older state: commitIndex and lastApplied move back, and entries already applied are applied again or answered from a stale store.",
+            ),
+            BugKnob::CompactPastApplied => (
+                "a server snapshots only its committed and applied state: the snapshot's last included index is at most lastApplied",
+                "§7 (\"each server takes snapshots independently, covering just the committed entries in its log\")",
+                "State Machine Safety",
+                "Entries compacted before they were applied are never applied (the state machine skips them), and an uncommitted entry frozen into a snapshot can no longer be replaced by a later leader's.",
             ),
         };
         KnobDoc {
@@ -226,6 +257,11 @@ pub struct Config {
     /// Lease reads (thesis §6.4.1): the lease ends this many ticks before the minimum election
     /// timeout after a confirmed heartbeat round, to cover clock drift between servers.
     pub lease_margin_ticks: u32,
+    /// §7 log compaction: once the applied index is this many entries past the log's first
+    /// index, the node asks its host for a snapshot (`Output::SnapshotWanted`). `None`, the
+    /// default: never; the log keeps every entry, and no InstallSnapshot is ever sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_threshold_entries: Option<u64>,
     /// Rules switched off on purpose.
     pub bugs: Knobs,
 }
@@ -241,6 +277,7 @@ impl Default for Config {
             pre_vote: false,
             check_quorum: false,
             lease_margin_ticks: 2,
+            snapshot_threshold_entries: None,
             bugs: Knobs::none(),
         }
     }
@@ -261,6 +298,8 @@ pub enum ConfigError {
     },
     ZeroHeartbeatInterval,
     ZeroMaxEntries,
+    /// A snapshot threshold of 0 would ask for a snapshot after every entry and none at all.
+    ZeroSnapshotThreshold,
     /// A lease must last a positive time.
     LeaseMarginTooLarge {
         margin: u32,
@@ -283,6 +322,9 @@ impl fmt::Display for ConfigError {
                 write!(f, "heartbeat_interval_ticks must be at least 1")
             }
             ConfigError::ZeroMaxEntries => write!(f, "max_entries_per_append must be at least 1"),
+            ConfigError::ZeroSnapshotThreshold => {
+                write!(f, "snapshot_threshold_entries must be at least 1 (omit it to never compact)")
+            }
             ConfigError::LeaseMarginTooLarge { margin, min } => write!(
                 f,
                 "lease_margin_ticks ({margin}) must be less than election_timeout_min_ticks ({min})"
@@ -312,6 +354,9 @@ impl Config {
         }
         if self.max_entries_per_append == 0 {
             return Err(ConfigError::ZeroMaxEntries);
+        }
+        if self.snapshot_threshold_entries == Some(0) {
+            return Err(ConfigError::ZeroSnapshotThreshold);
         }
         if self.lease_margin_ticks >= self.election_timeout_min_ticks {
             return Err(ConfigError::LeaseMarginTooLarge {

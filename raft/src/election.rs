@@ -203,6 +203,7 @@ impl Node {
                 peer,
                 next_index,
                 match_index: LogIndex(0),
+                snapshot_sent: None,
             })
             .collect();
         self.role = Role::Leader { progress };

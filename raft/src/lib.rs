@@ -11,7 +11,8 @@
 //!   and the leaders' `next_index`/`match_index` in [`Progress`]);
 //! - "RequestVote RPC" and "Candidates" — [`election`];
 //! - "AppendEntries RPC" and "Leaders" — [`replication`];
-//! - "Rules for Servers / All Servers" — `Node::observe_term` and `Node::advance_commit` in [`node`].
+//! - "Rules for Servers / All Servers" — `Node::observe_term` and `Node::advance_commit` in [`node`];
+//! - log compaction and Figure 13's InstallSnapshot RPC (§7) — [`snapshot`].
 //!
 //! Every safety rule can be switched off by a [`BugKnob`] in [`Config::bugs`].
 
@@ -23,11 +24,13 @@ pub mod node;
 pub mod output;
 pub mod read;
 pub mod replication;
+pub mod snapshot;
 pub mod types;
 
 pub use config::{BugKnob, Config, ConfigError, KnobDoc, Knobs};
 pub use log::RaftLog;
 pub use message::{Message, MessageKind};
 pub use node::{Node, Progress, Role, RoleKind};
-pub use output::{DurableState, Output, Persist, Rejection, Synced};
+pub use output::{DurableState, Output, Persist, Rejection, Snapshot, Synced};
+pub use snapshot::CompactError;
 pub use types::{Command, Entry, LogIndex, NodeId, NodeSet, Term, MAX_NODES};

@@ -1,12 +1,20 @@
-//! The replicated log (Figure 2: `log[]`), behind a type of its own so that compaction and
-//! snapshots can later move its first index without touching the rules that use it.
+//! The replicated log (Figure 2: `log[]`) with a first index: entries before it were compacted
+//! into a snapshot (§7), which stands in for them by its last included index and term.
 
 use crate::types::{Entry, LogIndex, Term};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RaftLog {
-    // Invariant: entries[i].index == i + 1, and terms never decrease along the log.
+    /// §7: "the index of the last entry in the log that the snapshot replaces"; 0 when nothing
+    /// was compacted. Every index at or below it is committed and applied (a node compacts only
+    /// what it applied, and installs only a leader's committed snapshot).
+    /// Invariant: last_included_index only grows (but under `install-snapshot-older-than-commit`).
+    last_included_index: LogIndex,
+    /// §7: "the term of this entry" (0 when nothing was compacted).
+    last_included_term: Term,
+    // Invariant: entries[i].index == last_included_index + i + 1, and terms never decrease
+    // along the log, starting from last_included_term.
     entries: Vec<Entry>,
 }
 
@@ -17,47 +25,73 @@ impl RaftLog {
 
     /// Rebuilds a log from durable entries, checking the invariant.
     pub fn from_entries(entries: Vec<Entry>) -> RaftLog {
+        RaftLog::from_snapshot(LogIndex(0), Term(0), entries)
+    }
+
+    /// Rebuilds a log that follows a snapshot ending at `(index, term)`.
+    pub fn from_snapshot(index: LogIndex, term: Term, entries: Vec<Entry>) -> RaftLog {
         for (i, e) in entries.iter().enumerate() {
             assert_eq!(
                 e.index,
-                LogIndex(i as u64 + 1),
-                "log entries must be contiguous from 1"
+                LogIndex(index.0 + i as u64 + 1),
+                "log entries must be contiguous from the snapshot's last included index + 1"
             );
         }
-        RaftLog { entries }
+        RaftLog {
+            last_included_index: index,
+            last_included_term: term,
+            entries,
+        }
+    }
+
+    /// The index of the first entry the log still holds (1 when nothing was compacted).
+    pub fn first_index(&self) -> LogIndex {
+        self.last_included_index.next()
+    }
+
+    /// `(lastIncludedIndex, lastIncludedTerm)` of the snapshot the log follows ((0, 0): none).
+    pub fn last_included(&self) -> (LogIndex, Term) {
+        (self.last_included_index, self.last_included_term)
     }
 
     pub fn last_index(&self) -> LogIndex {
-        LogIndex(self.entries.len() as u64)
+        LogIndex(self.last_included_index.0 + self.entries.len() as u64)
     }
 
     pub fn last_term(&self) -> Term {
-        self.entries.last().map_or(Term(0), |e| e.term)
+        self.entries
+            .last()
+            .map_or(self.last_included_term, |e| e.term)
     }
 
-    /// The term of the entry at `index`; index 0 ("before the log") has term 0.
+    /// The term of the entry at `index`; index 0 ("before the log") has term 0, and the
+    /// snapshot's last included index its last included term. `None` beyond the log and for a
+    /// compacted index below the last included one (its term is gone with the entry).
     pub fn term_at(&self, index: LogIndex) -> Option<Term> {
-        if index.0 == 0 {
-            return Some(Term(0));
+        if index == self.last_included_index {
+            return Some(self.last_included_term);
         }
         self.get(index).map(|e| e.term)
     }
 
+    /// The entry at `index`, if the log still holds it (not compacted, not beyond the end).
     pub fn get(&self, index: LogIndex) -> Option<&Entry> {
-        if index.0 == 0 {
+        if index <= self.last_included_index {
             return None;
         }
-        self.entries.get(index.0 as usize - 1)
+        self.entries
+            .get((index.0 - self.last_included_index.0) as usize - 1)
     }
 
-    /// Whether the log holds an entry at `index` with `term` (index 0 always matches).
+    /// Whether the log holds an entry at `index` with `term` (index 0 always matches, and so
+    /// does the snapshot's last included entry).
     pub fn matches(&self, index: LogIndex, term: Term) -> bool {
         self.term_at(index) == Some(term)
     }
 
-    /// Entries from `from` on, at most `max` of them.
+    /// Entries from `from` on, at most `max` of them (none below the first index).
     pub fn entries_from(&self, from: LogIndex, max: usize) -> &[Entry] {
-        let start = (from.0.max(1) - 1) as usize;
+        let start = (from.0.max(self.first_index().0) - self.first_index().0) as usize;
         if start >= self.entries.len() {
             return &[];
         }
@@ -65,10 +99,12 @@ impl RaftLog {
         &self.entries[start..end]
     }
 
+    /// The entries the log holds, from its first index.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }
 
+    /// Entries held (not counting compacted ones).
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -91,10 +127,31 @@ impl RaftLog {
         self.entries.push(entry);
     }
 
-    /// Deletes the entry at `from` and all that follow it.
+    /// Deletes the entry at `from` and all that follow it. Compacted entries are committed
+    /// and are never deleted.
     pub fn truncate_from(&mut self, from: LogIndex) {
-        assert!(from.0 >= 1, "index 0 is never truncated");
-        self.entries.truncate(from.0 as usize - 1);
+        assert!(
+            from > self.last_included_index,
+            "compacted entries are never truncated"
+        );
+        self.entries
+            .truncate((from.0 - self.last_included_index.0) as usize - 1);
+    }
+
+    /// §7: the log now follows a snapshot ending at `(index, term)`. "If existing log entry has
+    /// same index and term as snapshot's last included entry, retain log entries following it";
+    /// otherwise "discard the entire log" (Figure 13 steps 6 and 7). Compacting one's own log is
+    /// the first case. Only `install-snapshot-older-than-commit` goes back to an older snapshot
+    /// (whose entry is compacted, so the whole log goes).
+    pub fn compact_to(&mut self, index: LogIndex, term: Term) {
+        if index >= self.last_included_index && self.matches(index, term) {
+            let drop = (index.0 - self.last_included_index.0) as usize;
+            self.entries.drain(..drop);
+        } else {
+            self.entries.clear();
+        }
+        self.last_included_index = index;
+        self.last_included_term = term;
     }
 
     /// Raft §5.4.1: "If the logs have last entries with different terms, then the log with the
@@ -104,9 +161,19 @@ impl RaftLog {
         (last_log_term, last_log_index) >= (self.last_term(), self.last_index())
     }
 
-    /// Terms by index, the way the paper's figures draw a log: `[1, 1, 4]`.
+    /// Terms by index from index 1, the way the paper's figures draw a log: `[1, 1, 4]`. A
+    /// compacted index reads as 0, its term gone with the entry (the snapshot's last included
+    /// index reads as its term): the positions still line up with indexes, and a checker
+    /// comparing terms must treat a 0 below [`RaftLog::first_index`] as "committed, compacted",
+    /// never as a different entry. Without compaction it is every entry's term.
     pub fn terms(&self) -> Vec<u64> {
-        self.entries.iter().map(|e| e.term.0).collect()
+        let compacted = self.last_included_index.0 as usize;
+        let mut terms = vec![0; compacted];
+        if let Some(last) = terms.last_mut() {
+            *last = self.last_included_term.0;
+        }
+        terms.extend(self.entries.iter().map(|e| e.term.0));
+        terms
     }
 }
 
@@ -167,5 +234,27 @@ mod tests {
             term: Term(1),
             command: Command::Noop,
         });
+    }
+
+    /// Raft §7: after compaction the log keeps its terms from the first index on, and the
+    /// snapshot's last included entry still matches (AppendEntries' consistency check at the
+    /// first entry after the snapshot needs it).
+    #[test]
+    fn compaction_keeps_terms_from_the_first_index() {
+        let mut log = log_of(&[1, 1, 2, 3, 3]);
+        log.compact_to(LogIndex(3), Term(2));
+        assert_eq!(log.first_index(), LogIndex(4));
+        assert_eq!(log.last_included(), (LogIndex(3), Term(2)));
+        assert_eq!((log.last_index(), log.last_term()), (LogIndex(5), Term(3)));
+        assert!(log.matches(LogIndex(3), Term(2)));
+        assert_eq!(log.term_at(LogIndex(2)), None, "compacted");
+        assert_eq!(log.get(LogIndex(4)).map(|e| e.term), Some(Term(3)));
+        assert_eq!(log.entries_from(LogIndex(1), 10).len(), 2);
+        assert_eq!(log.terms(), vec![0, 0, 2, 3, 3]);
+        log.truncate_from(LogIndex(5));
+        assert_eq!(log.last_index(), LogIndex(4));
+        log.compact_to(LogIndex(9), Term(4));
+        assert!(log.is_empty());
+        assert_eq!((log.last_index(), log.last_term()), (LogIndex(9), Term(4)));
     }
 }

@@ -1,4 +1,5 @@
-//! The two RPCs of Figure 2 and their replies, as plain data.
+//! The two RPCs of Figure 2, InstallSnapshot (Figure 13) and the thesis's heartbeats and
+//! pre-votes, with their replies, as plain data.
 
 use crate::types::{Entry, LogIndex, NodeId, Term};
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,24 @@ pub enum Message {
         term: Term,
         round: u64,
     },
+    /// Figure 13, InstallSnapshot RPC: "invoked by leader to send chunks of a snapshot to a
+    /// follower", for a follower whose nextIndex the leader has compacted away (§7). The whole
+    /// snapshot travels in one message, so the paper's `offset` and `done` are not needed.
+    InstallSnapshot {
+        term: Term,
+        leader: NodeId,
+        last_included_index: LogIndex,
+        last_included_term: Term,
+        data: Vec<u8>,
+    },
+    InstallSnapshotResponse {
+        term: Term,
+        /// Not in the paper (whose reply has only the term): the index up to which the
+        /// follower's log now agrees with the leader's, the snapshot's last included index, or
+        /// the follower's commit index when it ignored an older snapshot. The leader sets
+        /// matchIndex from it.
+        last_index: LogIndex,
+    },
 }
 
 impl Message {
@@ -73,7 +92,9 @@ impl Message {
             | Message::PreVote { term, .. }
             | Message::PreVoteResponse { term, .. }
             | Message::Heartbeat { term, .. }
-            | Message::HeartbeatResponse { term, .. } => *term,
+            | Message::HeartbeatResponse { term, .. }
+            | Message::InstallSnapshot { term, .. }
+            | Message::InstallSnapshotResponse { term, .. } => *term,
         }
     }
 
@@ -88,6 +109,8 @@ impl Message {
             Message::PreVoteResponse { .. } => MessageKind::PreVoteResponse,
             Message::Heartbeat { .. } => MessageKind::Heartbeat,
             Message::HeartbeatResponse { .. } => MessageKind::HeartbeatResponse,
+            Message::InstallSnapshot { .. } => MessageKind::Snapshot,
+            Message::InstallSnapshotResponse { .. } => MessageKind::SnapshotResponse,
         }
     }
 }
@@ -104,16 +127,19 @@ pub enum MessageKind {
     Heartbeat,
     HeartbeatResponse,
     /// Kinds other implementations send that raftsim's node has no counterpart of (a
-    /// follower forwarding a read, leadership transfer, snapshots).
+    /// follower forwarding a read, leadership transfer).
     ReadIndex,
     ReadIndexResponse,
     TimeoutNow,
+    /// A leader's snapshot (raftsim's InstallSnapshot, raft-rs's MsgSnapshot) and raftsim's
+    /// reply to it (raft-rs answers with an append response).
     Snapshot,
+    SnapshotResponse,
     Other,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 13] = [
+    pub const ALL: [MessageKind; 14] = [
         MessageKind::RequestVote,
         MessageKind::RequestVoteResponse,
         MessageKind::AppendEntries,
@@ -126,6 +152,7 @@ impl MessageKind {
         MessageKind::ReadIndexResponse,
         MessageKind::TimeoutNow,
         MessageKind::Snapshot,
+        MessageKind::SnapshotResponse,
         MessageKind::Other,
     ];
     pub fn name(self) -> &'static str {
@@ -142,6 +169,7 @@ impl MessageKind {
             MessageKind::ReadIndexResponse => "read-index-response",
             MessageKind::TimeoutNow => "timeout-now",
             MessageKind::Snapshot => "snapshot",
+            MessageKind::SnapshotResponse => "snapshot-response",
             MessageKind::Other => "other",
         }
     }
@@ -206,6 +234,20 @@ impl fmt::Display for Message {
             }
             Message::HeartbeatResponse { term, round } => {
                 write!(f, "HeartbeatResponse term={term} round={round}")
+            }
+            Message::InstallSnapshot {
+                term,
+                last_included_index,
+                last_included_term,
+                data,
+                ..
+            } => write!(
+                f,
+                "InstallSnapshot term={term} last={last_included_index}:{last_included_term} bytes={}",
+                data.len()
+            ),
+            Message::InstallSnapshotResponse { term, last_index } => {
+                write!(f, "InstallSnapshotResponse term={term} last={last_index}")
             }
         }
     }

@@ -5,7 +5,7 @@
 use crate::config::{BugKnob, Config, ConfigError};
 use crate::log::RaftLog;
 use crate::message::Message;
-use crate::output::{DurableState, Output, Persist, Rejection, Synced};
+use crate::output::{DurableState, Output, Persist, Rejection, Snapshot, Synced};
 use crate::types::{Command, Entry, LogIndex, NodeId, NodeSet, Term};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,6 +20,9 @@ pub struct Progress {
     /// Index of the highest log entry known to be replicated on that server.
     /// Invariant: match_index only grows within one leadership.
     pub match_index: LogIndex,
+    /// §7: when (node ticks) the last InstallSnapshot went to it, and up to which index.
+    #[serde(skip)]
+    pub snapshot_sent: Option<(u64, LogIndex)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -100,6 +103,11 @@ pub struct Node {
     pub(crate) recent_active: NodeSet,
     pub(crate) quorum_elapsed: u32,
     pub(crate) reads: crate::read::ReadState,
+    /// §7: the latest snapshot, taken or installed, what a leader sends to a follower behind.
+    /// Invariant: its last included (index, term) is `log.last_included()`.
+    pub(crate) snapshot: Option<Snapshot>,
+    /// The applied index of the last `SnapshotWanted` (the node asks once per threshold).
+    pub(crate) snapshot_asked: LogIndex,
 
     // Outputs of the current input, released in dependency order by `flush`.
     persisted_hard: (Term, Option<NodeId>),
@@ -123,6 +131,13 @@ impl Node {
         let mut peers: Vec<NodeId> = members.iter().copied().filter(|m| *m != id).collect();
         peers.sort();
         peers.dedup();
+        let (included, included_term) = durable
+            .snapshot
+            .as_ref()
+            .map_or((LogIndex(0), Term(0)), |s| {
+                (s.last_included_index, s.last_included_term)
+            });
+        let log = RaftLog::from_snapshot(included, included_term, durable.log);
         let mut node = Node {
             id,
             peers,
@@ -131,11 +146,13 @@ impl Node {
             timeouts_drawn: (Term(0), 0),
             current_term: durable.current_term,
             voted_for: durable.voted_for,
-            durable_index: LogIndex(durable.log.len() as u64),
+            durable_index: log.last_index(),
             durable_term: durable.current_term,
-            log: RaftLog::from_entries(durable.log),
-            commit_index: LogIndex(0),
-            last_applied: LogIndex(0),
+            log,
+            // §7: a snapshot holds only committed entries, and the host restores its state
+            // machine from it at restart.
+            commit_index: included,
+            last_applied: included,
             role: Role::Follower,
             leader_id: None,
             election_elapsed: 0,
@@ -146,6 +163,8 @@ impl Node {
             recent_active: NodeSet::new(),
             quorum_elapsed: 0,
             reads: Default::default(),
+            snapshot: durable.snapshot,
+            snapshot_asked: included,
             persisted_hard: (durable.current_term, durable.voted_for),
             pending_persist: Vec::new(),
             pending_sends: Vec::new(),
@@ -299,7 +318,9 @@ impl Node {
             }
             let leader = matches!(
                 message,
-                Message::AppendEntries { .. } | Message::Heartbeat { .. }
+                Message::AppendEntries { .. }
+                    | Message::Heartbeat { .. }
+                    | Message::InstallSnapshot { .. }
             )
             .then_some(from);
             self.become_follower(term, leader);
@@ -335,8 +356,14 @@ impl Node {
             }
             Message::RequestVoteResponse { .. }
             | Message::AppendEntriesResponse { .. }
-            | Message::HeartbeatResponse { .. } => {
+            | Message::HeartbeatResponse { .. }
+            | Message::InstallSnapshotResponse { .. } => {
                 self.config.bugs.contains(BugKnob::AcceptStaleTermReplies)
+            }
+            Message::InstallSnapshot { .. } => {
+                let reply = self.snapshot_response(self.commit_index);
+                self.send(from, reply);
+                false
             }
             Message::PreVote { .. } | Message::PreVoteResponse { .. } => unreachable!(),
         }
@@ -384,6 +411,18 @@ impl Node {
             }
             Message::Heartbeat { leader, round, .. } => self.handle_heartbeat(leader, round),
             Message::HeartbeatResponse { round, .. } => self.handle_heartbeat_response(from, round),
+            Message::InstallSnapshot {
+                leader,
+                last_included_index,
+                last_included_term,
+                data,
+                ..
+            } => {
+                self.handle_install_snapshot(leader, last_included_index, last_included_term, data)
+            }
+            Message::InstallSnapshotResponse { last_index, .. } => {
+                self.handle_snapshot_response(from, last_index)
+            }
         }
     }
 
@@ -439,6 +478,8 @@ impl Node {
         }
         self.commit_index = index;
         self.pending_notices.push(Output::Committed { index });
+        // Only `compact-past-applied` compacts entries not yet applied: they are never applied.
+        self.last_applied = self.last_applied.max(self.log.last_included().0.min(index));
         while self.last_applied < self.commit_index {
             self.last_applied = self.last_applied.next();
             let entry = *self
@@ -447,6 +488,7 @@ impl Node {
                 .expect("committed entry exists");
             self.pending_notices.push(Output::Apply { entry });
         }
+        self.maybe_ask_snapshot();
     }
 
     /// Appends an entry of the current term to the leader's own log.

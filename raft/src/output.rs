@@ -1,4 +1,17 @@
 //! What a node asks its host to do, as ordered data, and the durable state it restarts from.
+//!
+//! Log compaction (§7) splits the work as etcd raft and raft-rs do: the host owns the state
+//! machine, the node owns the log. The contract:
+//! - with `Config::snapshot_threshold_entries` set, a node whose applied index has passed its
+//!   first index by that many entries emits [`Output::SnapshotWanted`] right after the
+//!   `Apply`s that brought it there; the host, having carried those out in order, serializes its
+//!   state machine as it is then and hands it to [`crate::Node::compact`] at that index (it may
+//!   also call `compact` of its own accord, at any index it has applied);
+//! - the node keeps the snapshot, drops the log before it, and writes both
+//!   ([`Persist::Snapshot`]); a restart boots from snapshot plus log ([`DurableState`]), and
+//!   the host restores its state machine from `DurableState::snapshot` itself;
+//! - a follower that installs a leader's snapshot (InstallSnapshot, Figure 13) emits
+//!   [`Output::ApplySnapshot`]: the host replaces its state machine with the snapshot's.
 
 use crate::message::Message;
 use crate::types::{Entry, LogIndex, NodeId, Term};
@@ -17,6 +30,19 @@ pub enum Persist {
     Truncate { from: LogIndex },
     /// Append entries at the end of the durable log.
     Append { entries: Vec<Entry> },
+    /// Write this snapshot in place of the one on the disk, and drop the durable log up to its
+    /// last included entry by Figure 13's rule: if the log holds that entry (same index and
+    /// term), keep the entries after it; otherwise discard the whole log ([`DurableState::apply`]).
+    Snapshot(Snapshot),
+}
+
+/// §7: a snapshot of the state machine "as of" `last_included_index`, standing in for every
+/// log entry up to it. `data` is the host's serialized state machine; the node never reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub last_included_index: LogIndex,
+    pub last_included_term: Term,
+    pub data: Vec<u8>,
 }
 
 /// Why a proposal was refused.
@@ -51,6 +77,18 @@ pub enum Output<M = Message> {
         term: Term,
     },
     ProposalRejected(Rejection),
+    /// §7: the node would compact its log up to `index`, its applied index: the host answers
+    /// with [`crate::Node::compact`]`(index, state machine as of index)`, or not at all (the
+    /// node asks again after another threshold's worth of entries).
+    SnapshotWanted {
+        index: LogIndex,
+    },
+    /// Figure 13 step 8: "reset state machine using snapshot contents". The node installed a
+    /// leader's snapshot; its `lastApplied` is now the snapshot's last included index, and the
+    /// `Apply`s that follow continue from there.
+    ApplySnapshot {
+        snapshot: Snapshot,
+    },
     /// The read `ctx` may be served once the state machine has applied `index` (thesis §6.4).
     ReadReady {
         ctx: u64,
@@ -81,7 +119,12 @@ pub struct Synced {
 pub struct DurableState {
     pub current_term: Term,
     pub voted_for: Option<NodeId>,
+    /// The entries after the snapshot (from index 1 without one).
+    /// Invariant: log[i].index == snapshot's last included index + i + 1.
     pub log: Vec<Entry>,
+    /// The latest snapshot written (§7), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<Snapshot>,
 }
 
 impl DurableState {
@@ -91,13 +134,31 @@ impl DurableState {
         let (last_index, last_term) = self
             .log
             .last()
-            .map_or((LogIndex(0), Term(0)), |e| (e.index, e.term));
+            .map_or(self.last_included(), |e| (e.index, e.term));
         Synced {
             current_term: self.current_term,
             last_index,
             last_term,
             writes: 0,
         }
+    }
+
+    /// The snapshot's last included index and term ((0, 0) without one).
+    pub fn last_included(&self) -> (LogIndex, Term) {
+        self.snapshot.as_ref().map_or((LogIndex(0), Term(0)), |s| {
+            (s.last_included_index, s.last_included_term)
+        })
+    }
+
+    /// The term of the entry the disk holds at `index`: the snapshot's last included term at
+    /// its index (index 0: term 0), `None` for a compacted index below it or one beyond the log.
+    pub fn term_at(&self, index: LogIndex) -> Option<Term> {
+        let (first, term) = self.last_included();
+        if index == first {
+            return Some(term);
+        }
+        let offset = index.0.checked_sub(first.0 + 1)?;
+        self.log.get(offset as usize).map(|e| e.term)
     }
 
     /// Applies one persist output, as a disk would.
@@ -110,17 +171,39 @@ impl DurableState {
                 self.current_term = *current_term;
                 self.voted_for = *voted_for;
             }
-            Persist::Truncate { from } => self.log.truncate(from.0.saturating_sub(1) as usize),
+            Persist::Truncate { from } => {
+                let first = self.last_included().0.next();
+                assert!(*from >= first, "compacted entries are never truncated");
+                self.log.truncate((from.0 - first.0) as usize);
+            }
             Persist::Append { entries } => {
+                let first = self.last_included().0.next();
                 for e in entries {
                     assert_eq!(
                         e.index.0,
-                        self.log.len() as u64 + 1,
+                        first.0 + self.log.len() as u64,
                         "durable log has a gap"
                     );
                     self.log.push(*e);
                 }
             }
+            Persist::Snapshot(snapshot) => self.write_snapshot(snapshot),
         }
+    }
+}
+
+impl DurableState {
+    /// Figure 13 steps 6 and 7, on the disk: keep the entries after the snapshot's last
+    /// included entry when the log holds it, discard the whole log otherwise.
+    fn write_snapshot(&mut self, snapshot: &Snapshot) {
+        let (old, _) = self.last_included();
+        let index = snapshot.last_included_index;
+        // Only `install-snapshot-older-than-commit` goes back to an older snapshot.
+        if index >= old && self.term_at(index) == Some(snapshot.last_included_term) {
+            self.log.drain(..(index.0 - old.0) as usize);
+        } else {
+            self.log.clear();
+        }
+        self.snapshot = Some(snapshot.clone());
     }
 }

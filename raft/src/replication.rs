@@ -14,6 +14,9 @@ impl Node {
         let Role::Leader { progress } = &mut self.role else {
             return;
         };
+        if progress[slot].next_index <= self.log.last_included().0 {
+            return self.send_snapshot(slot); // §7: the entries it needs are compacted
+        }
         let p = &mut progress[slot];
         let prev_log_index = p.next_index.prev();
         let prev_log_term = self
@@ -48,7 +51,11 @@ impl Node {
             .iter()
             .map(|p| (p.peer, p.next_index.prev()))
             .collect();
-        for (to, prev_log_index) in beats {
+        for (slot, (to, prev_log_index)) in beats.into_iter().enumerate() {
+            if prev_log_index < self.log.last_included().0 {
+                self.send_snapshot(slot); // §7: its term is compacted with the entry
+                continue;
+            }
             let prev_log_term = self.log.term_at(prev_log_index).unwrap_or_default();
             let message = Message::AppendEntries {
                 term: self.current_term,
@@ -85,6 +92,11 @@ impl Node {
         self.election_elapsed = 0;
 
         let heartbeat = entries.is_empty();
+        let Some((prev_log_index, prev_log_term, entries)) =
+            self.skip_compacted(leader, prev_log_index, prev_log_term, entries)
+        else {
+            return;
+        };
         let skip_check = heartbeat && self.config.bugs.contains(BugKnob::HeartbeatSkipsPrevCheck);
         // Step 2: "Reply false if log doesn't contain an entry at prevLogIndex whose term
         // matches prevLogTerm (§5.3)."
@@ -156,7 +168,7 @@ impl Node {
             .map(|e| e.index)
     }
 
-    fn truncate_log(&mut self, from: LogIndex) {
+    pub(crate) fn truncate_log(&mut self, from: LogIndex) {
         // Invariant: committed entries are never truncated; a correct leader never asks, and
         // `handle_append_entries` refuses a leader that does. Only `truncate-on-stale-append`
         // gets here with `from <= commit_index`; the node then keeps its own invariant
@@ -171,7 +183,7 @@ impl Node {
             .push(crate::output::Persist::Truncate { from });
     }
 
-    fn reply_append(&mut self, leader: NodeId, success: bool, last_index: LogIndex) {
+    pub(crate) fn reply_append(&mut self, leader: NodeId, success: bool, last_index: LogIndex) {
         let reply = Message::AppendEntriesResponse {
             term: self.current_term,
             success,

@@ -5,6 +5,9 @@
 mod common;
 
 use common::figure8::{copy_2_2_to_s3_and_s4, s1_leading_term_4};
+use common::snapshot::{
+    commit_after_an_older_snapshot, compact_past_applied, log_after_a_matching_snapshot,
+};
 use common::*;
 use raft::{BugKnob, Config, DurableState, Knobs, LogIndex, Message, Persist, RoleKind, Term};
 use std::collections::BTreeSet;
@@ -280,6 +283,13 @@ fn observe(knob: BugKnob, on: bool) -> String {
         BugKnob::AcceptStaleTermReplies => format!("{:?}", role_after_a_stale_grant(b)),
         BugKnob::NoRandomizedTimeout => format!("{:?}", election_timeouts_drawn(b)),
         BugKnob::AssertCommitWithinLog => format!("{:?}", heartbeat_past_the_log(b)),
+        BugKnob::SnapshotDiscardsMatchingSuffix => {
+            format!("{:?}", log_after_a_matching_snapshot(b))
+        }
+        BugKnob::InstallSnapshotOlderThanCommit => {
+            format!("{:?}", commit_after_an_older_snapshot(b))
+        }
+        BugKnob::CompactPastApplied => format!("{:?}", compact_past_applied(b)),
     }
 }
 

@@ -1,5 +1,5 @@
 //! Node-level invariants under arbitrary inputs: ticks, proposals, elections forced by
-//! `timeout_now`, reports that writes are durable, and well-formed messages from arbitrary senders, with arbitrary terms, indexes
+//! `timeout_now`, reports that writes are durable, compactions (§7), and well-formed messages from arbitrary senders, with arbitrary terms, indexes
 //! and entries. However the rest of the cluster behaves, one node must not panic, and after every
 //! input its own state must stay sane (Figure 2's invariants on the fields it owns).
 
@@ -27,6 +27,8 @@ enum Input {
     Step(NodeId, Draw),
     /// The host reports that the writes so far are on the disk (`Node::persisted`).
     Persisted,
+    /// The host compacts the log up to the applied index (§7; refused if already there).
+    Compact,
 }
 
 #[derive(Clone, Debug)]
@@ -58,6 +60,19 @@ enum Draw {
     AppendReply {
         dt: i64,
         success: bool,
+        back: u64,
+    },
+    /// Figure 13: a snapshot ending at the node's last index −/+ `back`, at the log's own term
+    /// there if `matching`.
+    InstallSnapshot {
+        dt: i64,
+        back: u64,
+        ahead: bool,
+        matching: bool,
+        pick: u64,
+    },
+    SnapshotReply {
+        dt: i64,
         back: u64,
     },
 }
@@ -106,6 +121,10 @@ fn draw() -> impl Strategy<Value = Draw> {
         2 => (reply_dt(), any::<bool>()).prop_map(|(dt, granted)| Draw::Vote { dt, granted }),
         3 => (reply_dt(), any::<bool>(), prop::sample::select(&[0u64, 0, 0, 1, 3][..]))
             .prop_map(|(dt, success, back)| Draw::AppendReply { dt, success, back }),
+        1 => (dt(), 0..=4u64, any::<bool>(), any::<bool>(), any::<u64>()).prop_map(
+            |(dt, back, ahead, matching, pick)| Draw::InstallSnapshot { dt, back, ahead, matching, pick }
+        ),
+        1 => (reply_dt(), 0..=3u64).prop_map(|(dt, back)| Draw::SnapshotReply { dt, back }),
     ]
 }
 
@@ -116,6 +135,7 @@ fn input() -> impl Strategy<Value = Input> {
         1 => Just(Input::TimeoutNow),
         1 => (0..100u64).prop_map(Input::Propose),
         3 => Just(Input::Persisted),
+        1 => Just(Input::Compact),
         8 => step,
     ]
 }
@@ -193,6 +213,33 @@ fn resolve(node: &Node, from: NodeId, draw: &Draw) -> Message {
         Draw::AppendReply { dt, success, back } => {
             append_reply(dterm(dt), success, last.saturating_sub(back))
         }
+        Draw::InstallSnapshot {
+            dt,
+            back,
+            ahead,
+            matching,
+            pick,
+        } => {
+            let term = dterm(dt);
+            let index = if ahead {
+                last + 1 + back
+            } else {
+                last.saturating_sub(back).max(1)
+            };
+            let own = node.log().term_at(LogIndex(index)).filter(|_| matching);
+            let at = own.map_or_else(|| term_upto(term, pick), |t| t.0.clamp(1, term));
+            Message::InstallSnapshot {
+                term: Term(term),
+                leader: from,
+                last_included_index: LogIndex(index),
+                last_included_term: Term(at),
+                data: vec![index as u8],
+            }
+        }
+        Draw::SnapshotReply { dt, back } => Message::InstallSnapshotResponse {
+            term: Term(dterm(dt)),
+            last_index: LogIndex(last.saturating_sub(back)),
+        },
     }
 }
 
@@ -203,6 +250,13 @@ fn apply(node: &mut Node, input: &Input, disk: &DurableState) -> Vec<Output> {
         Input::Tick => node.tick(&mut out),
         Input::TimeoutNow => node.timeout_now(&mut out),
         Input::Propose(p) => node.propose(raft::Command::Client(*p), &mut out),
+        Input::Compact => {
+            let applied = node.last_applied();
+            if applied > node.log().last_included().0 {
+                let compacted = node.compact(applied, vec![applied.0 as u8], &mut out);
+                assert_eq!(compacted, Ok(()), "compaction at the applied index");
+            }
+        }
         Input::Step(from, draw) => {
             let message = resolve(node, *from, draw);
             node.step(*from, message, &mut out)
@@ -251,6 +305,11 @@ fn check_safe(
     prop_assert_eq!(disk.current_term, node.current_term());
     prop_assert_eq!(disk.voted_for, node.voted_for());
     prop_assert_eq!(&disk.log[..], node.log().entries());
+    prop_assert_eq!(disk.last_included(), node.log().last_included());
+    prop_assert!(
+        node.log().last_included().0 <= node.last_applied(),
+        "compacted past the applied index"
+    );
     Ok(())
 }
 

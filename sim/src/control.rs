@@ -17,6 +17,7 @@ impl<N: crate::node::RaftNode> World<N> {
         let i = id.0 as usize - 1;
         let node = self.new_node(id, disk.clone());
         self.hosts[i].disk = disk;
+        self.hosts[i].restore_kv();
         self.hosts[i].node = Some(node);
         self.checkers.on_restart(id, &HostsView(&self.hosts));
     }
@@ -48,6 +49,7 @@ impl<N: crate::node::RaftNode> World<N> {
             return;
         }
         let disk = self.hosts[i].disk.clone();
+        self.hosts[i].restore_kv();
         self.hosts[i].node = Some(self.new_node(id, disk));
         self.checkers.on_restart(id, &HostsView(&self.hosts));
         self.note_step(Step::Restart(id));

@@ -70,6 +70,16 @@ impl<N: RaftNode> Host<N> {
         }
     }
 
+    /// §7: the state machine as of the snapshot on the disk (empty without one), what a node
+    /// restarts from before it applies the log after the snapshot again.
+    pub(crate) fn restore_kv(&mut self) {
+        self.kv = self
+            .disk
+            .snapshot
+            .as_ref()
+            .map_or_else(KvStore::new, |s| KvStore::from_snapshot(&s.data));
+    }
+
     pub fn is_alive(&self) -> bool {
         self.node.is_some()
     }
@@ -191,5 +201,39 @@ mod tests {
         host.crash();
         assert_eq!((host.writes_asked, host.writes_durable), (0, 0));
         assert!(host.outbox.is_empty());
+    }
+
+    /// §7 at the host: a restart restores the store and its client sessions from the disk's
+    /// snapshot, and the raft-rs adapter refuses compaction.
+    #[test]
+    fn a_restart_restores_the_store_from_the_disks_snapshot() {
+        let config = Config::default();
+        let node = Node::new(
+            NodeId(1),
+            &[NodeId(1)],
+            config.clone(),
+            1,
+            Default::default(),
+        );
+        let mut host = Host::new(NodeId(1), node.expect("valid config"));
+        let put = crate::lin::KvOp::Put { key: 7, value: 70 };
+        host.kv.apply(1, 1, put).expect("a fresh request");
+        let snapshot = raft::Snapshot {
+            last_included_index: LogIndex(1),
+            last_included_term: Term(1),
+            data: host.kv.to_snapshot(),
+        };
+        host.disk.apply(&Persist::Snapshot(snapshot));
+        let kept = host.kv.clone();
+        host.crash();
+        assert_eq!(host.kv.get(7), None);
+        host.restore_kv();
+        assert_eq!(host.kv, kept, "the data and the session");
+        let compacting = Config {
+            snapshot_threshold_entries: Some(8),
+            ..config
+        };
+        assert!(<Node as RaftNode>::supports(&compacting).is_ok());
+        assert!(<crate::node::RaftRs as RaftNode>::supports(&compacting).is_err());
     }
 }

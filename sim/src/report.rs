@@ -35,7 +35,7 @@ pub fn log_table<N: RaftNode>(world: &World<N>) -> String {
     let rows: Vec<Row> = world.ids().map(|id| row(world, id)).collect();
     let longest = rows
         .iter()
-        .map(|r| r.entries.len() as u64)
+        .map(|r| r.entries.last().map_or(r.compacted.0, |e| e.index.0))
         .max()
         .unwrap_or(0);
     let first = longest.saturating_sub(MAX_COLUMNS - 1).max(1);
@@ -48,9 +48,11 @@ pub fn log_table<N: RaftNode>(world: &World<N>) -> String {
     for r in &rows {
         let _ = write!(out, "{:<3}{:<4}", r.id.to_string(), r.status);
         for i in first..=longest {
-            let cell = match r.entries.get(i as usize - 1) {
+            let held = i.checked_sub(r.compacted.0 + 1);
+            let cell = match held.and_then(|k| r.entries.get(k as usize)) {
                 Some(e) if e.index <= r.commit => format!("{}*", e.term),
                 Some(e) => e.term.to_string(),
+                None if i <= r.compacted.0 => "s".into(), // in the snapshot (§7)
                 None => String::new(),
             };
             let _ = write!(out, "{cell:<4}");
@@ -67,6 +69,8 @@ pub fn log_table<N: RaftNode>(world: &World<N>) -> String {
 struct Row {
     id: NodeId,
     status: String,
+    /// The snapshot's last included index: the entries start after it.
+    compacted: LogIndex,
     entries: Vec<Entry>,
     commit: LogIndex,
     note: String,
@@ -85,6 +89,7 @@ fn row<N: RaftNode>(world: &World<N>, id: NodeId) -> Row {
             Row {
                 id,
                 status: format!("{role}{}", n.current_term()),
+                compacted: n.log().last_included().0,
                 entries: n.log().entries().to_vec(),
                 commit: n.commit_index(),
                 note: if host.paused {
@@ -97,6 +102,7 @@ fn row<N: RaftNode>(world: &World<N>, id: NodeId) -> Row {
         None => Row {
             id,
             status: "--".into(),
+            compacted: host.disk.last_included().0,
             entries: host.disk.log.clone(),
             commit: LogIndex(0),
             note: "(crashed; its disk)".into(),

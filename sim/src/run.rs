@@ -38,6 +38,9 @@ pub struct RunConfig {
     pub workload: WorkloadConfig,
     /// Keep the whole trace in memory (replay, explain) rather than only its tail.
     pub keep_trace: bool,
+    /// §7: the nodes compact their logs every this many applied entries (`None`: never, and no
+    /// seed draws it, so that every run without it stays as it was).
+    pub snapshot_threshold_entries: Option<u64>,
 }
 
 impl Default for RunConfig {
@@ -53,6 +56,7 @@ impl Default for RunConfig {
             liveness_us: 5_000_000,
             workload: WorkloadConfig::default(),
             keep_trace: false,
+            snapshot_threshold_entries: None,
         }
     }
 }
@@ -105,6 +109,9 @@ impl RunConfig {
         if self.max_events != RunConfig::default().max_events {
             s += &format!(" --max-events {}", self.max_events);
         }
+        if let Some(n) = self.snapshot_threshold_entries {
+            s += &format!(" --snapshot-every {n}");
+        }
         s
     }
 }
@@ -153,6 +160,7 @@ pub fn world_for_on<N: RaftNode>(seed: u64, config: &RunConfig) -> (World<N>, Sw
         check_quorum: swarm.options.check_quorum,
         max_entries_per_append: swarm.mix.max_entries_per_append,
         heartbeats_carry_entries: swarm.mix.heartbeats_carry_entries,
+        snapshot_threshold_entries: config.snapshot_threshold_entries,
         ..raft::Config::default()
     };
     // A campaign's run keeps no lines, only the hash: a failure's report reruns the seed with

@@ -275,6 +275,22 @@ impl<N: crate::node::RaftNode> World<N> {
         }
     }
 
+    /// §7, Figure 13 step 8: `node` installed a leader's snapshot; its store becomes the
+    /// snapshot's, and reads parked until an index it covers are served. (A client waiting at
+    /// an index the snapshot covers hears nothing from this node and retries: its session in
+    /// the snapshot answers the retry without applying it twice.)
+    pub(crate) fn snapshot_applied(&mut self, node: NodeId, snapshot: &raft::Snapshot) {
+        let i = node.0 as usize - 1;
+        self.hosts[i].kv = crate::lin::KvStore::from_snapshot(&snapshot.data);
+        let (ready, parked): (Vec<_>, Vec<_>) = std::mem::take(&mut self.hosts[i].parked_reads)
+            .into_iter()
+            .partition(|(index, _)| *index <= snapshot.last_included_index);
+        self.hosts[i].parked_reads = parked;
+        for (_, ctx) in ready {
+            self.serve_read(node, ctx);
+        }
+    }
+
     /// A client's proposal reaching `node` directly (clients sit outside any partition).
     /// Returns where it was appended, or the leader the node named.
     pub fn propose(

@@ -217,9 +217,13 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64
     );
     let _ = writeln!(
         t,
-        "max_entries_per_append = {}\nheartbeats_carry_entries = {}\n",
+        "max_entries_per_append = {}\nheartbeats_carry_entries = {}",
         f.swarm.mix.max_entries_per_append, f.swarm.mix.heartbeats_carry_entries
     );
+    if let Some(n) = c.snapshot_threshold_entries {
+        let _ = writeln!(t, "snapshot_threshold_entries = {n}");
+    }
+    let _ = writeln!(t);
     let n = &f.swarm.mix.network;
     let _ = writeln!(
         t,

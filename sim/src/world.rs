@@ -606,11 +606,23 @@ impl<N: RaftNode> World<N> {
                 new_leader = Some(term);
             }
         }
-        let truncations = out
-            .iter()
-            .filter(|o| matches!(o, Output::Persist(Persist::Truncate { .. })))
-            .count();
-        self.stats.truncations += truncations as u64;
+        for o in out {
+            match o {
+                Output::Persist(Persist::Truncate { .. }) => self.stats.truncations += 1,
+                Output::Persist(Persist::Snapshot(s)) => {
+                    let installed = out
+                        .iter()
+                        .any(|o| matches!(o, Output::ApplySnapshot { .. }));
+                    self.record(TraceEvent::Snapshot {
+                        node: id,
+                        index: s.last_included_index,
+                        term: s.last_included_term,
+                        installed,
+                    });
+                }
+                _ => {}
+            }
+        }
         new_leader
     }
 
@@ -685,12 +697,25 @@ impl<N: RaftNode> World<N> {
                 Output::Apply { entry } => self.applied(id, entry),
                 Output::ReadReady { ctx, index } => self.read_ready(id, ctx, index),
                 Output::ReadRejected { ctx, leader } => self.read_rejected(ctx, leader),
+                Output::SnapshotWanted { index } => self.take_snapshot(id, index),
+                Output::ApplySnapshot { snapshot } => self.snapshot_applied(id, &snapshot),
                 Output::Persist(_)
                 | Output::Committed { .. }
                 | Output::ProposalAccepted { .. }
                 | Output::ProposalRejected(_) => {}
             }
         }
+    }
+
+    /// §7: the node asked for a snapshot at `index`; the host has carried out every `Apply`
+    /// before the request, so its store is the state machine as of `index`. The compaction's
+    /// write joins the outbox behind what is already waiting.
+    fn take_snapshot(&mut self, id: NodeId, index: LogIndex) {
+        let data = self.hosts[id.0 as usize - 1].kv.to_snapshot();
+        self.step_node(id, None, |node, out| {
+            node.compact(index, data, out)
+                .unwrap_or_else(|e| panic!("{id} refused the snapshot it asked for: {e}"))
+        });
     }
 
     /// The writes in flight reached the disk: the node hears so (`Node::persisted`, with the

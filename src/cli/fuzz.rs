@@ -19,6 +19,7 @@ pub fn reproduce_command(seed: u64, flags: &RunFlags) -> String {
 fn supported<N: RaftNode>(config: &sim::RunConfig) -> Result<(), String> {
     let raft = raft::Config {
         bugs: config.bugs.raft,
+        snapshot_threshold_entries: config.snapshot_threshold_entries,
         ..raft::Config::default()
     };
     N::supports(&raft).map_err(|e| format!("--node {}: {e}", N::NAME))

@@ -226,6 +226,10 @@ pub struct RunFlags {
     /// By default each seed draws log, read-index or lease.
     #[arg(long, value_parser = parse_read_mode)]
     pub read_mode: Option<sim::ReadMode>,
+    /// Log compaction (§7): each node snapshots its state machine every N applied entries, and
+    /// leaders send InstallSnapshot to followers behind their first index. Off by default.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub snapshot_every: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -379,6 +383,7 @@ impl RunFlags {
             check_quorum: self.check_quorum,
             read_mode: self.read_mode,
             max_events: self.max_events,
+            snapshot_threshold_entries: self.snapshot_every,
             ..sim::RunConfig::default()
         }
     }

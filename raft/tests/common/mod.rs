@@ -7,6 +7,7 @@
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
 pub mod figure8;
+pub mod snapshot;
 
 use raft::{Command, Config, DurableState, Entry, LogIndex, Message, Node, NodeId, Output};
 use raft::{Persist, RoleKind, Synced, Term};
@@ -54,6 +55,7 @@ pub fn durable(current_term: u64, terms: &[u64]) -> DurableState {
         current_term: Term(current_term),
         voted_for: None,
         log: entries_after(0, terms),
+        snapshot: None,
     }
 }
 
@@ -287,6 +289,8 @@ pub struct Cluster {
     nodes: BTreeMap<NodeId, Node>,
     disks: BTreeMap<NodeId, DurableState>,
     queue: VecDeque<Envelope>,
+    /// Each node's state machine: the payloads it applied, in order (a snapshot restores it).
+    machines: BTreeMap<NodeId, Vec<u64>>,
     /// Messages from or to these nodes are dropped when their turn comes.
     isolated: BTreeSet<NodeId>,
     /// Every output of every node, in the order produced.
@@ -309,6 +313,7 @@ impl Cluster {
             nodes: BTreeMap::new(),
             disks: members.iter().copied().zip(disks).collect(),
             queue: VecDeque::new(),
+            machines: BTreeMap::new(),
             isolated: BTreeSet::new(),
             history: Vec::new(),
         };
@@ -318,9 +323,15 @@ impl Cluster {
         cluster
     }
 
-    /// (Re)builds node `id` from exactly what its disk holds.
+    /// (Re)builds node `id` from exactly what its disk holds; its state machine restarts from
+    /// the disk's snapshot (§7).
     fn boot(&mut self, id: NodeId) {
         let disk = self.disks[&id].clone();
+        let machine = disk
+            .snapshot
+            .as_ref()
+            .map_or_else(Vec::new, |s| decode(&s.data));
+        self.machines.insert(id, machine);
         let node = Node::new(id, &self.members, self.config.clone(), id.0 as u64, disk);
         self.nodes.insert(id, node.expect("valid config"));
     }
@@ -341,9 +352,17 @@ impl Cluster {
         &self.queue
     }
 
-    /// Applies a node's outputs in order: writes reach its disk, messages join the queue.
+    /// The state machine of node `id`: the payloads it applied, in order.
+    pub fn machine(&self, id: NodeId) -> &[u64] {
+        &self.machines[&id]
+    }
+
+    /// Applies a node's outputs in order: writes reach its disk, messages join the queue,
+    /// entries and snapshots reach its state machine, and a snapshot asked for is taken (§7).
     fn handle(&mut self, id: NodeId, out: Vec<Output>) {
-        for o in out {
+        let mut todo: VecDeque<Output> = out.into();
+        while let Some(o) = todo.pop_front() {
+            let machine = self.machines.get_mut(&id).expect("machine");
             match &o {
                 Output::Persist(write) => self.disks.get_mut(&id).expect("disk").apply(write),
                 Output::Send { to, message } => self.queue.push_back(Envelope {
@@ -351,6 +370,16 @@ impl Cluster {
                     to: *to,
                     message: message.clone(),
                 }),
+                Output::Apply { entry } => machine.push(payload(entry)),
+                Output::ApplySnapshot { snapshot } => *machine = decode(&snapshot.data),
+                Output::SnapshotWanted { index } => {
+                    let data = encode(machine);
+                    let node = self.nodes.get_mut(&id).expect("member");
+                    let mut more = Vec::new();
+                    node.compact(*index, data, &mut more)
+                        .expect("asked at its applied index");
+                    todo.extend(more);
+                }
                 _ => {}
             }
             self.history.push((id, o));
@@ -439,6 +468,24 @@ impl Cluster {
                 _ => None,
             })
             .collect()
+    }
+}
+
+/// A state machine's content as a snapshot's opaque bytes, and back.
+pub fn encode(machine: &[u64]) -> Vec<u8> {
+    machine.iter().flat_map(|p| p.to_le_bytes()).collect()
+}
+
+pub fn decode(data: &[u8]) -> Vec<u64> {
+    data.chunks(8)
+        .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect()
+}
+
+fn payload(entry: &Entry) -> u64 {
+    match entry.command {
+        Command::Client(p) => p,
+        Command::Noop => 0,
     }
 }
 

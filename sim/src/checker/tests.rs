@@ -71,6 +71,7 @@ impl Fake {
             current_term: Term(term),
             voted_for: None,
             log: entries.to_vec(),
+            snapshot: None,
         };
         self.disks.insert(id, disk);
     }
@@ -470,4 +471,66 @@ fn property_names_round_trip() {
         Property::from_name("state machine safety"),
         Some(Property::StateMachineSafety)
     );
+}
+
+fn snapshot_write(index: u64, term: u64) -> Output {
+    Output::Persist(Persist::Snapshot(raft::Snapshot {
+        last_included_index: LogIndex(index),
+        last_included_term: Term(term),
+        data: Vec::new(),
+    }))
+}
+
+/// §7: an index below a log's first index is in its snapshot, committed: a leader whose
+/// snapshot ends at the committed entry holds every committed entry before it.
+#[test]
+fn a_compacted_prefix_is_held_not_missing() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    let s1 = [entry(1, 1, 1), entry(2, 1, 2), entry(3, 2, 3)];
+    cluster.set(N1, RoleKind::Leader, 2, 2, &s1);
+    majority_holds(&mut cluster, &s1);
+    c.after_step(
+        N1,
+        &[append(&s1), Output::Committed { index: LogIndex(2) }],
+        &cluster,
+    );
+    cluster.set(NodeId(3), RoleKind::Follower, 3, 3, &s1);
+    c.after_step(
+        NodeId(3),
+        &[Output::Committed { index: LogIndex(3) }],
+        &cluster,
+    );
+    let compacted = RaftLog::from_snapshot(LogIndex(3), Term(2), Vec::new());
+    let follower = (RoleKind::Follower, Term(3), LogIndex(3), compacted.clone());
+    cluster.nodes.insert(N2, follower);
+    c.after_step(N2, &[snapshot_write(3, 2)], &cluster);
+    cluster
+        .nodes
+        .insert(N2, (RoleKind::Leader, Term(3), LogIndex(3), compacted));
+    c.after_step(N2, NOTHING, &cluster);
+    assert!(c.violations().is_empty(), "{:?}", c.violations());
+}
+
+/// §7: a snapshot covers "just the committed entries": one that ends past the committed log,
+/// or at another entry than the committed one, is reported.
+#[test]
+fn state_machine_safety_reports_a_snapshot_of_uncommitted_state() {
+    let mut c = Checkers::new();
+    let mut cluster = Fake::new();
+    let s1 = [entry(1, 1, 1), entry(2, 1, 2), entry(3, 2, 3)];
+    cluster.set(N1, RoleKind::Leader, 2, 2, &s1);
+    majority_holds(&mut cluster, &s1);
+    c.after_step(
+        N1,
+        &[append(&s1), Output::Committed { index: LogIndex(2) }],
+        &cluster,
+    );
+    c.after_step(N1, &[snapshot_write(2, 1)], &cluster);
+    assert!(c.violations().is_empty(), "at the committed entry");
+    c.after_step(N1, &[snapshot_write(3, 2)], &cluster);
+    assert_eq!(properties(&c), vec![Property::StateMachineSafety]);
+    assert!(c.violations()[0].detail.contains("past the committed log"));
+    c.after_step(N1, &[snapshot_write(2, 2)], &cluster);
+    assert!(c.violations()[1].detail.contains("2:1 is committed there"));
 }

@@ -180,6 +180,17 @@ impl KvStore {
         self.data.get(&key).copied()
     }
 
+    /// §7: the store and its client sessions, serialized for a snapshot (the sessions must
+    /// travel with the data, or a retried command would apply twice after a restore).
+    pub fn to_snapshot(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a store always serializes")
+    }
+
+    /// The store a snapshot holds.
+    pub fn from_snapshot(data: &[u8]) -> KvStore {
+        serde_json::from_slice(data).expect("a snapshot this host wrote")
+    }
+
     /// Number of client sessions held (one per client that ever applied a request).
     pub fn sessions(&self) -> usize {
         self.sessions.len()

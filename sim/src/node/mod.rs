@@ -4,7 +4,8 @@
 //! election (scenario `timeout`), a client's proposal or read, and the news that writes it asked
 //! for are durable — each returning ordered [`Output`]s in raftsim's vocabulary: writes to stable
 //! storage (`Persist`, whose effect on a disk is [`DurableState::apply`]), sends, commits, applies
-//! and reads ready. The host carries them out in order; a send that follows a write leaves only
+//! and reads ready; with log compaction (§7), requests for a snapshot (answered by
+//! [`RaftNode::compact`] with the host's store) and snapshots to restore the store from. The host carries them out in order; a send that follows a write leaves only
 //! once the write is durable (the contract in `host.rs`). A node starts, and restarts after a
 //! crash, from exactly what its disk holds.
 //!
@@ -108,6 +109,20 @@ pub trait RaftNode: Sized + 'static {
     fn commit_index(&self) -> LogIndex;
     fn last_applied(&self) -> LogIndex;
     fn log(&self) -> &RaftLog;
+    /// §7: the host's answer to `Output::SnapshotWanted`: its state machine as of `index`. An
+    /// implementation that never asks (the option is refused by `supports`) is never called.
+    fn compact(
+        &mut self,
+        index: LogIndex,
+        data: Vec<u8>,
+        out: &mut Vec<Output<Self::Message>>,
+    ) -> Result<(), String> {
+        let _ = (data, out);
+        Err(format!(
+            "{} does not compact its log (asked at {index})",
+            Self::NAME
+        ))
+    }
     /// The election timer, for pictures: `(ticks elapsed, ticks at which it fires)`, where the
     /// implementation shows it (a leader's timer may read as not running: `None`).
     fn election_timer(&self) -> Option<(u32, u32)> {

@@ -103,6 +103,11 @@ fn config_of(c: &raft::Config, id: NodeId, lease_reads: bool) -> Result<raft_rs:
             "bug knob {k} switches off a rule of raftsim's own node; raft-rs has no knobs (the host's, such as ack-uncommitted-write, apply to it)"
         ));
     }
+    if let Some(n) = c.snapshot_threshold_entries {
+        return Err(format!(
+            "snapshot_threshold_entries ({n}): the raft-rs adapter does not compact its log or send snapshots yet"
+        ));
+    }
     let config = raft_rs::Config {
         id: id.0 as u64,
         election_tick: c.election_timeout_min_ticks as usize,
@@ -140,6 +145,9 @@ impl RaftNode for RaftRs {
         let config = config_of(b.config, b.id, b.lease_reads)?;
         let voters: Vec<u64> = b.members.iter().map(|m| m.0 as u64).collect();
         let store = MemStorage::new_with_conf_state((voters, vec![]));
+        if b.disk.snapshot.is_some() {
+            return Err("the raft-rs adapter cannot restart from a snapshot".to_string());
+        }
         let entries: Vec<eraftpb::Entry> = b.disk.log.iter().map(rs_entry).collect();
         {
             let mut core = store.wl();

@@ -59,6 +59,19 @@ impl RaftMessage for Message {
             PreVoteResponse { term, vote_granted } => [6, term.0, *vote_granted as u64, 0],
             Heartbeat { term, round, .. } => [7, term.0, *round, 0],
             HeartbeatResponse { term, round } => [8, term.0, *round, 0],
+            InstallSnapshot {
+                term,
+                last_included_index,
+                last_included_term,
+                data,
+                ..
+            } => [
+                9,
+                term.0,
+                last_included_index.0 << 20 ^ last_included_term.0,
+                data.len() as u64,
+            ],
+            InstallSnapshotResponse { term, last_index } => [10, term.0, last_index.0, 0],
         };
         fields.iter().fold(0, |h, f| mix64(h ^ f))
     }
@@ -129,6 +142,28 @@ impl RaftMessage for Message {
                 round,
             } => h.numbers(&[7, term.0, leader.0 as u64, *round]),
             HeartbeatResponse { term, round } => h.numbers(&[8, term.0, *round]),
+            InstallSnapshot {
+                term,
+                leader,
+                last_included_index,
+                last_included_term,
+                data,
+            } => {
+                h.numbers(&[
+                    9,
+                    term.0,
+                    leader.0 as u64,
+                    last_included_index.0,
+                    last_included_term.0,
+                    data.len() as u64,
+                ]);
+                for chunk in data.chunks(8) {
+                    let mut word = [0u8; 8];
+                    word[..chunk.len()].copy_from_slice(chunk);
+                    h.numbers(&[u64::from_le_bytes(word)]);
+                }
+            }
+            InstallSnapshotResponse { term, last_index } => h.numbers(&[10, term.0, last_index.0]),
         }
     }
 
@@ -147,6 +182,7 @@ impl RaftMessage for Message {
                 success: true,
                 last_index,
             } => Some((*term, *last_index)),
+            Message::InstallSnapshotResponse { term, last_index } => Some((*term, *last_index)),
             _ => None,
         }
     }
@@ -231,6 +267,18 @@ impl RaftNode for Node {
     }
     fn log(&self) -> &RaftLog {
         Node::log(self)
+    }
+    fn compact(
+        &mut self,
+        index: LogIndex,
+        data: Vec<u8>,
+        out: &mut Vec<Output>,
+    ) -> Result<(), String> {
+        match Node::compact(self, index, data, out) {
+            // The node installed a newer snapshot since it asked: nothing left to compact.
+            Ok(()) | Err(raft::CompactError::AlreadyCompacted { .. }) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
     }
     fn election_timer(&self) -> Option<(u32, u32)> {
         (Node::role_kind(self) != RoleKind::Leader)

@@ -277,11 +277,15 @@ impl Parser<'_> {
         let Ok(Value::Table(mut merged)) = Value::try_from(&base) else {
             return Err(self.err(t.span().start, format!("[{section}] could not be read")));
         };
-        let known: Vec<String> = merged
+        let mut known: Vec<String> = merged
             .keys()
             .filter(|k| !skip.contains(&k.as_str()))
             .cloned()
             .collect();
+        if section == "raft" {
+            // An option that is off (`None`) has no TOML form, so `base` cannot show it.
+            known.push("snapshot_threshold_entries".to_string());
+        }
         for (key, value) in t.get_ref() {
             let k = key.get_ref();
             if (section == "raft" || section == "sim") && k == "bugs" {
@@ -419,6 +423,7 @@ impl Parser<'_> {
                 current_term: Term(term),
                 voted_for,
                 log: entries,
+                snapshot: None,
             },
         ))
     }

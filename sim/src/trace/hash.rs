@@ -139,6 +139,12 @@ impl TraceHash {
                 self.n(term.0);
                 self.refusal(reason);
             }
+            Snapshot {
+                node,
+                index,
+                term,
+                installed,
+            } => self.numbers(&[20, node.0 as u64, index.0, term.0, *installed as u64]),
         }
     }
 

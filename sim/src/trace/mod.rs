@@ -139,6 +139,14 @@ pub enum TraceEvent<M = Message> {
         after: LogIndex,
         dropped: Vec<(LogIndex, Term)>,
     },
+    /// §7: a node's log now follows a snapshot ending at `index`:`term`, one it took of its own
+    /// state machine (compaction) or a leader's it installed (Figure 13).
+    Snapshot {
+        node: NodeId,
+        index: LogIndex,
+        term: Term,
+        installed: bool,
+    },
     /// A node denied a vote or pre-vote for `term` to `candidate` (`answered`), or ignored the
     /// request; `reason` is the simulator's explanation, from the node's state before it.
     VoteDenied {
@@ -249,6 +257,18 @@ impl<M: RaftMessage> fmt::Display for TraceLine<M> {
                 cells(f, dropped)?;
                 f.write_str(")")
             }
+            TraceEvent::Snapshot {
+                node,
+                index,
+                term,
+                installed: true,
+            } => write!(
+                f,
+                "{node} installs the leader's snapshot up to {index}:{term}"
+            ),
+            TraceEvent::Snapshot {
+                node, index, term, ..
+            } => write!(f, "{node} compacts its log up to {index}:{term} (snapshot)"),
             TraceEvent::VoteDenied {
                 node,
                 candidate,

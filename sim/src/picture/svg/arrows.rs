@@ -24,9 +24,10 @@ pub(super) fn colours(kind: MessageKind) -> (&'static str, &'static str) {
         MessageKind::RequestVoteResponse | MessageKind::PreVoteResponse => ("#f3b866", "#a86d12"),
         MessageKind::Heartbeat | MessageKind::HeartbeatResponse => ("#a0a0a0", "#707070"),
         MessageKind::ReadIndex | MessageKind::ReadIndexResponse => ("#2a9d8f", "#1f776c"),
-        MessageKind::TimeoutNow | MessageKind::Snapshot | MessageKind::Other => {
-            ("#8e44ad", "#7a3596")
-        }
+        MessageKind::TimeoutNow
+        | MessageKind::Snapshot
+        | MessageKind::SnapshotResponse
+        | MessageKind::Other => ("#8e44ad", "#7a3596"),
     }
 }
 

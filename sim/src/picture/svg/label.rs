@@ -71,6 +71,7 @@ fn fallback(name: &str, term: Option<&str>, kind: MessageKind) -> String {
         MessageKind::ReadIndexResponse => "RI ack".to_string(),
         MessageKind::TimeoutNow => "TimeoutNow".to_string(),
         MessageKind::Snapshot => "Snapshot".to_string(),
+        MessageKind::SnapshotResponse => "Snapshot ack".to_string(),
         // raft-rs's other messages print their type (`MsgTransferLeader`).
         MessageKind::Other if !name.trim_start_matches("Msg").is_empty() => {
             name.trim_start_matches("Msg").to_string()
