@@ -34,6 +34,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     scenario!("ack-uncommitted-write"),
     scenario!("election-livelock"),
     scenario!("partial-partition-liveness"),
+    scenario!("snapshot-lagging-follower"),
+    scenario!("snapshot-discards-matching-suffix"),
+    scenario!("install-snapshot-older-than-commit"),
+    scenario!("compact-past-applied"),
 ];
 
 /// The shipped scenario with this file name or stem (`figure8` or `figure8.toml`).
