@@ -88,10 +88,20 @@ pub fn run<N: RaftNode>(args: &super::RunArgs) -> u8 {
 }
 
 pub fn list() -> u8 {
+    // One column of names, as wide as the longest, so that the descriptions line up.
+    let width = SCENARIOS
+        .iter()
+        .map(|(file, _)| file.trim_end_matches(".toml").len())
+        .max()
+        .unwrap_or(0);
     for (file, text) in SCENARIOS {
         match parse_scenario(file, text) {
-            Ok(s) => println!("{:<30} {}", file.trim_end_matches(".toml"), s.description),
-            Err(e) => println!("{:<30} (does not parse: {e})", file),
+            Ok(s) => println!(
+                "{:<width$} {}",
+                file.trim_end_matches(".toml"),
+                s.description
+            ),
+            Err(e) => println!("{:<width$} (does not parse: {e})", file),
         }
     }
     0
