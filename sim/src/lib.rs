@@ -50,6 +50,6 @@ pub use config::{NetworkConfig, SimConfig};
 pub use event::Stats;
 pub use faults::FaultMix;
 pub use knob::{Bugs, HostKnob, Knob};
-pub use play::{run_scenario, run_scenario_on, ScenarioReport};
+pub use play::{run_scenario, run_scenario_on, run_scenario_pictured, ScenarioReport};
 pub use run::{run_seed, RunConfig, RunOutcome};
 pub use world::World;

@@ -63,16 +63,21 @@ struct Runner<'a, N: RaftNode> {
     labels: Vec<(String, usize)>,
     /// The step being run comes just before a `rewind`: a `say` there captions the new branch.
     before_rewind: bool,
-    /// The worlds of the branches ended by a rewind.
+    /// The worlds of the branches ended by a rewind (kept only for pictures).
     past: Vec<World<N>>,
+    /// Record the frames and keep every branch's world, for pictures.
+    pictures: bool,
 }
 
-/// Builds the scenario's world from the start, with a rewind's changes.
-fn build<N: RaftNode>(s: &Scenario, changes: &Changes) -> World<N> {
+/// Builds the scenario's world from the start, with a rewind's changes (and, for pictures, a
+/// recorder of its frames).
+fn build<N: RaftNode>(s: &Scenario, changes: &Changes, pictures: bool) -> World<N> {
     let (mut raft, mut sim) = (s.raft.clone(), s.sim.clone());
     changes.apply(&mut raft, &mut sim);
     let mut world = World::new(s.seed, sim, raft, Trace::new(true, 0));
-    world.observe(Frames::scripted(&s.description, &s.header));
+    if pictures {
+        world.observe(Frames::scripted(&s.description, &s.header));
+    }
     for (id, disk) in &s.initial {
         world.install(*id, disk.clone());
     }
@@ -83,7 +88,7 @@ fn build<N: RaftNode>(s: &Scenario, changes: &Changes) -> World<N> {
     world
 }
 
-/// Tells the world's picture recorder something (it always has one in a scenario).
+/// Tells the world's picture recorder something, if it has one.
 fn frames<N: RaftNode>(world: &mut World<N>, f: impl FnOnce(&mut Frames, &World<N>)) {
     if let Some(mut recorder) = world.detach::<Frames>() {
         f(&mut recorder, world);
@@ -96,11 +101,22 @@ pub fn run_scenario(s: &Scenario, explain: bool) -> ScenarioReport {
     run_scenario_on::<Node>(s, explain)
 }
 
-/// Runs a scenario on implementation `N`.
+/// Runs a scenario on implementation `N` (no pictures: what shrinking and tests run).
 pub fn run_scenario_on<N: RaftNode>(s: &Scenario, explain: bool) -> ScenarioReport<N> {
+    play(s, explain, false)
+}
+
+/// Runs a scenario on implementation `N`, recording what the pictures need: the frames of
+/// every branch (`picture::Story::of(&report.world, …)`) and the worlds of branches a rewind
+/// ended (`report.past`).
+pub fn run_scenario_pictured<N: RaftNode>(s: &Scenario, explain: bool) -> ScenarioReport<N> {
+    play(s, explain, true)
+}
+
+fn play<N: RaftNode>(s: &Scenario, explain: bool, pictures: bool) -> ScenarioReport<N> {
     let mut r = Runner {
         scenario: s,
-        world: build(s, &Changes::default()),
+        world: build(s, &Changes::default(), pictures),
         explain,
         out: String::new(),
         shown: 0,
@@ -112,6 +128,7 @@ pub fn run_scenario_on<N: RaftNode>(s: &Scenario, explain: bool) -> ScenarioRepo
         labels: Vec::new(),
         before_rewind: false,
         past: Vec::new(),
+        pictures,
     };
     r.intro();
     let mut unexpected = Vec::new();
@@ -233,7 +250,10 @@ impl<N: RaftNode> Runner<'_, N> {
                 changes.describe()
             );
         }
-        let mut old = std::mem::replace(&mut self.world, build(self.scenario, changes));
+        let mut old = std::mem::replace(
+            &mut self.world,
+            build(self.scenario, changes, self.pictures),
+        );
         let parent = (self.labels.iter().rev())
             .find(|(l, _)| l == label)
             .map_or(0, |(_, b)| *b);
@@ -246,7 +266,9 @@ impl<N: RaftNode> Runner<'_, N> {
         {
             recorder.fork(&old, next, parent);
         }
-        self.past.push(old);
+        if self.pictures {
+            self.past.push(old);
+        }
         self.expected.clear();
         let explain = std::mem::replace(&mut self.explain, false);
         for st in &steps[..=end] {

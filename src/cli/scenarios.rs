@@ -2,7 +2,7 @@
 
 use crate::catalogue::{self, SCENARIOS};
 use sim::node::RaftNode;
-use sim::play::run_scenario_on;
+use sim::play::run_scenario_pictured;
 use sim::scenario::{load_scenario, parse_scenario, Scenario, ScenarioError};
 use std::path::Path;
 
@@ -48,7 +48,7 @@ pub fn run<N: RaftNode>(args: &super::RunArgs) -> u8 {
         eprintln!("error: {file}: {why}");
         return 2;
     }
-    let report = run_scenario_on::<N>(&scenario, explain);
+    let report = run_scenario_pictured::<N>(&scenario, explain);
     if explain {
         print!("{}", report.narration);
     }

@@ -5,7 +5,7 @@
 use super::scenarios::{load, unsupported};
 use crate::catalogue::{self, SCENARIOS};
 use sim::node::RaftNode;
-use sim::play::{run_scenario_on, ScenarioReport};
+use sim::play::{run_scenario_pictured, ScenarioReport};
 use sim::scenario::{parse_scenario, Scenario, Step};
 use sim::ReadMode;
 use std::path::Path;
@@ -324,7 +324,7 @@ pub fn tour<N: RaftNode>(names: &[String], out: Option<&Path>) -> u8 {
             });
             continue;
         }
-        let report = run_scenario_on::<N>(scenario, true);
+        let report = run_scenario_pictured::<N>(scenario, true);
         println!("{}", report.narration);
         let verdict = if report.passed() { "ok" } else { "FAILED" };
         println!("--- {}: {verdict}\n", scenario.name);

@@ -72,9 +72,6 @@ impl<N: RaftNode> Observer<N> for Frames {
         self.snap(world);
     }
 
-    /// A change in the middle of a step (before its sends leave) is drawn by the frame after it.
-    fn on_change(&mut self, _world: &World<N>) {}
-
     fn on_fault(&mut self, at_us: u64, step: &Step) {
         if self.scripted || self.captions.len() >= MAX_CAPTIONS {
             return;
@@ -238,7 +235,7 @@ pub struct NodeFrame {
 }
 
 impl Frame {
-    pub fn capture<N: RaftNode>(world: &World<N>, caption: usize, step: usize) -> Frame {
+    fn capture<N: RaftNode>(world: &World<N>, caption: usize, step: usize) -> Frame {
         let nodes = world
             .hosts
             .iter()
@@ -273,7 +270,7 @@ impl Frame {
             })
             .collect();
         let held = (world.network.held().iter())
-            .map(|(f, t, m)| (f.0, t.0, held_text(m)))
+            .map(|(f, t, m)| (f.0, t.0, m.to_string()))
             .collect();
         Frame {
             line: world.trace.len(),
@@ -303,10 +300,6 @@ impl Frame {
             && self.nodes.len() == other.nodes.len()
             && (self.nodes.iter().zip(&other.nodes)).all(|(a, b)| server(a) == server(b))
     }
-}
-
-fn held_text<M: RaftMessage>(m: &M) -> String {
-    m.to_string()
 }
 
 #[cfg(test)]

@@ -193,12 +193,11 @@ fn shorten(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::play::run_scenario;
     use crate::scenario::parse_scenario;
 
     fn story(file: &str, text: &str) -> Story {
         let s = parse_scenario(file, text).unwrap();
-        let report = run_scenario(&s, false);
+        let report = crate::play::run_scenario_pictured::<raft::Node>(&s, false);
         Story::of(&report.world, &s.name)
     }
 
@@ -242,7 +241,7 @@ mod tests {
             "figure8.toml",
             include_str!("../../../scenarios/figure8.toml"),
         );
-        let report = crate::play::run_scenario_on::<crate::node::RaftRs>(&s.unwrap(), false);
+        let report = crate::play::run_scenario_pictured::<crate::node::RaftRs>(&s.unwrap(), false);
         let story = Story::of(&report.world, "figure8");
         let mut drawn = 0;
         for b in &story.branches {
