@@ -29,6 +29,9 @@ pub enum BugKnob {
     InstallSnapshotOlderThanCommit,
     /// The node compacts (and asks for snapshots) up to its last index, past what it applied.
     CompactPastApplied,
+    /// A node booted from a damaged log (`DurableState::damaged`) ignores the damage: it votes
+    /// and campaigns at once, as if the truncated log were all it ever held.
+    TruncateOnCorruption,
 }
 
 /// What a knob switches off, where the paper states the rule, and what breaks. (The
@@ -42,7 +45,7 @@ pub struct KnobDoc {
 }
 
 impl BugKnob {
-    pub const ALL: [BugKnob; 14] = [
+    pub const ALL: [BugKnob; 15] = [
         BugKnob::VoteWithoutLogCheck,
         BugKnob::VoteByCommitIndex,
         BugKnob::CommitOldTermByCount,
@@ -57,6 +60,7 @@ impl BugKnob {
         BugKnob::SnapshotDiscardsMatchingSuffix,
         BugKnob::InstallSnapshotOlderThanCommit,
         BugKnob::CompactPastApplied,
+        BugKnob::TruncateOnCorruption,
     ];
 
     /// The kebab-case name users type (`--bug commit-old-term-by-count`).
@@ -76,6 +80,7 @@ impl BugKnob {
             BugKnob::SnapshotDiscardsMatchingSuffix => "snapshot-discards-matching-suffix",
             BugKnob::InstallSnapshotOlderThanCommit => "install-snapshot-older-than-commit",
             BugKnob::CompactPastApplied => "compact-past-applied",
+            BugKnob::TruncateOnCorruption => "truncate-on-corruption",
         }
     }
 
@@ -168,6 +173,12 @@ impl BugKnob {
                 "§7 (\"each server takes snapshots independently, covering just the committed entries in its log\")",
                 "State Machine Safety",
                 "Entries compacted before they were applied are never applied (the state machine skips them), and an uncommitted entry frozen into a snapshot can no longer be replaced by a later leader's.",
+            ),
+            BugKnob::TruncateOnCorruption => (
+                "a node that recovers from a damaged log stays out of elections until a leader has repaired it",
+                "PAR (Alagappan et al., FAST 2018); §5.4.1",
+                "Leader Completeness / Committed-entry durability",
+                "The naive recovery of LogCabin and ZooKeeper truncates at the first bad record and carries on: a node that lost a committed entry then votes as if it never had it, and a leader without the entry can win.",
             ),
         };
         KnobDoc {
@@ -262,8 +273,57 @@ pub struct Config {
     /// default: never; the log keeps every entry, and no InstallSnapshot is ever sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_threshold_entries: Option<u64>,
+    /// What a node does when its disk's reader found a damaged log (`DurableState::damaged`).
+    #[serde(skip_serializing_if = "RecoveryPolicy::is_protocol_aware")]
+    pub recovery: RecoveryPolicy,
     /// Rules switched off on purpose.
     pub bugs: Knobs,
+}
+
+/// How a node recovers from a damaged log: its disk's reader found a bad entry record (a
+/// checksum mismatch, a lost write) and truncated the log at it, keeping `currentTerm` and
+/// `votedFor` (`DurableState::damaged`). Names as users type them: `protocol-aware`, `refuse`.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecoveryPolicy {
+    /// Protocol-aware recovery (Alagappan et al., FAST 2018): the node boots, stays out of
+    /// elections (no votes, no pre-votes, no campaign) and follows a leader until that leader
+    /// has repaired its log; see [`crate::recovery`] for the rule and its safety argument.
+    #[default]
+    ProtocolAware,
+    /// The node refuses to start on a damaged log, as etcd does on a CRC mismatch (`wal: crc
+    /// mismatch`): an operator must replace it. The host implements this: it does not boot
+    /// the node. The node itself does nothing different; booted on a damaged disk anyway, it
+    /// recovers as under `ProtocolAware`, the only safe way it knows.
+    Refuse,
+}
+
+impl RecoveryPolicy {
+    pub const ALL: [RecoveryPolicy; 2] = [RecoveryPolicy::ProtocolAware, RecoveryPolicy::Refuse];
+
+    /// The kebab-case name users type, as serde reads and writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RecoveryPolicy::ProtocolAware => "protocol-aware",
+            RecoveryPolicy::Refuse => "refuse",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<RecoveryPolicy> {
+        RecoveryPolicy::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    fn is_protocol_aware(&self) -> bool {
+        *self == RecoveryPolicy::ProtocolAware
+    }
+}
+
+impl fmt::Display for RecoveryPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl Default for Config {
@@ -278,6 +338,7 @@ impl Default for Config {
             check_quorum: false,
             lease_margin_ticks: 2,
             snapshot_threshold_entries: None,
+            recovery: RecoveryPolicy::ProtocolAware,
             bugs: Knobs::none(),
         }
     }
@@ -431,5 +492,41 @@ mod tests {
             );
         }
         assert_eq!(BugKnob::from_name("no-such-knob"), None);
+    }
+
+    #[test]
+    fn recovery_policy_parses_by_name_and_defaults_to_protocol_aware() {
+        assert_eq!(Config::default().recovery, RecoveryPolicy::ProtocolAware);
+        for p in RecoveryPolicy::ALL {
+            assert_eq!(RecoveryPolicy::from_name(p.name()), Some(p));
+            assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{p}\""));
+        }
+        let refuse: Config = serde_json::from_str(r#"{"recovery": "refuse"}"#).unwrap();
+        assert_eq!(refuse.recovery, RecoveryPolicy::Refuse);
+        assert_eq!(refuse.validate(), Ok(()));
+        let absent: Config = serde_json::from_str("{}").unwrap();
+        assert_eq!(absent, Config::default());
+        // The default is not written, so configs written before the field read back the same.
+        let written = serde_json::to_string(&Config::default()).unwrap();
+        assert!(!written.contains("recovery"), "{written}");
+        let round: Config = serde_json::from_str(&serde_json::to_string(&refuse).unwrap()).unwrap();
+        assert_eq!(round, refuse);
+    }
+
+    #[test]
+    fn an_unknown_recovery_policy_is_a_clear_error() {
+        let err = serde_json::from_str::<Config>(r#"{"recovery": "truncate"}"#).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("unknown variant `truncate`"), "{msg}");
+        assert!(
+            msg.contains("`protocol-aware`") && msg.contains("`refuse`"),
+            "{msg}"
+        );
+        assert_eq!(RecoveryPolicy::from_name("truncate"), None);
+        let err = serde_json::from_str::<Config>(r#"{"recovery_policy": "refuse"}"#).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field `recovery_policy`"),
+            "{err}"
+        );
     }
 }

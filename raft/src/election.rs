@@ -7,7 +7,12 @@ use crate::types::{Command, LogIndex, NodeId, NodeSet, Term};
 
 impl Node {
     /// The election timeout passed: with PreVote, first ask whether an election could be won.
+    /// A node repairing its log only restarts its timer (recovery.rs).
     pub(crate) fn start_election(&mut self) {
+        if self.repairing {
+            self.reset_election_timer(); // recovery.rs: no campaign, no pre-campaign
+            return;
+        }
         if self.config.pre_vote {
             self.pre_campaign();
         } else {
@@ -40,8 +45,9 @@ impl Node {
     }
 
     /// A pre-vote is granted when the candidate's next term is ahead of ours, its log is at least
-    /// as up-to-date as ours (§5.4.1), and we have not heard from a leader within the minimum
-    /// election timeout. Nothing about our own state changes.
+    /// as up-to-date as ours (§5.4.1), we have not heard from a leader within the minimum
+    /// election timeout, and we are not repairing a damaged log (recovery.rs). Nothing about
+    /// our own state changes.
     pub(crate) fn handle_pre_vote(
         &mut self,
         term: Term,
@@ -54,6 +60,7 @@ impl Node {
                 || self.election_elapsed < self.config.election_timeout_min_ticks);
         let grant = term > self.current_term
             && !heard_from_leader
+            && !self.repairing // recovery.rs
             && self.candidate_is_up_to_date(last_log_index, last_log_term, LogIndex(u64::MAX));
         let reply = Message::PreVoteResponse {
             term: if grant { term } else { self.current_term },
@@ -112,7 +119,8 @@ impl Node {
 
     /// Figure 2, RequestVote receiver: "1. Reply false if term < currentTerm (§5.1) [done in
     /// `observe_term`]. 2. If votedFor is null or candidateId, and candidate's log is at least as
-    /// up-to-date as receiver's log, grant vote (§5.2, §5.4)."
+    /// up-to-date as receiver's log, grant vote (§5.2, §5.4)." A node repairing a damaged log
+    /// refuses, with an ordinary refusal (recovery.rs).
     pub(crate) fn handle_request_vote(
         &mut self,
         candidate: NodeId,
@@ -121,7 +129,9 @@ impl Node {
         candidate_commit: LogIndex,
     ) {
         let free_to_vote = self.voted_for.is_none() || self.voted_for == Some(candidate);
+        // recovery.rs: a node repairing its log promises nothing about it.
         let grant = free_to_vote
+            && !self.repairing
             && self.candidate_is_up_to_date(last_log_index, last_log_term, candidate_commit);
         if grant {
             self.voted_for = Some(candidate);

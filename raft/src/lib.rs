@@ -12,7 +12,8 @@
 //! - "RequestVote RPC" and "Candidates" — [`election`];
 //! - "AppendEntries RPC" and "Leaders" — [`replication`];
 //! - "Rules for Servers / All Servers" — `Node::observe_term` and `Node::advance_commit` in [`node`];
-//! - log compaction and Figure 13's InstallSnapshot RPC (§7) — [`snapshot`].
+//! - log compaction and Figure 13's InstallSnapshot RPC (§7) — [`snapshot`];
+//! - recovery from a damaged log (not in the paper: Alagappan et al., FAST 2018) — [`recovery`].
 //!
 //! Every safety rule can be switched off by a [`BugKnob`] in [`Config::bugs`].
 
@@ -23,11 +24,12 @@ pub mod message;
 pub mod node;
 pub mod output;
 pub mod read;
+pub mod recovery;
 pub mod replication;
 pub mod snapshot;
 pub mod types;
 
-pub use config::{BugKnob, Config, ConfigError, KnobDoc, Knobs};
+pub use config::{BugKnob, Config, ConfigError, KnobDoc, Knobs, RecoveryPolicy};
 pub use log::RaftLog;
 pub use message::{Message, MessageKind};
 pub use node::{Node, Progress, Role, RoleKind};

@@ -96,7 +96,11 @@ pub struct Node {
     /// The node's own clock: ticks since it started (leases are measured on it).
     pub(crate) ticks: u64,
     /// The term its disk held when it started.
-    started_in_term: Term,
+    pub(crate) started_in_term: Term,
+    /// Its disk was damaged (`DurableState::damaged`) and no leader has repaired its log yet:
+    /// it stays out of elections (recovery.rs). Invariant: only ever goes from true to false,
+    /// and while true the node is a follower.
+    pub(crate) repairing: bool,
     /// CheckQuorum: followers that answered this leader (an AppendEntries or heartbeat
     /// response of its term) since the last check, and ticks since that check. A PreVote does
     /// not count: it comes from a server that stopped hearing the leader.
@@ -138,6 +142,7 @@ impl Node {
                 (s.last_included_index, s.last_included_term)
             });
         let log = RaftLog::from_snapshot(included, included_term, durable.log);
+        let repairing = Node::repairing_at_boot(&config, durable.damaged);
         let mut node = Node {
             id,
             peers,
@@ -160,6 +165,7 @@ impl Node {
             heartbeat_elapsed: 0,
             ticks: 0,
             started_in_term: durable.current_term,
+            repairing,
             recent_active: NodeSet::new(),
             quorum_elapsed: 0,
             reads: Default::default(),
@@ -242,9 +248,10 @@ impl Node {
     }
 
     /// Makes this node start an election now, as if its election timeout had passed. The
-    /// simulator uses it for scripted scenarios ("S5 times out first").
+    /// simulator uses it for scripted scenarios ("S5 times out first"). A node repairing its
+    /// log does nothing (recovery.rs).
     pub fn timeout_now(&mut self, out: &mut Vec<Output>) {
-        if !matches!(self.role, Role::Leader { .. }) {
+        if !matches!(self.role, Role::Leader { .. }) && !self.repairing {
             self.campaign();
         }
         self.flush(out);

@@ -114,7 +114,8 @@ pub struct Synced {
     pub writes: u64,
 }
 
-/// What a node finds on its disk when it restarts: exactly what its `Persist` outputs wrote.
+/// What a node finds on its disk when it restarts: exactly what its `Persist` outputs wrote,
+/// unless the disk damaged some of it (`damaged`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DurableState {
     pub current_term: Term,
@@ -125,6 +126,12 @@ pub struct DurableState {
     /// The latest snapshot written (§7), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<Snapshot>,
+    /// The disk's reader found a damaged entry record and truncated the log there: entries this
+    /// node had acknowledged may be missing. `currentTerm`, `votedFor` and the snapshot are
+    /// intact. A node booted from such a disk recovers by the rule of [`crate::recovery`]. Only
+    /// the host's reader sets it; [`DurableState::apply`] never does (a write damages nothing).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub damaged: bool,
 }
 
 impl DurableState {

@@ -133,6 +133,7 @@ impl Node {
             };
             self.advance_commit(leader_commit.min(bound));
         }
+        self.maybe_repaired((prev_log_index, prev_log_term), last_new, leader_commit);
         self.reply_append(leader, true, last_new);
     }
 

@@ -5,6 +5,7 @@
 mod common;
 
 use common::figure8::{copy_2_2_to_s3_and_s4, s1_leading_term_4};
+use common::recovery::{damaged_voter_grants, n3_after_n2_lost_entry_2};
 use common::snapshot::{
     commit_after_an_older_snapshot, compact_past_applied, log_after_a_matching_snapshot,
 };
@@ -267,6 +268,24 @@ fn no_randomized_timeout() {
         .all(|t| (min..c.election_timeout_max_ticks).contains(t)));
 }
 
+/// truncate-on-corruption (PAR, FAST 2018): a node whose disk lost the entry 2 it held votes
+/// and pre-votes at once for a candidate without it; and in the three-node story, n3 wins
+/// without the committed entry 2.
+#[test]
+fn truncate_on_corruption() {
+    let k = BugKnob::TruncateOnCorruption;
+    assert_eq!(damaged_voter_grants(bugs(k, true)), (true, true));
+    assert_eq!(damaged_voter_grants(bugs(k, false)), (false, false));
+    assert_eq!(
+        n3_after_n2_lost_entry_2(bugs(k, true)),
+        (RoleKind::Leader, vec![1, 2])
+    );
+    assert_eq!(
+        n3_after_n2_lost_entry_2(bugs(k, false)),
+        (RoleKind::Candidate, vec![1])
+    );
+}
+
 /// What `knob`'s scenario shows, as text. The match is exhaustive: a new knob does not compile
 /// until it has a scenario here (and should get a test above).
 fn observe(knob: BugKnob, on: bool) -> String {
@@ -290,6 +309,7 @@ fn observe(knob: BugKnob, on: bool) -> String {
             format!("{:?}", commit_after_an_older_snapshot(b))
         }
         BugKnob::CompactPastApplied => format!("{:?}", compact_past_applied(b)),
+        BugKnob::TruncateOnCorruption => format!("{:?}", damaged_voter_grants(b)),
     }
 }
 

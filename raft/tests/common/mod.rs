@@ -7,6 +7,7 @@
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
 pub mod figure8;
+pub mod recovery;
 pub mod snapshot;
 
 use raft::{Command, Config, DurableState, Entry, LogIndex, Message, Node, NodeId, Output};
@@ -56,6 +57,7 @@ pub fn durable(current_term: u64, terms: &[u64]) -> DurableState {
         voted_for: None,
         log: entries_after(0, terms),
         snapshot: None,
+        damaged: false,
     }
 }
 
@@ -456,6 +458,16 @@ impl Cluster {
     /// Crashes `id` and restarts it from its disk: volatile state is lost, messages in flight
     /// stay in flight.
     pub fn crash(&mut self, id: NodeId) {
+        self.boot(id);
+    }
+
+    /// Crashes `id` and restarts it from a damaged disk: its reader found a bad entry record
+    /// after the first `keep` entries and truncated the log there, keeping the hard state
+    /// (`DurableState::damaged`). The disk keeps saying so at later boots.
+    pub fn crash_damaged(&mut self, id: NodeId, keep: usize) {
+        let disk = self.disks.get_mut(&id).expect("member");
+        disk.log.truncate(keep);
+        disk.damaged = true;
         self.boot(id);
     }
 
