@@ -3,11 +3,16 @@
 //! and dropped messages, calm. Each action is traced and told to the observers as the scenario
 //! step that replays it (`Observer::on_fault`; the shrinker records them).
 
+use crate::disk::DiskFault;
 use crate::host::HostsView;
+use crate::knob::HostKnob;
 use crate::network::{Fate, LinkRule};
 use crate::scenario::Step;
 use crate::trace::TraceEvent;
 use crate::world::{Event, World, MAX_CATCH_UP_TICKS};
+
+/// How long a supervisor waits before it starts a process that stopped on a failed fsync.
+pub const FSYNC_RESTART_US: u64 = 50_000;
 use raft::{MessageKind, NodeId};
 
 impl<N: crate::node::RaftNode> World<N> {
@@ -16,6 +21,7 @@ impl<N: crate::node::RaftNode> World<N> {
     pub fn install(&mut self, id: NodeId, disk: raft::DurableState) {
         let i = id.0 as usize - 1;
         let node = self.new_node(id, disk.clone());
+        self.hosts[i].wal.rewrite(&disk);
         self.hosts[i].disk = disk;
         self.hosts[i].restore_kv();
         self.hosts[i].node = Some(node);
@@ -23,6 +29,12 @@ impl<N: crate::node::RaftNode> World<N> {
     }
 
     pub fn crash(&mut self, id: NodeId) {
+        self.crash_as(id, Some(Step::Crash(id)));
+    }
+
+    /// A crash, told to the observers as `step` (none when another step caused it: a torn
+    /// crash, the stop after a failed fsync).
+    fn crash_as(&mut self, id: NodeId, step: Option<Step>) {
         let host = &mut self.hosts[id.0 as usize - 1];
         if !host.is_alive() {
             return;
@@ -33,7 +45,9 @@ impl<N: crate::node::RaftNode> World<N> {
             self.network.arrived(*from, id);
         }
         let lost_writes = host.crash();
-        self.note_step(Step::Crash(id));
+        if let Some(step) = step {
+            self.note_step(step);
+        }
         self.stats.crashes += 1;
         self.checkers.on_crash(id);
         self.record(TraceEvent::Crash {
@@ -43,20 +57,151 @@ impl<N: crate::node::RaftNode> World<N> {
         self.notify(|o, w| o.on_change(w));
     }
 
+    /// Boots a crashed node from what it reads of its WAL (`Host::recover`): with damage found,
+    /// a protocol-aware node boots repairing, a refusing one stays down.
     pub fn restart(&mut self, id: NodeId) {
         let i = id.0 as usize - 1;
         if self.hosts[i].is_alive() {
             return;
         }
-        let disk = self.hosts[i].disk.clone();
-        self.hosts[i].restore_kv();
-        self.hosts[i].node = Some(self.new_node(id, disk));
-        self.checkers.on_restart(id, &HostsView(&self.hosts));
         self.note_step(Step::Restart(id));
+        let verify = !self.config.bugs.contains(HostKnob::NoWalChecksums);
+        let refuse = self.raft.recovery == raft::RecoveryPolicy::Refuse;
+        let recovered = match self.hosts[i].recover(verify, refuse) {
+            Ok(r) => r,
+            Err(why) => {
+                self.stats.disk.refusals += 1;
+                self.record(TraceEvent::Fault {
+                    description: format!("{id} refuses to start: {why}"),
+                });
+                return;
+            }
+        };
+        if recovered.torn_tail {
+            self.record(TraceEvent::Fault {
+                description: format!("{id} drops the torn last record of its WAL"),
+            });
+        }
+        if let Some((damage, seq)) = recovered.damage {
+            self.stats.disk.damaged_starts += 1;
+            let last = recovered.boot.synced().last_index;
+            self.record(TraceEvent::Fault {
+                description: format!(
+                    "{id}'s WAL record {seq} {damage}: its log is cut after {last}, and it starts knowing its log was damaged"
+                ),
+            });
+        }
+        self.hosts[i].restore_kv();
+        self.hosts[i].node = Some(self.new_node(id, recovered.boot));
+        self.checkers.on_restart(id, &HostsView(&self.hosts));
         self.record(TraceEvent::Restart { node: id });
         self.notify(|o, w| o.on_change(w));
         let at = self.now_us + self.hosts[i].tick_interval_us(self.config.tick_us);
         self.schedule_tick(id, at);
+    }
+
+    /// A disk fault (`disk/`). Damage at rest needs the node down: raftsim's nodes read their
+    /// WAL only when they start, as etcd's do, so damage to a running node's records would
+    /// show only at its next start anyway. Errors name what is wrong.
+    pub fn disk_fault(&mut self, id: NodeId, fault: DiskFault) -> Result<(), String> {
+        let i = id.0 as usize - 1;
+        let alive = self.hosts[i].is_alive();
+        if fault.at_rest() && alive {
+            return Err(format!(
+                "{fault} on {id}: {id} is running; damage a disk while its node is crashed (a node reads its WAL only when it starts)"
+            ));
+        }
+        if fault == DiskFault::TornCrash && !alive {
+            return Err(format!("torn-crash {id}: {id} is crashed already"));
+        }
+        let host = &mut self.hosts[i];
+        let description = match fault {
+            DiskFault::FsyncFail => {
+                host.fsync_fail_next += 1;
+                format!("{id}'s next fsync will fail")
+            }
+            DiskFault::TornCrash => {
+                let n = host.writing.len();
+                if host.tear_writes() {
+                    self.stats.disk.records_torn += 1;
+                    format!("{id} crashes in the middle of a write: of the {n} writes in flight, the last record is torn")
+                } else {
+                    format!("{id} crashes with no write in flight: nothing to tear")
+                }
+            }
+            DiskFault::Corrupt(index) => {
+                host.wal.corrupt(index)?;
+                self.stats.disk.records_corrupted += 1;
+                format!("the record of entry {index} on {id}'s disk is corrupted")
+            }
+            DiskFault::LoseWrite(index) => {
+                host.wal.lose_write(index)?;
+                self.stats.disk.writes_lost += 1;
+                format!("the write of entry {index} never reached {id}'s disk (a lost write)")
+            }
+            DiskFault::Misdirect { index, over } => {
+                host.wal.misdirect(index, over)?;
+                self.stats.disk.writes_misdirected += 1;
+                format!("on {id}'s disk, the write of entry {index} landed on the record of entry {over}")
+            }
+            DiskFault::Wipe => {
+                host.wal.wipe();
+                self.stats.disk.wipes += 1;
+                format!("{id}'s disk is wiped")
+            }
+        };
+        let host = &mut self.hosts[i];
+        if fault.at_rest() {
+            host.disk = host.wal.read(true).state;
+        }
+        self.note_step(Step::Disk { node: id, fault });
+        self.record(TraceEvent::Fault { description });
+        if fault == DiskFault::TornCrash {
+            self.crash_as(id, None);
+        }
+        self.notify(|o, w| o.on_change(w));
+        Ok(())
+    }
+
+    /// The fsync of `id`'s writes in flight failed. The correct host stops the process, as
+    /// etcd does (`Fatal` on a failed WAL sync), and its supervisor starts it again after
+    /// `FSYNC_RESTART_US`, reading the disk afresh; with `fsync-failure-ignored` it carries
+    /// on, trusting the page cache. Returns whether the node is still running.
+    pub(crate) fn fsync_failed(&mut self, id: NodeId) -> bool {
+        self.stats.disk.fsync_failures += 1;
+        let i = id.0 as usize - 1;
+        if self.config.bugs.contains(HostKnob::FsyncFailureIgnored) {
+            let n = self.hosts[i].lose_writes();
+            self.record(TraceEvent::Fault {
+                description: format!("{id}'s fsync fails: its {n} writes never reach the disk, and {id} carries on as if they had (fsync-failure-ignored)"),
+            });
+            return true;
+        }
+        self.record(TraceEvent::Fault {
+            description: format!(
+                "{id}'s fsync fails: {id} stops, and its supervisor restarts it in {}ms",
+                FSYNC_RESTART_US / 1000
+            ),
+        });
+        self.crash_as(id, None);
+        let incarnation = self.hosts[i].incarnation;
+        self.queue.push(
+            self.now_us + FSYNC_RESTART_US,
+            Event::Supervisor {
+                node: id,
+                incarnation,
+            },
+        );
+        false
+    }
+
+    /// The supervisor's restart after a failed fsync, unless something else restarted the
+    /// node meanwhile.
+    pub(crate) fn supervisor_restart(&mut self, id: NodeId, incarnation: u64) {
+        let host = &self.hosts[id.0 as usize - 1];
+        if host.incarnation == incarnation && !host.is_alive() {
+            self.restart(id);
+        }
     }
 
     pub fn pause(&mut self, id: NodeId) {

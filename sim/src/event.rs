@@ -29,6 +29,11 @@ pub(crate) enum Event<M = Message> {
     },
     /// An event of the fault schedule, handed to it (`World::nemesis`).
     Nemesis(NemesisEvent),
+    /// A process that stopped on a failed fsync is started again (`control.rs`).
+    Supervisor {
+        node: NodeId,
+        incarnation: u64,
+    },
 }
 
 /// What the fault schedule (`faults.rs`) puts in the queue for itself.
@@ -70,6 +75,43 @@ pub struct Stats {
     pub client_ops_ok: u64,
     /// Fault actions taken, by `FaultKind` (in `FaultKind::ALL` order).
     pub fault_actions: [u64; FAULT_KINDS],
+    /// What the disks and snapshots went through.
+    pub disk: DiskStats,
+}
+
+/// Disk faults and snapshots in a run (`disk/`, §7).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DiskStats {
+    pub snapshots_sent: u64,
+    pub snapshots_installed: u64,
+    pub fsync_failures: u64,
+    pub records_torn: u64,
+    pub records_corrupted: u64,
+    pub writes_lost: u64,
+    pub writes_misdirected: u64,
+    pub wipes: u64,
+    /// Restarts a node refused, finding its WAL damaged (`RecoveryPolicy::Refuse`).
+    pub refusals: u64,
+    /// Nodes that started knowing their log was damaged.
+    pub damaged_starts: u64,
+    /// The most records one WAL held at once.
+    pub max_wal_records: u64,
+}
+
+impl DiskStats {
+    pub fn add(&mut self, o: &DiskStats) {
+        self.snapshots_sent += o.snapshots_sent;
+        self.snapshots_installed += o.snapshots_installed;
+        self.fsync_failures += o.fsync_failures;
+        self.records_torn += o.records_torn;
+        self.records_corrupted += o.records_corrupted;
+        self.writes_lost += o.writes_lost;
+        self.writes_misdirected += o.writes_misdirected;
+        self.wipes += o.wipes;
+        self.refusals += o.refusals;
+        self.damaged_starts += o.damaged_starts;
+        self.max_wal_records = self.max_wal_records.max(o.max_wal_records);
+    }
 }
 
 impl Stats {
@@ -89,5 +131,6 @@ impl Stats {
         for (a, b) in self.fault_actions.iter_mut().zip(o.fault_actions) {
             *a += b;
         }
+        self.disk.add(&o.disk);
     }
 }

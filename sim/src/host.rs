@@ -11,9 +11,12 @@
 //! - a crash loses the node's volatile state, the writes not yet durable, and every output
 //!   waiting behind them.
 //!
-//! The disk holds exactly what the node's `Persist` outputs wrote and the write finished.
+//! The disk holds exactly what the node's `Persist` outputs wrote and the write finished, as
+//! records of an etcd-like WAL (`disk/`): `disk` is what a reader makes of them, the view the
+//! checkers read (only intact replicas count) and the state a restart boots from.
 
 use crate::checker::{Cluster, NodeView};
+use crate::disk::{Damage, Wal};
 use crate::lin::KvStore;
 use crate::node::RaftNode;
 use raft::{DurableState, Node, NodeId, Output, Persist};
@@ -23,8 +26,18 @@ pub struct Host<N: RaftNode = Node> {
     pub id: NodeId,
     /// `None` while crashed.
     pub node: Option<N>,
-    /// Stable storage: survives crashes.
+    /// Stable storage as a reader of the WAL sees it: survives crashes.
     pub disk: DurableState,
+    /// The records on the platter and the snapshot file.
+    pub wal: Wal,
+    /// After an fsync failure the process carried on from (`fsync-failure-ignored`): what it
+    /// reads through the page cache, which holds the writes the disk lost. Gone at a crash.
+    pub(crate) page_cache: Option<DurableState>,
+    /// The node crashed while repairing a damaged log: its next boot must say so again (the
+    /// marker a real node would keep on its disk until repaired).
+    pub(crate) repair_pending: bool,
+    /// Fsyncs still to fail (`fsync-fail`; a state of the disk, kept across a crash).
+    pub(crate) fsync_fail_next: u32,
     /// Outputs not yet carried out, waiting behind `writing`, each with the number of writes
     /// the node asked for before it (the ordering contract: it may take effect only once that
     /// many writes are durable).
@@ -56,6 +69,10 @@ impl<N: RaftNode> Host<N> {
             id,
             node: Some(node),
             disk: DurableState::default(),
+            wal: Wal::default(),
+            page_cache: None,
+            fsync_fail_next: 0,
+            repair_pending: false,
             outbox: VecDeque::new(),
             writes_asked: 0,
             writes_durable: 0,
@@ -92,7 +109,9 @@ impl<N: RaftNode> Host<N> {
                 .iter()
                 .filter(|(_, o)| matches!(o, Output::Persist(_)))
                 .count();
+        self.repair_pending = self.node.as_ref().is_some_and(|n| n.repairing());
         self.node = None;
+        self.page_cache = None;
         self.outbox.clear();
         self.writes_asked = 0;
         self.writes_durable = 0;
@@ -120,16 +139,87 @@ impl<N: RaftNode> Host<N> {
     pub(crate) fn finish_writes(&mut self) -> usize {
         let n = self.writing.len();
         for w in self.writing.drain(..) {
-            self.disk.apply(&w);
+            self.wal.write(&w);
+            if let Some(cache) = &mut self.page_cache {
+                cache.apply(&w);
+            }
+            if !self.wal.is_damaged() {
+                self.disk.apply(&w);
+            }
+        }
+        if self.wal.is_damaged() {
+            self.disk = self.wal.read(true).state;
         }
         self.writes_durable += n as u64;
         n
+    }
+
+    /// The fsync of the writes in flight failed, and the process goes on as if it had not
+    /// (`fsync-failure-ignored`): the disk lost them, the page cache still shows them.
+    pub(crate) fn lose_writes(&mut self) -> usize {
+        let n = self.writing.len();
+        let mut cache = self.page_cache.take().unwrap_or_else(|| self.disk.clone());
+        for w in &self.writing {
+            cache.apply(w);
+        }
+        self.wal.write_lost(&self.writing);
+        self.writing.clear();
+        self.page_cache = Some(cache);
+        self.disk = self.wal.read(true).state;
+        self.writes_durable += n as u64;
+        n
+    }
+
+    /// A crash lands in the middle of the writes in flight: all but their last record reach
+    /// the disk, the last is torn. Returns whether a record was torn (there were writes).
+    pub(crate) fn tear_writes(&mut self) -> bool {
+        let torn = self.wal.write_torn(&self.writing);
+        self.writing.clear();
+        if torn {
+            self.disk = self.wal.read(true).state;
+        }
+        torn
+    }
+
+    /// What the node is told is durable: the disk, or the page cache it trusts.
+    pub(crate) fn synced(&self) -> raft::Synced {
+        raft::Synced {
+            writes: self.writes_durable,
+            ..self.page_cache.as_ref().unwrap_or(&self.disk).synced()
+        }
+    }
+
+    /// Reads the WAL back for a restart. `verify`: check checksums (all but
+    /// `no-wal-checksums`); `refuse`: refuse to start on damage (`RecoveryPolicy::Refuse`).
+    /// On a start the WAL is rewritten from what was read, so damage the reader worked around
+    /// is not met again, and the disk is that state; the returned state carries `damaged`.
+    pub(crate) fn recover(&mut self, verify: bool, refuse: bool) -> Result<Recovered, String> {
+        let read = self.wal.read(verify);
+        if let (true, Some((damage, seq))) = (refuse, read.damage) {
+            return Err(format!("WAL record {seq} {damage}"));
+        }
+        self.wal.rewrite(&read.state);
+        self.disk = read.state.clone();
+        let mut boot = read.state;
+        boot.damaged = read.damage.is_some() || self.repair_pending;
+        Ok(Recovered {
+            boot,
+            damage: read.damage,
+            torn_tail: read.torn_tail,
+        })
     }
 
     pub fn tick_interval_us(&self, tick_us: u64) -> u64 {
         let scaled = tick_us as i128 * (1_000_000 + self.drift_ppm as i128) / 1_000_000;
         scaled.max(1) as u64
     }
+}
+
+/// What a restart read from its WAL.
+pub(crate) struct Recovered {
+    pub boot: DurableState,
+    pub damage: Option<(Damage, u64)>,
+    pub torn_tail: bool,
 }
 
 /// The checkers' view of the hosts: live nodes, and every disk.

@@ -17,14 +17,26 @@ pub enum HostKnob {
     /// (`Output::ProposalAccepted`) instead of once it is applied. The node does nothing
     /// different.
     AckUncommittedWrite,
+    /// After an fsync fails, the host carries on as if the write were durable (the pages are
+    /// marked clean; the disk never gets them) instead of stopping the process.
+    FsyncFailureIgnored,
+    /// The WAL reader takes every record as it finds it, without checking checksums or
+    /// sequence numbers: a torn or corrupted record is read as garbage.
+    NoWalChecksums,
 }
 
 impl HostKnob {
-    pub const ALL: [HostKnob; 1] = [HostKnob::AckUncommittedWrite];
+    pub const ALL: [HostKnob; 3] = [
+        HostKnob::AckUncommittedWrite,
+        HostKnob::FsyncFailureIgnored,
+        HostKnob::NoWalChecksums,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             HostKnob::AckUncommittedWrite => "ack-uncommitted-write",
+            HostKnob::FsyncFailureIgnored => "fsync-failure-ignored",
+            HostKnob::NoWalChecksums => "no-wal-checksums",
         }
     }
 
@@ -35,6 +47,18 @@ impl HostKnob {
                 section: "§8, thesis §6.3",
                 breaks: "Committed-entry durability / Linearizability",
                 why: "An entry appended by a leader can still be lost with that leader; a client told it succeeded would see it vanish.",
+            },
+            HostKnob::FsyncFailureIgnored => KnobDoc {
+                rule: "a write is durable only when its fsync succeeds; after a failed fsync the process stops and reads the disk again",
+                section: "Figure 2 (\"updated on stable storage before responding to RPCs\"); Rebello et al., ATC 2020",
+                breaks: "Election Safety / Committed-entry durability",
+                why: "After a failed fsync Linux marks the pages clean: the vote or entry is in memory, never on disk. A node that answers from it has promised what a power loss takes back, and votes twice in one term.",
+            },
+            HostKnob::NoWalChecksums => KnobDoc {
+                rule: "every WAL record carries a checksum and a sequence number, and a reader checks them",
+                section: "etcd's wal package; Alagappan et al., FAST 2018",
+                breaks: "Linearizability / State Machine Safety",
+                why: "A crash mid-write leaves a torn last record. A reader that does not check it takes the garbage for an entry, and a leader may then replicate a command that no client wrote.",
             },
         }
     }

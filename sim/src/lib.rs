@@ -20,6 +20,7 @@ pub mod client;
 pub mod config;
 mod control;
 pub mod digest;
+pub mod disk;
 mod event;
 pub mod faults;
 pub mod host;

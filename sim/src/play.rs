@@ -431,6 +431,11 @@ fn act<N: RaftNode>(w: &mut World<N>, step: &Step) -> Option<String> {
         Step::Resume(n) => w.resume(*n),
         Step::Calm => w.calm(),
         Step::Retry(n) => w.client_retry(*n),
+        Step::Disk { node, fault } => {
+            if let Err(e) = w.disk_fault(*node, *fault) {
+                return Some(e);
+            }
+        }
         Step::Partition(groups) => w.partition(groups),
         Step::Cut { from, to } => w.cut(*from, *to),
         Step::Links(links) => w.keep_links(links),

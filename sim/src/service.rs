@@ -281,6 +281,7 @@ impl<N: crate::node::RaftNode> World<N> {
     /// the snapshot answers the retry without applying it twice.)
     pub(crate) fn snapshot_applied(&mut self, node: NodeId, snapshot: &raft::Snapshot) {
         let i = node.0 as usize - 1;
+        self.stats.disk.snapshots_installed += 1;
         self.hosts[i].kv = crate::lin::KvStore::from_snapshot(&snapshot.data);
         let (ready, parked): (Vec<_>, Vec<_>) = std::mem::take(&mut self.hosts[i].parked_reads)
             .into_iter()

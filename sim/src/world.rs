@@ -374,6 +374,7 @@ impl<N: RaftNode> World<N> {
             } => self.deliver(from, to, message, duplicate, sent_us),
             Event::Tick { node, incarnation } => self.tick(node, incarnation),
             Event::DiskDone { node, incarnation } => self.disk_done(node, incarnation),
+            Event::Supervisor { node, incarnation } => self.supervisor_restart(node, incarnation),
             Event::ClientWake { client } => self.client_wake(client),
             Event::ClientTimeout { client, attempt } => self.client_timeout(client, attempt),
             Event::Nemesis(e) => {
@@ -721,14 +722,20 @@ impl<N: RaftNode> World<N> {
     /// The writes in flight reached the disk: the node hears so (`Node::persisted`, with the
     /// disk's last entry), and its answer joins the outbox.
     fn writes_done(&mut self, id: NodeId) {
-        let host = &mut self.hosts[id.0 as usize - 1];
+        let i = id.0 as usize - 1;
+        if self.hosts[i].fsync_fail_next > 0 {
+            self.hosts[i].fsync_fail_next -= 1;
+            if !self.fsync_failed(id) {
+                return;
+            }
+        }
+        let host = &mut self.hosts[i];
         self.stepping = Some(id); // a write the disk cannot take is the node's
         let writes = host.finish_writes();
         self.stepping = None;
-        let synced = raft::Synced {
-            writes: host.writes_durable,
-            ..host.disk.synced()
-        };
+        let wal_records = host.wal.counters.max_records;
+        let synced = host.synced();
+        self.stats.disk.max_wal_records = self.stats.disk.max_wal_records.max(wal_records);
         if !self.trace_quiet_ticks {
             self.record(TraceEvent::Durable { node: id, writes });
         }
@@ -744,6 +751,9 @@ impl<N: RaftNode> World<N> {
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, message: N::Message) {
+        if crate::node::RaftMessage::kind(&message) == raft::MessageKind::Snapshot {
+            self.stats.disk.snapshots_sent += 1;
+        }
         match self.network.send(self.now_us, from, to, &message) {
             Fate::Deliver {
                 latency_us,

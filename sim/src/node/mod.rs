@@ -123,6 +123,11 @@ pub trait RaftNode: Sized + 'static {
             Self::NAME
         ))
     }
+    /// Whether it started from a damaged log and waits for a leader to repair it (raftsim's
+    /// protocol-aware recovery; an implementation without it never is).
+    fn repairing(&self) -> bool {
+        false
+    }
     /// The election timer, for pictures: `(ticks elapsed, ticks at which it fires)`, where the
     /// implementation shows it (a leader's timer may read as not running: `None`).
     fn election_timer(&self) -> Option<(u32, u32)> {

@@ -280,6 +280,9 @@ impl RaftNode for Node {
             Err(e) => Err(e.to_string()),
         }
     }
+    fn repairing(&self) -> bool {
+        Node::repairing(self)
+    }
     fn election_timer(&self) -> Option<(u32, u32)> {
         (Node::role_kind(self) != RoleKind::Leader)
             .then(|| (self.election_elapsed_ticks(), self.election_timeout_ticks()))

@@ -113,6 +113,12 @@ pub enum Step {
     /// client's retry, the same request (a write applies once, thesis §6.3) and, for a read,
     /// the same read context.
     Retry(NodeId),
+    /// A disk fault at `node` (`disk/`): `fsync-fail`, `torn-crash`, and on a crashed node's
+    /// disk `corrupt`, `lose-write`, `misdirect`, `wipe`.
+    Disk {
+        node: NodeId,
+        fault: crate::disk::DiskFault,
+    },
 }
 
 /// What a `rewind` changes for the branch it starts.
@@ -208,7 +214,7 @@ pub struct Expectation {
 
 impl Step {
     /// The action names a file may use, for error messages and suggestions.
-    pub const ACTIONS: [&'static str; 25] = [
+    pub const ACTIONS: [&'static str; 31] = [
         "timeout",
         "run-until",
         "write",
@@ -234,6 +240,12 @@ impl Step {
         "resume",
         "calm",
         "retry",
+        "fsync-fail",
+        "torn-crash",
+        "corrupt",
+        "lose-write",
+        "misdirect",
+        "wipe",
     ];
 
     /// Whether the step can change the cluster (narration draws the logs after those).
@@ -333,6 +345,17 @@ impl fmt::Display for Step {
             Step::Resume(n) => write!(f, "resume {n}"),
             Step::Calm => write!(f, "the faults stop: no loss, no duplication"),
             Step::Retry(n) => write!(f, "the client retries its operation at {n}"),
+            Step::Disk { node, fault } => match fault {
+                crate::disk::DiskFault::FsyncFail => write!(f, "{node}'s next fsync fails"),
+                crate::disk::DiskFault::TornCrash => {
+                    write!(
+                        f,
+                        "crash {node} in the middle of a write (its last record torn)"
+                    )
+                }
+                crate::disk::DiskFault::Wipe => write!(f, "wipe {node}'s disk"),
+                other => write!(f, "on {node}'s disk: {other}"),
+            },
             Step::Clock { node, drift_ppm } => {
                 write!(f, "{node}'s clock drifts by {drift_ppm} ppm")
             }

@@ -4,7 +4,8 @@ use super::ast::{Changes, Condition, Step, StepAt};
 use super::error::{suggestion, ScenarioError};
 use super::parse::{get, type_name, Parser, Table};
 use crate::client::ReadMode;
-use raft::{MessageKind, NodeId};
+use crate::disk::DiskFault;
+use raft::{LogIndex, MessageKind, NodeId};
 use toml::{Spanned, Value};
 
 pub(super) type Inline = toml::map::Map<String, Value>;
@@ -66,6 +67,15 @@ impl Parser<'_> {
             },
             "restart" => Step::Restart(self.node(v, "restart", nodes)?),
             "retry" => Step::Retry(self.node(v, "retry", nodes)?),
+            "fsync-fail" | "torn-crash" | "wipe" => Step::Disk {
+                node: self.node(v, name, nodes)?,
+                fault: match name {
+                    "fsync-fail" => DiskFault::FsyncFail,
+                    "torn-crash" => DiskFault::TornCrash,
+                    _ => DiskFault::Wipe,
+                },
+            },
+            "corrupt" | "lose-write" | "misdirect" => self.record_fault(name, v, nodes)?,
             "heal" => match v.get_ref() {
                 Value::Boolean(true) => Step::Heal,
                 other => return Err(self.type_error(v, "heal", "true", other)),
@@ -540,6 +550,44 @@ impl Parser<'_> {
             );
             self.err(self.key_offset(v, s), msg)
         })
+    }
+
+    /// `corrupt`, `lose-write`, `misdirect`: a node and the entry whose record is hit.
+    fn record_fault(
+        &self,
+        name: &str,
+        v: &Spanned<Value>,
+        nodes: u8,
+    ) -> Result<Step, ScenarioError> {
+        let (allowed, example): (&[&str], &str) = if name == "misdirect" {
+            (
+                &["node", "index", "over"],
+                "{ node = 2, index = 3, over = 2 }",
+            )
+        } else {
+            (&["node", "index"], "{ node = 2, index = 3 }")
+        };
+        let t = self.inline(v, name, allowed, example)?;
+        let node = self.field_node(v, &t, name, "node", nodes)?;
+        let index = |field: &str| -> Result<LogIndex, ScenarioError> {
+            match t.get(field) {
+                Some(Value::Integer(i)) if *i >= 1 => Ok(LogIndex(*i as u64)),
+                Some(other) => Err(self.field_error(v, name, field, "a log index from 1", other)),
+                None => Err(self.err(
+                    v.span().start,
+                    format!("{name} needs `{field}` (a log index), e.g. {example}"),
+                )),
+            }
+        };
+        let fault = match name {
+            "corrupt" => DiskFault::Corrupt(index("index")?),
+            "lose-write" => DiskFault::LoseWrite(index("index")?),
+            _ => DiskFault::Misdirect {
+                index: index("index")?,
+                over: index("over")?,
+            },
+        };
+        Ok(Step::Disk { node, fault })
     }
 
     fn clock(&self, v: &Spanned<Value>, nodes: u8) -> Result<Step, ScenarioError> {

@@ -33,6 +33,22 @@ pub fn step_toml(step: &Step) -> Option<String> {
         Step::Heal => "heal = true".into(),
         Step::Calm => "calm = true".into(),
         Step::Retry(n) => format!("retry = {}", n.0),
+        Step::Disk { node, fault } => {
+            use crate::disk::DiskFault;
+            let n = node.0;
+            match fault {
+                DiskFault::FsyncFail | DiskFault::TornCrash | DiskFault::Wipe => {
+                    format!("{} = {n}", fault.name())
+                }
+                DiskFault::Corrupt(i) | DiskFault::LoseWrite(i) => {
+                    format!("{} = {{ node = {n}, index = {} }}", fault.name(), i.0)
+                }
+                DiskFault::Misdirect { index, over } => format!(
+                    "misdirect = {{ node = {n}, index = {}, over = {} }}",
+                    index.0, over.0
+                ),
+            }
+        }
         Step::Crash(n) => format!("crash = {}", n.0),
         Step::Restart(n) => format!("restart = {}", n.0),
         Step::Pause(n) => format!("pause = {}", n.0),

@@ -170,6 +170,7 @@ impl TraceHash {
             }
             Refusal::CommitIndexRule => self.n(8),
             Refusal::Unexplained => self.n(9),
+            Refusal::Repairing => self.n(10),
         }
     }
 

@@ -19,6 +19,8 @@ pub struct Voter {
     pub leader: Option<NodeId>,
     /// Its log's last entry, (index, term).
     pub last: (LogIndex, Term),
+    /// It started from a damaged log and no leader has repaired it yet.
+    pub repairing: bool,
 }
 
 impl Voter {
@@ -30,6 +32,7 @@ impl Voter {
             voted_for: node.voted_for(),
             leader: node.leader(),
             last: (log.last_index(), log.last_term()),
+            repairing: node.repairing(),
         }
     }
 }
@@ -93,6 +96,9 @@ pub enum Refusal {
     HasLeader { leader: NodeId, term: Term },
     /// The `vote-by-commit-index` knob: the candidate's commit index is below the voter's.
     CommitIndexRule,
+    /// Protocol-aware recovery: the voter's log was damaged on disk and no leader has repaired
+    /// it yet; it may lack entries it acknowledged.
+    Repairing,
     /// None of the rules the simulator can see explains it.
     Unexplained,
 }
@@ -124,6 +130,9 @@ impl fmt::Display for Refusal {
             }
             Refusal::CommitIndexRule => f.write_str(
                 "candidate's commit index is below ours (vote-by-commit-index compares commit indexes, not logs)",
+            ),
+            Refusal::Repairing => f.write_str(
+                "its log was damaged on disk and no leader has repaired it yet",
             ),
             Refusal::Unexplained => f.write_str("no rule the simulator knows explains it"),
         }
@@ -181,6 +190,9 @@ pub fn reason(ask: &VoteAsk, v: &Voter, answered: bool, config: &raft::Config) -
             _ => Refusal::Unexplained,
         };
     }
+    if v.repairing {
+        return Refusal::Repairing;
+    }
     // A RequestVote of a later term makes the voter a follower of that term first, with no
     // vote and no leader; only one of its own term meets its vote.
     let same_term = ask.term == v.term;
@@ -224,6 +236,7 @@ mod tests {
             voted_for: voted_for.map(NodeId),
             leader: leader.map(NodeId),
             last: (LogIndex(last.0), Term(last.1)),
+            repairing: false,
         }
     }
 
