@@ -46,7 +46,7 @@ impl Node {
 
     /// A pre-vote is granted when the candidate's next term is ahead of ours, its log is at least
     /// as up-to-date as ours (§5.4.1), we have not heard from a leader within the minimum
-    /// election timeout, and we are not repairing a damaged log (recovery.rs). Nothing about
+    /// election timeout, and, repairing a damaged log, the candidate is as up-to-date as the log we had (recovery.rs). Nothing about
     /// our own state changes.
     pub(crate) fn handle_pre_vote(
         &mut self,
@@ -60,7 +60,7 @@ impl Node {
                 || self.election_elapsed < self.config.election_timeout_min_ticks);
         let grant = term > self.current_term
             && !heard_from_leader
-            && !self.repairing // recovery.rs
+            && self.repair_allows_vote(last_log_index, last_log_term) // recovery.rs
             && self.candidate_is_up_to_date(last_log_index, last_log_term, LogIndex(u64::MAX));
         let reply = Message::PreVoteResponse {
             term: if grant { term } else { self.current_term },
@@ -120,7 +120,7 @@ impl Node {
     /// Figure 2, RequestVote receiver: "1. Reply false if term < currentTerm (§5.1) [done in
     /// `observe_term`]. 2. If votedFor is null or candidateId, and candidate's log is at least as
     /// up-to-date as receiver's log, grant vote (§5.2, §5.4)." A node repairing a damaged log
-    /// refuses, with an ordinary refusal (recovery.rs).
+    /// also compares the candidate with the log it had before the damage (recovery.rs).
     pub(crate) fn handle_request_vote(
         &mut self,
         candidate: NodeId,
@@ -129,9 +129,9 @@ impl Node {
         candidate_commit: LogIndex,
     ) {
         let free_to_vote = self.voted_for.is_none() || self.voted_for == Some(candidate);
-        // recovery.rs: a node repairing its log promises nothing about it.
+        // recovery.rs: a node repairing its log votes only against the log it had.
         let grant = free_to_vote
-            && !self.repairing
+            && self.repair_allows_vote(last_log_index, last_log_term)
             && self.candidate_is_up_to_date(last_log_index, last_log_term, candidate_commit);
         if grant {
             self.voted_for = Some(candidate);

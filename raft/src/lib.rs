@@ -33,6 +33,6 @@ pub use config::{BugKnob, Config, ConfigError, KnobDoc, Knobs, RecoveryPolicy};
 pub use log::RaftLog;
 pub use message::{Message, MessageKind};
 pub use node::{Node, Progress, Role, RoleKind};
-pub use output::{DurableState, Output, Persist, Rejection, Snapshot, Synced};
+pub use output::{DamagedLog, DurableState, Output, Persist, Rejection, Snapshot, Synced};
 pub use snapshot::CompactError;
 pub use types::{Command, Entry, LogIndex, NodeId, NodeSet, Term, MAX_NODES};

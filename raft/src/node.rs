@@ -101,6 +101,8 @@ pub struct Node {
     /// it stays out of elections (recovery.rs). Invariant: only ever goes from true to false,
     /// and while true the node is a follower.
     pub(crate) repairing: bool,
+    /// While repairing: the last entry its log held before the damage, (index, term).
+    pub(crate) written_last: (LogIndex, Term),
     /// CheckQuorum: followers that answered this leader (an AppendEntries or heartbeat
     /// response of its term) since the last check, and ticks since that check. A PreVote does
     /// not count: it comes from a server that stopped hearing the leader.
@@ -142,7 +144,10 @@ impl Node {
                 (s.last_included_index, s.last_included_term)
             });
         let log = RaftLog::from_snapshot(included, included_term, durable.log);
-        let repairing = Node::repairing_at_boot(&config, durable.damaged);
+        let repairing = Node::repairing_at_boot(&config, durable.damaged.is_some());
+        let written_last = durable
+            .damaged
+            .map_or((LogIndex(0), Term(0)), |d| (d.last_index, d.last_term));
         let mut node = Node {
             id,
             peers,
@@ -166,6 +171,7 @@ impl Node {
             ticks: 0,
             started_in_term: durable.current_term,
             repairing,
+            written_last,
             recent_active: NodeSet::new(),
             quorum_elapsed: 0,
             reads: Default::default(),

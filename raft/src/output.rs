@@ -114,6 +114,16 @@ pub struct Synced {
     pub writes: u64,
 }
 
+/// What a disk's reader still knows of a log it found damaged: the last entry the log held
+/// before the damage, (index, term), from the records' headers (which carry a checksum of their
+/// own, as CTRL keeps entry identifiers apart from their data, PAR §5). Where a header is lost
+/// too, the reader gives an upper bound in (term, index) order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DamagedLog {
+    pub last_index: LogIndex,
+    pub last_term: Term,
+}
+
 /// What a node finds on its disk when it restarts: exactly what its `Persist` outputs wrote,
 /// unless the disk damaged some of it (`damaged`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,8 +140,8 @@ pub struct DurableState {
     /// node had acknowledged may be missing. `currentTerm`, `votedFor` and the snapshot are
     /// intact. A node booted from such a disk recovers by the rule of [`crate::recovery`]. Only
     /// the host's reader sets it; [`DurableState::apply`] never does (a write damages nothing).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub damaged: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub damaged: Option<DamagedLog>,
 }
 
 impl DurableState {

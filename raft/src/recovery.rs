@@ -14,13 +14,20 @@
 //!
 //! A node booted on a damaged log is *repairing* ([`Node::repairing`]) until a leader has
 //! repaired it. While repairing:
-//! - it grants no vote (RequestVote) and no pre-vote (PreVote, thesis §9.6): it answers with an
-//!   ordinary refusal (`vote_granted: false`, its own term), so its peers behave as with any
-//!   refusal. A vote promises that the voter's log is not more up-to-date than the candidate's
-//!   (§5.4.1), and the proof of Leader Completeness (§5.4.3) rests on it: every committed entry
-//!   is held by one voter of every later leader. A node that lost an entry it acknowledged can
-//!   no longer keep that promise: voting for a candidate missing the entry could elect a leader
-//!   without a committed entry;
+//! - it grants a vote (RequestVote) or a pre-vote (PreVote, thesis §9.6) only to a candidate
+//!   whose log is at least as up-to-date as the log it had before the damage
+//!   ([`DamagedLog`]'s last entry), as well as its log as it is; any other request gets an
+//!   ordinary refusal (`vote_granted: false`, its own term). A vote promises that the voter's
+//!   log is not more up-to-date than the candidate's (§5.4.1), and the proof of Leader
+//!   Completeness (§5.4.3) rests on it: every committed entry is held by one voter of every
+//!   later leader. That proof reads only the voter's last entry, (index, term), of a log that
+//!   held the committed entry: if the candidate's last term is later, the leader of that term
+//!   held the entry (induction on terms); if it is the same and its log at least as long, the
+//!   candidate holds the voter's last entry and, by Log Matching, everything before it. So a
+//!   node that lost entries it acknowledged keeps its promise by comparing against the last
+//!   entry it had, which its reader still knows from the records' headers. Comparing against
+//!   the cut log alone could elect a leader without a committed entry, as the naive recovery
+//!   does;
 //! - it starts no election: its election timeout passing only restarts its timer, and
 //!   `Node::timeout_now` does nothing. (It could not win without the votes that matter, and
 //!   its campaign would only raise terms);
@@ -63,9 +70,10 @@
 //!
 //! # Liveness
 //!
-//! Repair needs a leader of a term after B, so a cluster in which a majority is repairing
-//! elects no leader until enough of them are repaired: at most a minority of servers may be
-//! repairing at once, as at most a minority may be down. A repaired node votes and campaigns
+//! Repair needs a leader of a term after B. A repairing node still votes for a candidate as
+//! up-to-date as its old log, so one that holds the lost entries (a majority held every
+//! committed one) can be elected with its help; a cluster in which the only candidates that
+//! could win lack what a repairing voter had waits until one that has it can run. A repaired node votes and campaigns
 //! as usual. The host must report the damage at every boot until the node has been repaired
 //! (it reads [`Node::repairing`]): a node that crashes while repairing and boots from a disk
 //! that no longer says so would vote on a log that lost entries.
@@ -74,6 +82,7 @@
 //! LogCabin and ZooKeeper do (PAR, FAST 2018), and votes at once.
 //!
 //! [`DurableState::damaged`]: crate::DurableState::damaged
+//! [`DamagedLog`]: crate::DamagedLog
 //! [`RecoveryPolicy::ProtocolAware`]: crate::RecoveryPolicy::ProtocolAware
 //! [`RecoveryPolicy::Refuse`]: crate::RecoveryPolicy::Refuse
 
@@ -88,10 +97,19 @@ impl Node {
         damaged && !config.bugs.contains(BugKnob::TruncateOnCorruption)
     }
 
-    /// The node booted on a damaged log and no leader has repaired it yet: it grants no votes
-    /// or pre-votes and starts no election (see the module's doc).
+    /// The node booted on a damaged log and no leader has repaired it yet: it votes only for
+    /// candidates as up-to-date as the log it had, and starts no election (see the module's
+    /// doc).
     pub fn repairing(&self) -> bool {
         self.repairing
+    }
+
+    /// Whether the repair rule lets the node vote for a candidate whose last entry is
+    /// (`index`, `term`): always once repaired; while repairing, only if that is at least as
+    /// up-to-date (§5.4.1: later term, or same term and at least as long) as the last entry
+    /// its log held before the damage.
+    pub(crate) fn repair_allows_vote(&self, index: LogIndex, term: Term) -> bool {
+        !self.repairing || (term, index) >= (self.written_last.1, self.written_last.0)
     }
 
     /// The repair rule, at the end of an AppendEntries the node accepted from the leader of

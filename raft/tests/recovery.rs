@@ -22,8 +22,8 @@ fn past_max_timeout() -> u32 {
 }
 
 /// §5.4.1 with PAR: a damaged voter refuses a RequestVote and a PreVote from a candidate whose
-/// log is as up-to-date as its own, with an ordinary refusal in its own term; the same voter on
-/// an intact disk grants both.
+/// log is as up-to-date as its cut log but not as the log it had, with an ordinary refusal in
+/// its own term; the same voter on an intact disk grants both.
 #[test]
 fn a_damaged_node_refuses_votes_and_pre_votes() {
     assert_eq!(damaged_voter_grants(Knobs::none()), (false, false));
@@ -46,6 +46,34 @@ fn a_damaged_node_refuses_votes_and_pre_votes() {
         (2, false)
     );
     assert!(voter.repairing());
+}
+
+/// The rule compares a candidate with the log the voter had, not the cut one: a voter that
+/// held [1, 1] and boots with [1] refuses a candidate with [1] (it may hold the lost 2:1's
+/// commit) and grants one with [1, 1], or with a later last term.
+#[test]
+fn a_damaged_node_votes_only_for_a_candidate_as_up_to_date_as_its_old_log() {
+    for (last, granted) in [
+        ((1, 1), false),
+        ((2, 1), true),
+        ((3, 1), true),
+        ((1, 2), true),
+    ] {
+        let mut voter = node(2, 3, damaged(1, &[1]));
+        let out = step(&mut voter, n(3), request_vote(2, 3, last));
+        assert_eq!(
+            vote_reply(&out),
+            (2, granted),
+            "candidate's last entry {last:?}"
+        );
+        let mut voter = node(2, 3, damaged(1, &[1]));
+        let reply = pre_vote_reply(&step(&mut voter, n(1), pre_vote(2, 1, last)));
+        assert_eq!(
+            reply.1, granted,
+            "pre-vote, candidate's last entry {last:?}"
+        );
+        assert!(voter.repairing(), "a vote repairs nothing");
+    }
 }
 
 /// A damaged node does not campaign: its election timeout passing restarts its timer and
@@ -195,19 +223,20 @@ fn a_candidate_without_a_committed_entry_cannot_win_the_damaged_nodes_vote() {
     assert!(c.commits().contains(&(n(1), 2)), "2:1 was committed by n1");
 }
 
-/// Liveness: n1 comes back and wins a later term with n3's vote; its heartbeats bring n2 the
-/// lost entry 2, repair it, and n2 votes and campaigns again as usual.
+/// Liveness: n1 comes back and wins term 2 with the repairing n2's vote (n1's log, [1, 1], is
+/// as up-to-date as the log n2 had before the damage); its heartbeats bring n2 the lost entry
+/// 2, repair it, and n2 votes and campaigns again as usual.
 #[test]
 fn a_leader_of_a_later_term_repairs_the_damaged_node() {
     let mut c = n3_campaigns_after_n2_lost_entry_2(Knobs::none());
     c.crash(n(1)); // it was down: it restarts from its disk, [1, 1] in term 1
     c.heal(n(1));
-    // Term 2: n3 voted for itself, n2 is repairing; n1 loses. Term 3: n3 votes for n1.
+    // Term 2: n3 voted for itself; n2, repairing, has not voted, and grants n1.
     c.timeout_now(n(1));
     c.stabilize();
-    assert_eq!(c.node(n(1)).role_kind(), RoleKind::Candidate);
-    c.elect(n(1));
-    assert_eq!(c.node(n(1)).current_term(), Term(3));
+    assert_eq!(c.node(n(1)).role_kind(), RoleKind::Leader);
+    assert_eq!(c.node(n(1)).current_term(), Term(2));
+    assert_eq!(c.node(n(2)).voted_for(), Some(n(1)));
     for _ in 0..2 * Config::default().heartbeat_interval_ticks {
         c.tick(n(1));
         c.stabilize();

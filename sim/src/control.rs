@@ -37,6 +37,8 @@ impl<N: crate::node::RaftNode> World<N> {
     fn crash_as(&mut self, id: NodeId, step: Option<Step>) {
         let host = &mut self.hosts[id.0 as usize - 1];
         if !host.is_alive() {
+            // Down already: it stays down, and a supervisor's restart is called off.
+            host.supervised = false;
             return;
         }
         // Messages that reached a paused node and waited for it are lost with it: they leave
@@ -64,6 +66,7 @@ impl<N: crate::node::RaftNode> World<N> {
         if self.hosts[i].is_alive() {
             return;
         }
+        self.hosts[i].supervised = false;
         self.note_step(Step::Restart(id));
         let verify = !self.config.bugs.contains(HostKnob::NoWalChecksums);
         let refuse = self.raft.recovery == raft::RecoveryPolicy::Refuse;
@@ -117,7 +120,7 @@ impl<N: crate::node::RaftNode> World<N> {
         let host = &mut self.hosts[i];
         let description = match fault {
             DiskFault::FsyncFail => {
-                host.fsync_fail_next += 1;
+                host.fsync_fail_next = true;
                 format!("{id}'s next fsync will fail")
             }
             DiskFault::TornCrash => {
@@ -163,6 +166,28 @@ impl<N: crate::node::RaftNode> World<N> {
         Ok(())
     }
 
+    /// Whether `id` has writes on their way to its disk (a crash now would tear one).
+    pub fn writes_in_flight(&self, id: NodeId) -> bool {
+        !self.hosts[id.0 as usize - 1].writing.is_empty()
+    }
+
+    /// The disk-damage budget of the swarm (`faults::DiskMix`): a cluster of three or more
+    /// (in a smaller one the node is its own majority, and what it lost has no other copy that
+    /// a majority vouches for), and no node other than `id` impaired.
+    pub fn disk_damage_allowed(&self, id: NodeId) -> bool {
+        self.config.nodes >= 3 && self.impaired_disks().iter().all(|n| *n == id)
+    }
+
+    /// Nodes whose disk damage is not behind them: damage a reader would meet, or a node
+    /// repairing (or to repair at its next start).
+    pub fn impaired_disks(&self) -> Vec<NodeId> {
+        self.hosts
+            .iter()
+            .filter(|h| h.impaired())
+            .map(|h| h.id)
+            .collect()
+    }
+
     /// The fsync of `id`'s writes in flight failed. The correct host stops the process, as
     /// etcd does (`Fatal` on a failed WAL sync), and its supervisor starts it again after
     /// `FSYNC_RESTART_US`, reading the disk afresh; with `fsync-failure-ignored` it carries
@@ -184,6 +209,7 @@ impl<N: crate::node::RaftNode> World<N> {
             ),
         });
         self.crash_as(id, None);
+        self.hosts[i].supervised = true;
         let incarnation = self.hosts[i].incarnation;
         self.queue.push(
             self.now_us + FSYNC_RESTART_US,
@@ -198,8 +224,9 @@ impl<N: crate::node::RaftNode> World<N> {
     /// The supervisor's restart after a failed fsync, unless something else restarted the
     /// node meanwhile.
     pub(crate) fn supervisor_restart(&mut self, id: NodeId, incarnation: u64) {
-        let host = &self.hosts[id.0 as usize - 1];
-        if host.incarnation == incarnation && !host.is_alive() {
+        let host = &mut self.hosts[id.0 as usize - 1];
+        if host.incarnation == incarnation && host.supervised {
+            host.supervised = false;
             self.restart(id);
         }
     }
@@ -388,6 +415,9 @@ impl<N: crate::node::RaftNode> World<N> {
         net.drop_probability = 0.0;
         net.duplicate_probability = 0.0;
         self.network.set_config(net);
+        for h in &mut self.hosts {
+            h.fsync_fail_next = false; // and no fsync fails
+        }
         self.note_step(Step::Calm);
     }
 

@@ -4,6 +4,7 @@
 //! thin, uniform mix of everything.
 
 use crate::config::NetworkConfig;
+use crate::disk::DiskFault;
 use crate::node::RaftNode;
 use crate::world::{Event, Nemesis, NemesisEvent, World};
 use raft::{MessageKind, NodeId};
@@ -115,6 +116,43 @@ pub struct FaultMix {
     pub clients: u32,
     /// The leaders' heartbeats carry missing entries, or are the paper's empty AppendEntries.
     pub heartbeats_carry_entries: bool,
+    /// Disk faults (`--disk-faults`; `None` without, and nothing about them is drawn).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk: Option<DiskMix>,
+}
+
+/// One seed's disk faults (`disk/`), drawn from a stream of their own so that a run without
+/// them draws everything else as before. Each decision is drawn at a place keyed by the node
+/// and the moment, so that it survives shrinking.
+///
+/// The budget, what a correct node with correct recovery must survive: a torn write or a
+/// failed fsync may hit any node at any time (neither touches what was durable); damage to
+/// durable records (a corruption, a lost or a misdirected write) hits only an entry record,
+/// of one node at a time — none while another node's damage is not repaired yet — so that every
+/// committed entry keeps intact copies on a majority less that node. A lost write never hits
+/// a node's newest entry record: that loss leaves no trace a reader could find, and then no
+/// recovery can know what it lost (the PAR paper's model, too, assumes damage is detected).
+/// Hard-state records and snapshot files are never damaged, and no disk is wiped: a node
+/// that loses its vote can vote twice in a term whatever its recovery, and the safe way back
+/// for it is a membership change.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DiskMix {
+    /// How often a crash that lands while writes are in flight tears their last record.
+    pub torn_probability: f64,
+    /// How often a fault action also makes a node's next fsync fail.
+    pub fsync_failure_probability: f64,
+    /// How often a restart finds one entry record of the node's WAL damaged (within the budget).
+    pub damage_probability: f64,
+}
+
+impl DiskMix {
+    pub fn draw(rng: &mut ChaCha8Rng) -> DiskMix {
+        DiskMix {
+            torn_probability: *[0.0, 0.5, 1.0].choose(rng).expect("non-empty"),
+            fsync_failure_probability: *[0.0, 0.05, 0.2].choose(rng).expect("non-empty"),
+            damage_probability: *[0.0, 0.3, 1.0].choose(rng).expect("non-empty"),
+        }
+    }
 }
 
 impl FaultMix {
@@ -153,6 +191,7 @@ impl FaultMix {
             max_entries_per_append: *[1, 4, 64].choose(rng).expect("non-empty"),
             clients: *[0, 1, 3, 3].choose(rng).expect("non-empty"),
             heartbeats_carry_entries: rng.gen_bool(0.5),
+            disk: None,
         }
     }
 
@@ -169,7 +208,12 @@ impl FaultMix {
             self.max_entries_per_append,
             self.clients,
             self.heartbeats_carry_entries
-        )
+        ) + &self.disk.as_ref().map_or(String::new(), |d| {
+            format!(
+                " disk=[torn {} fsync {} damage {}]",
+                d.torn_probability, d.fsync_failure_probability, d.damage_probability
+            )
+        })
     }
 
     fn has(&self, kind: FaultKind) -> bool {
@@ -208,8 +252,8 @@ impl<N: RaftNode> Nemesis<N> for RandomFaults {
     fn on_event(&self, world: &mut World<N>, event: NemesisEvent) {
         match event {
             NemesisEvent::Next => next_fault(world, &self.mix),
-            NemesisEvent::Crash(node) => world.crash(node),
-            NemesisEvent::Restart(node) => world.restart(node),
+            NemesisEvent::Crash(node) => crash(world, node, &self.mix),
+            NemesisEvent::Restart(node) => restart(world, node, &self.mix),
             NemesisEvent::ReleaseHeld {
                 from,
                 to,
@@ -239,6 +283,78 @@ impl<N: RaftNode> Nemesis<N> for RandomFaults {
         if let Some(p) = self.persist_crash {
             crash_after_persist(world, node, out, p);
         }
+    }
+}
+
+/// A crash; with disk faults, one that lands while writes are in flight may tear their last
+/// record.
+fn crash<N: RaftNode>(world: &mut World<N>, id: NodeId, mix: &FaultMix) {
+    if let Some(d) = mix.disk.as_ref().filter(|d| d.torn_probability > 0.0) {
+        if world.writes_in_flight(id) {
+            let mut rng =
+                crate::rng::keyed(&world.fault_rng, 5 << 32 | id.0 as u64, world.now_us());
+            if rng.gen_bool(d.torn_probability) {
+                let torn = world.disk_fault(id, DiskFault::TornCrash);
+                debug_assert!(torn.is_ok(), "{torn:?}");
+                return;
+            }
+        }
+    }
+    world.crash(id);
+}
+
+/// A restart; with disk faults, within the budget (`DiskMix`), the node's disk may first have
+/// one entry record damaged while it was down.
+fn restart<N: RaftNode>(world: &mut World<N>, id: NodeId, mix: &FaultMix) {
+    if let Some(d) = mix.disk.as_ref().filter(|d| d.damage_probability > 0.0) {
+        if !world.hosts[id.0 as usize - 1].is_alive() && world.disk_damage_allowed(id) {
+            let mut rng =
+                crate::rng::keyed(&world.fault_rng, 6 << 32 | id.0 as u64, world.now_us());
+            if rng.gen_bool(d.damage_probability) {
+                if let Some(fault) = pick_damage(world, id, &mut rng) {
+                    let done = world.disk_fault(id, fault);
+                    debug_assert!(done.is_ok(), "{done:?}");
+                }
+            }
+        }
+    }
+    world.restart(id);
+}
+
+/// One damage to an entry record of `id`'s WAL: a corruption, a lost write (never of the
+/// newest entry record), or a misdirected write.
+fn pick_damage<N: RaftNode>(
+    world: &World<N>,
+    id: NodeId,
+    rng: &mut ChaCha8Rng,
+) -> Option<DiskFault> {
+    let entries: Vec<raft::LogIndex> = world.hosts[id.0 as usize - 1].wal.entry_indexes().collect();
+    let n = entries.len();
+    match rng.gen_range(0..3) {
+        0 if n >= 2 => Some(DiskFault::LoseWrite(entries[rng.gen_range(0..n - 1)])),
+        1 if n >= 2 => {
+            let (a, b) = (rng.gen_range(0..n), rng.gen_range(0..n - 1));
+            let b = if b >= a { b + 1 } else { b };
+            Some(DiskFault::Misdirect {
+                index: entries[a],
+                over: entries[b],
+            })
+        }
+        _ if n >= 1 => Some(DiskFault::Corrupt(entries[rng.gen_range(0..n)])),
+        _ => None,
+    }
+}
+
+/// With disk faults, a fault action may also make one node's next fsync fail.
+fn fail_an_fsync<N: RaftNode>(world: &mut World<N>, d: &DiskMix) {
+    if d.fsync_failure_probability == 0.0 {
+        return;
+    }
+    let mut rng = crate::rng::keyed(&world.fault_rng, 7 << 32, world.now_us());
+    if rng.gen_bool(d.fsync_failure_probability) {
+        let id = NodeId(rng.gen_range(1..=world.config.nodes));
+        let done = world.disk_fault(id, DiskFault::FsyncFail);
+        debug_assert!(done.is_ok(), "{done:?}");
     }
 }
 
@@ -312,6 +428,9 @@ fn next_fault<N: RaftNode>(world: &mut World<N>, mix: &FaultMix) {
     // Half of the actions undo: heal, restart, resume, true clocks.
     let undo = world.fault_rng.gen_bool(0.5);
     apply(world, kind, undo, mix);
+    if let Some(disk) = &mix.disk {
+        fail_an_fsync(world, disk);
+    }
     let gap = world
         .fault_rng
         .gen_range(mix.interval_min_us..=mix.interval_max_us);
@@ -389,16 +508,16 @@ fn apply<N: RaftNode>(world: &mut World<N>, kind: FaultKind, undo: bool, mix: &F
         }
         (FaultKind::Crash, false) => {
             let id = leader_or_random(world);
-            world.crash(id);
+            crash(world, id, mix);
         }
         (FaultKind::Crash, true) => {
             let id = random_node(world);
-            world.restart(id);
+            restart(world, id, mix);
         }
         (FaultKind::Bounce, _) => {
             let id = leader_or_random(world);
-            world.crash(id);
-            world.restart(id);
+            crash(world, id, mix);
+            restart(world, id, mix);
         }
         (FaultKind::Pause, false) => {
             let id = leader_or_random(world);

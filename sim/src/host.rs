@@ -35,9 +35,13 @@ pub struct Host<N: RaftNode = Node> {
     pub(crate) page_cache: Option<DurableState>,
     /// The node crashed while repairing a damaged log: its next boot must say so again (the
     /// marker a real node would keep on its disk until repaired).
-    pub(crate) repair_pending: bool,
-    /// Fsyncs still to fail (`fsync-fail`; a state of the disk, kept across a crash).
-    pub(crate) fsync_fail_next: u32,
+    pub(crate) repair_pending: Option<raft::DamagedLog>,
+    /// What the node was booted with about damage (carried again if it crashes unrepaired).
+    booted_damaged: Option<raft::DamagedLog>,
+    /// Stopped on a failed fsync, with its supervisor's restart still to come.
+    pub(crate) supervised: bool,
+    /// The next fsync fails (`fsync-fail`; a state of the disk, kept across a crash).
+    pub(crate) fsync_fail_next: bool,
     /// Outputs not yet carried out, waiting behind `writing`, each with the number of writes
     /// the node asked for before it (the ordering contract: it may take effect only once that
     /// many writes are durable).
@@ -71,8 +75,10 @@ impl<N: RaftNode> Host<N> {
             disk: DurableState::default(),
             wal: Wal::default(),
             page_cache: None,
-            fsync_fail_next: 0,
-            repair_pending: false,
+            fsync_fail_next: false,
+            supervised: false,
+            repair_pending: None,
+            booted_damaged: None,
             outbox: VecDeque::new(),
             writes_asked: 0,
             writes_durable: 0,
@@ -97,6 +103,14 @@ impl<N: RaftNode> Host<N> {
             .map_or_else(KvStore::new, |s| KvStore::from_snapshot(&s.data));
     }
 
+    /// Its disk's damage is not behind it: damage a reader would meet, or a node repairing (or
+    /// to repair at its next start).
+    pub fn impaired(&self) -> bool {
+        self.wal.is_damaged()
+            || self.repair_pending.is_some()
+            || self.node.as_ref().is_some_and(|n| n.repairing())
+    }
+
     pub fn is_alive(&self) -> bool {
         self.node.is_some()
     }
@@ -109,7 +123,9 @@ impl<N: RaftNode> Host<N> {
                 .iter()
                 .filter(|(_, o)| matches!(o, Output::Persist(_)))
                 .count();
-        self.repair_pending = self.node.as_ref().is_some_and(|n| n.repairing());
+        self.repair_pending = self
+            .booted_damaged
+            .filter(|_| self.node.as_ref().is_some_and(|n| n.repairing()));
         self.node = None;
         self.page_cache = None;
         self.outbox.clear();
@@ -143,11 +159,11 @@ impl<N: RaftNode> Host<N> {
             if let Some(cache) = &mut self.page_cache {
                 cache.apply(&w);
             }
-            if !self.wal.is_damaged() {
+            if !self.wal.needs_reading() {
                 self.disk.apply(&w);
             }
         }
-        if self.wal.is_damaged() {
+        if self.wal.needs_reading() {
             self.disk = self.wal.read(true).state;
         }
         self.writes_durable += n as u64;
@@ -201,7 +217,19 @@ impl<N: RaftNode> Host<N> {
         self.wal.rewrite(&read.state);
         self.disk = read.state.clone();
         let mut boot = read.state;
-        boot.damaged = read.damage.is_some() || self.repair_pending;
+        // Damage found now and damage not yet repaired: the later of the two old logs bounds.
+        boot.damaged = match (read.damaged_log, self.repair_pending) {
+            (Some(a), Some(b)) => Some(
+                if (a.last_term, a.last_index) >= (b.last_term, b.last_index) {
+                    a
+                } else {
+                    b
+                },
+            ),
+            (a, b) => a.or(b),
+        };
+        self.repair_pending = None; // the node carries it now
+        self.booted_damaged = boot.damaged;
         Ok(Recovered {
             boot,
             damage: read.damage,
@@ -231,6 +259,9 @@ impl<N: RaftNode> Cluster for HostsView<'_, N> {
     }
     fn size(&self) -> usize {
         self.0.len()
+    }
+    fn impaired(&self, id: NodeId) -> bool {
+        self.0.get(id.0 as usize - 1).is_some_and(|h| h.impaired())
     }
     fn view(&self, id: NodeId) -> Option<NodeView<'_>> {
         let node = self.0.get(id.0 as usize - 1)?.node.as_ref()?;

@@ -83,12 +83,16 @@ impl Ending {
 
     /// A majority core (at least a majority, at most all but one), the current leader left
     /// out of it half the time (the stale-leader story); every other node crashed, cut off or
-    /// cut one way.
+    /// cut one way. `impaired` nodes (a disk whose damage is not repaired yet: `disk/`) are
+    /// left out of the core: Raft promises progress to a majority of servers that hold what
+    /// they acknowledged, and one that lost entries may rightly refuse every vote the rest of
+    /// a bare majority could ask for (PAR, FAST 2018: unavailable rather than unsafe).
     pub fn degraded(
         rng: &mut ChaCha8Rng,
         nodes: u8,
         leader: Option<NodeId>,
         options: &crate::config::Options,
+        impaired: &[NodeId],
     ) -> Ending {
         let mut ids: Vec<NodeId> = (1..=nodes).map(NodeId).collect();
         ids.shuffle(rng);
@@ -97,6 +101,8 @@ impl Ending {
             let last = ids.len() - 1;
             ids.swap(at, last);
         }
+        // Stable: without impaired nodes the order is the one drawn.
+        ids.sort_by_key(|id| impaired.contains(id));
         let quorum = nodes as usize / 2 + 1;
         let size = rng.gen_range(quorum..nodes as usize);
         let kinds: &[Outsider] = if options.check_quorum && options.pre_vote {
@@ -424,7 +430,7 @@ mod tests {
         for i in 0..400 {
             let n = 3 + (i % 5) as u8;
             let options = if i % 2 == 0 { plain } else { both };
-            let e = Ending::degraded(&mut rng, n, Some(NodeId(1)), &options);
+            let e = Ending::degraded(&mut rng, n, Some(NodeId(1)), &options, &[]);
             assert!(
                 e.core.len() > n as usize / 2 && e.core.len() < n as usize,
                 "{e:?}"

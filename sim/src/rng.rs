@@ -14,6 +14,8 @@ pub enum Stream {
     Faults,
     /// Client operations.
     Workload,
+    /// The disk-fault mix and the snapshot threshold of `--disk-faults`.
+    Disk,
     /// Node `i`'s own generator (its election timeouts), handed to `raft::Node::new`.
     Node(u8),
 }
@@ -32,6 +34,7 @@ pub fn stream_seed(master: u64, stream: Stream) -> u64 {
         Stream::Network => 1,
         Stream::Faults => 2,
         Stream::Workload => 3,
+        Stream::Disk => 4,
         Stream::Node(i) => 0x100 + i as u64,
     };
     mix64(mix64(master) ^ mix64(tag))

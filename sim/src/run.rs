@@ -15,6 +15,7 @@ use crate::swarm::{Pins, Swarm};
 use crate::trace::{Trace, TraceHash};
 use crate::world::{Stats, World};
 use raft::Node;
+use rand::seq::SliceRandom;
 use serde::Serialize;
 
 /// What a random run is made of, apart from its seed. `None` leaves a choice to the seed
@@ -41,6 +42,10 @@ pub struct RunConfig {
     /// §7: the nodes compact their logs every this many applied entries (`None`: never, and no
     /// seed draws it, so that every run without it stays as it was).
     pub snapshot_threshold_entries: Option<u64>,
+    /// Each seed draws disk faults (`faults::DiskMix`) and, unless pinned, a small snapshot
+    /// threshold (so that InstallSnapshot happens often), from a stream of its own: off, every
+    /// run draws as before.
+    pub disk_faults: bool,
 }
 
 impl Default for RunConfig {
@@ -57,6 +62,7 @@ impl Default for RunConfig {
             workload: WorkloadConfig::default(),
             keep_trace: false,
             snapshot_threshold_entries: None,
+            disk_faults: false,
         }
     }
 }
@@ -112,6 +118,9 @@ impl RunConfig {
         if let Some(n) = self.snapshot_threshold_entries {
             s += &format!(" --snapshot-every {n}");
         }
+        if self.disk_faults {
+            s += " --disk-faults";
+        }
         s
     }
 }
@@ -145,7 +154,23 @@ pub fn world_for(seed: u64, config: &RunConfig) -> (World, Swarm) {
 
 /// [`world_for`] on any implementation.
 pub fn world_for_on<N: RaftNode>(seed: u64, config: &RunConfig) -> (World<N>, Swarm) {
-    let swarm = Swarm::draw(&mut stream(seed, Stream::Faults), &config.pins());
+    let mut swarm = Swarm::draw(&mut stream(seed, Stream::Faults), &config.pins());
+    let mut snapshot_threshold_entries = config.snapshot_threshold_entries;
+    if config.disk_faults {
+        let rng = &mut stream(seed, Stream::Disk);
+        swarm.mix.disk = Some(crate::faults::DiskMix::draw(rng));
+        let drawn = *[None, Some(2), Some(3), Some(5), Some(10), Some(50)]
+            .choose(rng)
+            .expect("non-empty");
+        let with = raft::Config {
+            snapshot_threshold_entries: drawn,
+            ..raft::Config::default()
+        };
+        // An implementation that does not compact draws none.
+        if snapshot_threshold_entries.is_none() && N::supports(&with).is_ok() {
+            snapshot_threshold_entries = drawn;
+        }
+    }
     let sim = SimConfig {
         nodes: swarm.nodes,
         network: swarm.mix.network.clone(),
@@ -160,7 +185,7 @@ pub fn world_for_on<N: RaftNode>(seed: u64, config: &RunConfig) -> (World<N>, Sw
         check_quorum: swarm.options.check_quorum,
         max_entries_per_append: swarm.mix.max_entries_per_append,
         heartbeats_carry_entries: swarm.mix.heartbeats_carry_entries,
-        snapshot_threshold_entries: config.snapshot_threshold_entries,
+        snapshot_threshold_entries,
         ..raft::Config::default()
     };
     // A campaign's run keeps no lines, only the hash: a failure's report reruns the seed with
@@ -241,7 +266,8 @@ fn ending_of<N: RaftNode>(world: &mut World<N>, swarm: &Swarm) -> Ending {
     }
     let mut rng = crate::rng::keyed(&world.fault_rng, 3 << 32, 0);
     let leader = world.leader();
-    Ending::degraded(&mut rng, n, leader, &swarm.options)
+    let impaired = world.impaired_disks();
+    Ending::degraded(&mut rng, n, leader, &swarm.options, &impaired)
 }
 
 /// The trace hash of one seed, for determinism checks.

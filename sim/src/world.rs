@@ -723,8 +723,8 @@ impl<N: RaftNode> World<N> {
     /// disk's last entry), and its answer joins the outbox.
     fn writes_done(&mut self, id: NodeId) {
         let i = id.0 as usize - 1;
-        if self.hosts[i].fsync_fail_next > 0 {
-            self.hosts[i].fsync_fail_next -= 1;
+        if self.hosts[i].fsync_fail_next {
+            self.hosts[i].fsync_fail_next = false;
             if !self.fsync_failed(id) {
                 return;
             }

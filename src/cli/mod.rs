@@ -230,6 +230,11 @@ pub struct RunFlags {
     /// leaders send InstallSnapshot to followers behind their first index. Off by default.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub snapshot_every: Option<u64>,
+    /// Disk faults (the WAL model of `sim/src/disk`): each seed draws how often crashes tear
+    /// writes, fsyncs fail and restarts find a damaged record (one node at a time), and a
+    /// small snapshot threshold unless --snapshot-every pins one. Off by default.
+    #[arg(long)]
+    pub disk_faults: bool,
 }
 
 #[derive(Args, Debug)]
@@ -384,6 +389,7 @@ impl RunFlags {
             read_mode: self.read_mode,
             max_events: self.max_events,
             snapshot_threshold_entries: self.snapshot_every,
+            disk_faults: self.disk_faults,
             ..sim::RunConfig::default()
         }
     }

@@ -57,7 +57,7 @@ pub fn durable(current_term: u64, terms: &[u64]) -> DurableState {
         voted_for: None,
         log: entries_after(0, terms),
         snapshot: None,
-        damaged: false,
+        damaged: None,
     }
 }
 
@@ -466,8 +466,12 @@ impl Cluster {
     /// (`DurableState::damaged`). The disk keeps saying so at later boots.
     pub fn crash_damaged(&mut self, id: NodeId, keep: usize) {
         let disk = self.disks.get_mut(&id).expect("member");
+        let last = disk.synced();
         disk.log.truncate(keep);
-        disk.damaged = true;
+        disk.damaged = Some(raft::DamagedLog {
+            last_index: last.last_index,
+            last_term: last.last_term,
+        });
         self.boot(id);
     }
 

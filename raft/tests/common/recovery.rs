@@ -2,7 +2,7 @@
 //! and the knob tests.
 
 use super::*;
-use raft::Knobs;
+use raft::{DamagedLog, Knobs};
 
 pub fn recovery_config(bugs: Knobs) -> Config {
     Config {
@@ -12,10 +12,14 @@ pub fn recovery_config(bugs: Knobs) -> Config {
 }
 
 /// A disk whose reader found a bad entry record after the entries `terms` and truncated the
-/// log there; `currentTerm` is intact.
+/// log there; `currentTerm` is intact, and the headers say the log held one entry more, of
+/// term `current_term`.
 pub fn damaged(current_term: u64, terms: &[u64]) -> DurableState {
     DurableState {
-        damaged: true,
+        damaged: Some(DamagedLog {
+            last_index: LogIndex(terms.len() as u64 + 1),
+            last_term: Term(current_term),
+        }),
         ..durable(current_term, terms)
     }
 }

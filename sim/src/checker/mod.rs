@@ -76,8 +76,13 @@ pub struct NodeView<'a> {
 pub trait Cluster {
     /// A live node; `None` while it is crashed.
     fn view(&self, id: NodeId) -> Option<NodeView<'_>>;
-    /// What a node's disk holds (crashed or not): only what finished writing.
+    /// What a node's disk holds (crashed or not): only what finished writing, and of a
+    /// damaged disk only what its reader accepts (intact records).
     fn disk(&self, id: NodeId) -> Option<&DurableState>;
+    /// The node's disk was damaged (`disk/`) and the node has not been repaired since.
+    fn impaired(&self, _id: NodeId) -> bool {
+        false
+    }
     /// The number of servers in the cluster (a majority is more than half of it).
     fn size(&self) -> usize;
 }
@@ -382,15 +387,19 @@ impl Checkers {
     }
 
     /// Committed means replicated: the entry at `index` (and by Log Matching every entry
-    /// before it), first treated as committed now, is on the disks of a majority.
+    /// before it), first treated as committed now, is on the disks of a majority. A disk
+    /// damaged since its node acknowledged (`Cluster::impaired`) counts as holding it: the
+    /// acknowledgement was true when made, and what the disk lost after it is the fault's, not
+    /// the protocol's (a leader may count it from a reply in flight across the damage).
     fn check_replicated(&mut self, id: NodeId, index: LogIndex, term: Term, cluster: &dyn Cluster) {
         let size = cluster.size();
         let holders = (1..=size as u8)
             .map(NodeId)
             .filter(|n| {
-                cluster
-                    .disk(*n)
-                    .is_some_and(|d| d.term_at(index) == Some(term))
+                cluster.impaired(*n)
+                    || cluster
+                        .disk(*n)
+                        .is_some_and(|d| d.term_at(index) == Some(term))
             })
             .count();
         if holders <= size / 2 {

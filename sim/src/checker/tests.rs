@@ -72,7 +72,7 @@ impl Fake {
             voted_for: None,
             log: entries.to_vec(),
             snapshot: None,
-            damaged: false,
+            damaged: None,
         };
         self.disks.insert(id, disk);
     }

@@ -22,10 +22,11 @@
 //! - **a wiped disk** (`wipe`): an empty disk under a node that was a member.
 //!
 //! How a reader tells: every record carries a sequence number and a checksum over it and its
-//! payload (etcd chains CRCs instead; both catch a record missing before others). A torn record
-//! is the last and short; a corrupted one fails its checksum; a lost one leaves a gap in the
-//! sequence; a misdirected one sits where another's number was expected. A lost write of the
-//! very last record leaves no trace: no local check can tell it from a write never made.
+//! payload, and its header (kind, entry index and term) a checksum of its own (etcd chains
+//! CRCs instead; CTRL keeps entry identifiers apart from their data). A torn record is the last
+//! and short; a corrupted one fails its payload's checksum; the place of a lost write holds no
+//! record at all; a misdirected one sits where another's number was expected. A lost write of
+//! the very last record leaves no trace: no local check can tell it from a write never made.
 //!
 //! Recovery (the node's `raft::RecoveryPolicy`): the reader keeps the hard state from every
 //! intact record, drops a torn tail, and cuts the log at the first damaged entry record. Then a
@@ -77,6 +78,10 @@ pub enum Health {
     /// Another record's bytes, written here by a misdirected write: its sequence number is not
     /// the one this place expects.
     Misplaced,
+    /// What a write meant for this place never arrived (a lost write, or the place a
+    /// misdirected write should have gone to): old bytes or zeros, no record and no header.
+    /// At the end of the log it reads as the end (no reader can tell it from no write).
+    Garbage,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,8 +114,10 @@ pub struct Wal {
     /// The snapshot files, newest last (faults in them are not modelled). A rewrite keeps the
     /// newest only; until then every marker in the WAL has its file.
     snapshot_files: Vec<Snapshot>,
-    /// Some record is not intact, or one is missing.
+    /// Some durable record is not intact, or one is missing.
     damaged: bool,
+    /// The last record is torn (not damage: it was never durable, and every reader drops it).
+    torn: bool,
     pub counters: DiskCounters,
 }
 
@@ -119,9 +126,14 @@ impl Wal {
         &self.records
     }
 
-    /// Whether some record is damaged or missing.
+    /// Whether some durable record is damaged or missing.
     pub fn is_damaged(&self) -> bool {
         self.damaged
+    }
+
+    /// Whether a reader would find anything to work around: damage, or a torn tail.
+    pub fn needs_reading(&self) -> bool {
+        self.damaged || self.torn
     }
 
     fn push(&mut self, payload: Payload) {
@@ -173,9 +185,13 @@ impl Wal {
                 _ => 1,
             })
             .sum();
-        self.next_seq += n;
+        for _ in 0..n {
+            self.push(Payload::Truncate { from: LogIndex(0) }); // placeholder bytes
+            self.records.last_mut().expect("pushed").health = Health::Garbage;
+        }
+        self.counters.records_written -= n;
         self.counters.writes_lost += n;
-        // Invisible until a later record follows the gap; `read` finds it then.
+        // Invisible until a later record follows it; `read` finds it then.
         self.damaged |= n > 0;
     }
 
@@ -193,7 +209,7 @@ impl Wal {
         }
         self.records.last_mut().expect("a record").health = Health::Torn;
         self.counters.records_torn += 1;
-        self.damaged = true;
+        self.torn = true;
         true
     }
 
@@ -202,7 +218,7 @@ impl Wal {
     /// reads as: the hard state, the marker, the entries after the snapshot. A damaged one is
     /// left as it is (its damage must stay where a reader finds it).
     fn compact(&mut self) {
-        if self.damaged {
+        if self.needs_reading() {
             return;
         }
         let state = self.read(true).state;
@@ -214,6 +230,7 @@ impl Wal {
     pub fn rewrite(&mut self, state: &DurableState) {
         self.records.clear();
         self.damaged = false;
+        self.torn = false;
         self.base_seq = self.next_seq;
         self.snapshot_files = state.snapshot.iter().cloned().collect();
         let written = self.counters.records_written;
@@ -237,9 +254,9 @@ impl Wal {
 
     /// The position of the newest record holding entry `index`.
     fn entry_record(&self, index: LogIndex) -> Option<usize> {
-        self.records
-            .iter()
-            .rposition(|r| matches!(r.payload, Payload::Entry(e) if e.index == index))
+        self.records.iter().rposition(|r| {
+            r.health == Health::Intact && matches!(r.payload, Payload::Entry(e) if e.index == index)
+        })
     }
 
     /// Damages the newest record of entry `index` (its bytes change; the checksum fails).
@@ -254,7 +271,7 @@ impl Wal {
     /// The newest record of entry `index` never reached the disk, though the disk said so.
     pub fn lose_write(&mut self, index: LogIndex) -> Result<(), String> {
         let at = self.entry_record(index).ok_or_else(|| no_record(index))?;
-        self.records.remove(at);
+        self.records[at].health = Health::Garbage;
         self.counters.writes_lost += 1;
         self.damaged = true;
         Ok(())
@@ -273,7 +290,7 @@ impl Wal {
         let mut moved = self.records[from].clone();
         moved.health = Health::Misplaced;
         self.records[to] = moved;
-        self.records.remove(from);
+        self.records[from].health = Health::Garbage;
         self.counters.writes_misdirected += 1;
         self.damaged = true;
         Ok(())
@@ -285,6 +302,7 @@ impl Wal {
         self.base_seq = self.next_seq;
         self.snapshot_files.clear();
         self.damaged = false;
+        self.torn = false;
         self.counters.wipes += 1;
     }
 

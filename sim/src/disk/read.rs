@@ -1,7 +1,7 @@
 //! Reading a WAL back, as a restart does.
 
 use super::{garbled, Health, Payload, Wal};
-use raft::{DurableState, LogIndex, Persist};
+use raft::{DamagedLog, DurableState, LogIndex, Persist, Term};
 use std::fmt;
 
 /// What a reader found wrong with a record.
@@ -9,7 +9,7 @@ use std::fmt;
 pub enum Damage {
     /// Its checksum fails.
     Corrupt,
-    /// The sequence jumps past it: a write that never reached the disk.
+    /// Its place holds no record: a write that never reached the disk.
     Missing,
     /// Another record's bytes are where it should be.
     Misplaced,
@@ -36,6 +36,8 @@ pub struct Read {
     pub damage: Option<(Damage, u64)>,
     /// The last record was torn, and dropped.
     pub torn_tail: bool,
+    /// With damage: the last entry the log held before it, from the records' headers.
+    pub damaged_log: Option<DamagedLog>,
 }
 
 impl Wal {
@@ -49,6 +51,7 @@ impl Wal {
             state: DurableState::default(),
             damage: None,
             torn_tail: false,
+            damaged_log: None,
         };
         let mut cut = false;
         let mut expected = self.base_seq;
@@ -56,6 +59,7 @@ impl Wal {
         for (k, record) in self.records.iter().enumerate() {
             if !verify {
                 let payload = match (&record.payload, record.health) {
+                    (_, Health::Garbage) => continue,
                     (Payload::Entry(e), Health::Torn | Health::Corrupt) => {
                         Payload::Entry(garbled(*e))
                     }
@@ -64,30 +68,117 @@ impl Wal {
                 self.apply(&mut r.state, &payload, false);
                 continue;
             }
+            let last = k + 1 == n;
+            // Garbage from here to the end is where the log ends (zeros after the last write).
+            let only_garbage_left = self.records[k..]
+                .iter()
+                .all(|r| r.health == Health::Garbage);
             let damage = match record.health {
-                Health::Torn if k + 1 == n => {
+                Health::Torn if last => {
                     r.torn_tail = true;
                     break;
                 }
+                Health::Garbage if only_garbage_left => break,
                 Health::Torn | Health::Corrupt => Some(Damage::Corrupt),
                 Health::Misplaced => Some(Damage::Misplaced),
-                Health::Intact if record.seq != expected => Some(Damage::Missing),
+                Health::Garbage => Some(Damage::Missing),
+                Health::Intact if record.seq != expected => Some(Damage::Misplaced),
                 Health::Intact => None,
             };
             if let Some(d) = damage {
                 r.damage.get_or_insert((d, expected));
                 cut = true;
             }
-            match record.health {
-                Health::Intact => {
-                    expected = record.seq + 1;
-                    self.apply(&mut r.state, &record.payload, cut);
-                }
-                // Its place in the sequence is taken; its bytes are not to be trusted.
-                _ => expected += 1,
+            if record.health == Health::Intact && damage.is_none() {
+                self.apply(&mut r.state, &record.payload, cut);
             }
+            // Every place holds one record's number.
+            expected += 1;
+        }
+        if r.damage.is_some() {
+            r.damaged_log = Some(self.last_written(r.state.current_term));
         }
         r
+    }
+
+    /// The last entry of the log as the WAL's records built it, read from their headers alone
+    /// (kind, index and term, which raftsim's records protect with a checksum of their own, as
+    /// CTRL keeps entry identifiers apart from their data), place by place, a torn last one
+    /// left out (it was never durable). A place whose header is gone — a lost write, the
+    /// record a misdirected write landed on, the misdirected record's own place — is a hole,
+    /// counted as an entry appended at the end with an unknown term (every lost record in raftsim's budget is an entry record; any
+    /// other would only count longer); a log that ends at a hole has a term of at most
+    /// `current_term`. So the result is at least the true last entry in (term, index) order,
+    /// which is what a vote compares against.
+    fn last_written(&self, current_term: Term) -> DamagedLog {
+        // In place order, one per place: a header, or a hole where none can be read (a
+        // misplaced record's header is another place's, so its own place's is lost).
+        let sequence: Vec<Option<&Payload>> = self
+            .records
+            .iter()
+            .filter(|r| r.health != Health::Torn)
+            .map(|r| match r.health {
+                Health::Intact | Health::Corrupt => Some(&r.payload),
+                _ => None,
+            })
+            .collect();
+        let (mut base, mut base_term) = (LogIndex(0), Term(0));
+        let mut terms: Vec<Option<Term>> = Vec::new();
+        for payload in sequence {
+            let Some(payload) = payload else {
+                terms.push(None); // a lost record: an entry at the end, term unknown
+                continue;
+            };
+            match *payload {
+                Payload::HardState { .. } => {}
+                Payload::Snapshot { index, term } => {
+                    let offset = index.0.checked_sub(base.0 + 1).map(|o| o as usize);
+                    match offset {
+                        // A hole there might have matched: keeping the suffix counts longer.
+                        Some(o)
+                            if matches!(terms.get(o), Some(&Some(t)) if t == term)
+                                || terms.get(o) == Some(&None) =>
+                        {
+                            terms.drain(..=o);
+                        }
+                        _ => terms.clear(),
+                    }
+                    (base, base_term) = (index, term);
+                }
+                Payload::Truncate { from } => {
+                    if from > base {
+                        terms.truncate((from.0 - base.0 - 1) as usize);
+                    }
+                }
+                Payload::Entry(e) => {
+                    if e.index > base {
+                        let at = (e.index.0 - base.0 - 1) as usize;
+                        terms.truncate(at);
+                        terms.resize(at, None);
+                        terms.push(Some(e.term));
+                    }
+                }
+            }
+        }
+        let last_index = LogIndex(base.0 + terms.len() as u64);
+        // A hole's term: at most the node's term (and at least every term it wrote).
+        let ceiling = self
+            .records
+            .iter()
+            .filter_map(|r| match r.payload {
+                Payload::Entry(e) if r.health != Health::Garbage => Some(e.term),
+                _ => None,
+            })
+            .fold(current_term, Term::max);
+        let last_term = match terms.last() {
+            None => base_term,
+            Some(Some(t)) => *t,
+            Some(None) => ceiling,
+        };
+        DamagedLog {
+            last_index,
+            last_term,
+        }
     }
 
     /// One record's effect on the state read so far; past a cut, only hard states and the

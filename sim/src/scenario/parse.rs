@@ -424,7 +424,7 @@ impl Parser<'_> {
                 voted_for,
                 log: entries,
                 snapshot: None,
-                damaged: false,
+                damaged: None,
             },
         ))
     }
