@@ -38,6 +38,8 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     scenario!("snapshot-discards-matching-suffix"),
     scenario!("install-snapshot-older-than-commit"),
     scenario!("compact-past-applied"),
+    scenario!("fsync-failure-double-vote"),
+    scenario!("torn-write-tail"),
 ];
 
 /// The shipped scenario with this file name or stem (`figure8` or `figure8.toml`).
