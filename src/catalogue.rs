@@ -40,6 +40,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     scenario!("compact-past-applied"),
     scenario!("fsync-failure-double-vote"),
     scenario!("torn-write-tail"),
+    scenario!("corrupted-entry-loses-commit"),
 ];
 
 /// The shipped scenario with this file name or stem (`figure8` or `figure8.toml`).
