@@ -41,6 +41,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     scenario!("fsync-failure-double-vote"),
     scenario!("torn-write-tail"),
     scenario!("corrupted-entry-loses-commit"),
+    scenario!("disk-wipe-rejoin"),
 ];
 
 /// The shipped scenario with this file name or stem (`figure8` or `figure8.toml`).
