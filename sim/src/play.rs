@@ -645,7 +645,11 @@ fn check_status<N: RaftNode>(
             None => Err(format!("{node} is down")),
             Some(r) if r != want => Err(format!(
                 "it {}",
-                if r { "is repairing" } else { "is not repairing" }
+                if r {
+                    "is repairing"
+                } else {
+                    "is not repairing"
+                }
             )),
             Some(_) => Ok(()),
         };

@@ -497,7 +497,14 @@ impl Parser<'_> {
                 })
             }
             Value::Table(_) => {
-                let keys = ["to", "bugs", "pre-vote", "check-quorum", "read-mode", "recovery"];
+                let keys = [
+                    "to",
+                    "bugs",
+                    "pre-vote",
+                    "check-quorum",
+                    "read-mode",
+                    "recovery",
+                ];
                 self.inline(v, "rewind", &keys, example)?
             }
             other => {
@@ -572,7 +579,8 @@ impl Parser<'_> {
         };
         raft::RecoveryPolicy::from_name(s).ok_or_else(|| {
             let hint = suggestion(s, names);
-            let msg = format!("unknown recovery policy \"{s}\" in {what}{hint}; expected {expected}");
+            let msg =
+                format!("unknown recovery policy \"{s}\" in {what}{hint}; expected {expected}");
             self.err(self.key_offset(v, s), msg)
         })
     }

@@ -477,10 +477,7 @@ fn recovery_policies_parse_by_name() {
     let Step::Rewind { changes, .. } = &s.steps[1].step else {
         panic!("a rewind: {:?}", s.steps[1]);
     };
-    assert_eq!(
-        changes.recovery,
-        Some(raft::RecoveryPolicy::ProtocolAware)
-    );
+    assert_eq!(changes.recovery, Some(raft::RecoveryPolicy::ProtocolAware));
     assert_eq!(changes.describe(), " with recovery protocol-aware");
     let cases = [
         (
