@@ -38,6 +38,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     scenario!("snapshot-discards-matching-suffix"),
     scenario!("install-snapshot-older-than-commit"),
     scenario!("compact-past-applied"),
+    scenario!("fsync-failure-double-vote"),
+    scenario!("torn-write-tail"),
+    scenario!("corrupted-entry-loses-commit"),
+    scenario!("disk-wipe-rejoin"),
 ];
 
 /// The shipped scenario with this file name or stem (`figure8` or `figure8.toml`).

@@ -537,6 +537,7 @@ pub fn check_expectation<N: RaftNode>(
             out.push((format!("{node}'s commitIndex to be {want}"), got));
         }
         out.extend(crate::votes::check_votes(w, node, e));
+        out.extend(check_status(w, node, e));
     }
     if let Some(p) = e.violation {
         let found = w.violations().iter().find(|v| v.property == p);
@@ -618,6 +619,46 @@ pub fn check_expectation<N: RaftNode>(
             Some(_) => Err(leadership(w)),
         };
         out.push(("no leader".into(), got));
+    }
+    out
+}
+
+/// Whether the node runs (`alive`) and whether it is repairing a damaged log (`repairing`).
+fn check_status<N: RaftNode>(
+    w: &World<N>,
+    node: NodeId,
+    e: &Expectation,
+) -> Vec<(String, Result<(), String>)> {
+    let mut out = Vec::new();
+    let running = w.node(node);
+    if let Some(want) = e.alive {
+        let got = match (want, running.is_some()) {
+            (true, false) => Err(format!("{node} is down")),
+            (false, true) => Err(format!("{node} is running")),
+            _ => Ok(()),
+        };
+        let what = if want { "running" } else { "down" };
+        out.push((format!("{node} to be {what}"), got));
+    }
+    if let Some(want) = e.repairing {
+        let got = match running.map(|n| n.repairing()) {
+            None => Err(format!("{node} is down")),
+            Some(r) if r != want => Err(format!(
+                "it {}",
+                if r {
+                    "is repairing"
+                } else {
+                    "is not repairing"
+                }
+            )),
+            Some(_) => Ok(()),
+        };
+        let what = if want {
+            "to be repairing its damaged log"
+        } else {
+            "not to be repairing (its log whole, or repaired by a leader)"
+        };
+        out.push((format!("{node} {what}"), got));
     }
     out
 }

@@ -129,6 +129,8 @@ pub struct Changes {
     pub pre_vote: Option<bool>,
     pub check_quorum: Option<bool>,
     pub read_mode: Option<ReadMode>,
+    /// What a node does with a damaged log (`[raft] recovery`).
+    pub recovery: Option<raft::RecoveryPolicy>,
 }
 
 impl Changes {
@@ -145,6 +147,9 @@ impl Changes {
         }
         if let Some(m) = self.read_mode {
             sim.read_mode = m;
+        }
+        if let Some(r) = self.recovery {
+            raft.recovery = r;
         }
     }
 
@@ -167,6 +172,9 @@ impl Changes {
         }
         if let Some(m) = self.read_mode {
             parts.push(format!("read mode {}", m.name()));
+        }
+        if let Some(r) = self.recovery {
+            parts.push(format!("recovery {}", r.name()));
         }
         if parts.is_empty() {
             String::new()
@@ -207,6 +215,10 @@ pub struct Expectation {
     /// Bounds on how many times a node became leader so far.
     pub leader_changes_at_least: Option<u64>,
     pub leader_changes_at_most: Option<u64>,
+    /// The node booted on a damaged log and no leader has repaired it yet (`RaftNode::repairing`).
+    pub repairing: Option<bool>,
+    /// The node is running (`false`: crashed, or it refused to start).
+    pub alive: Option<bool>,
     /// Checked only on this implementation (`on = "raft-rs"`), where implementations differ
     /// by design; `None`: on every one.
     pub on: Option<String>,

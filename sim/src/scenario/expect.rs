@@ -27,6 +27,8 @@ impl Parser<'_> {
             "leader-changes-at-most",
             "voted-for",
             "votes-from",
+            "repairing",
+            "alive",
             "on",
         ];
         let t = self.inline(v, "expect", &keys, "{ node = 1, log = [1, 2] }")?;
@@ -60,6 +62,7 @@ impl Parser<'_> {
             _ => {}
         }
         self.vote_claims(v, &t, nodes, &mut e)?;
+        self.node_claims(v, &t, &mut e)?;
         if let Some(x) = t.get("log") {
             let spanned = Spanned::new(v.span(), x.clone());
             e.log = Some(self.terms(&spanned, "expect.log")?);
@@ -125,9 +128,36 @@ impl Parser<'_> {
             ..e.clone()
         }) == Expectation::default()
         {
-            return Err(self.err(v.span().start, "expect needs something to check: leader, node with log/commit/term/voted-for/votes-from, violation, no-violation or no-leader"));
+            return Err(self.err(v.span().start, "expect needs something to check: leader, node with log/commit/term/voted-for/votes-from/repairing/alive, violation, no-violation or no-leader"));
         }
         Ok(e)
+    }
+
+    /// `repairing = true|false` and `alive = true|false`, which need `node`.
+    fn node_claims(
+        &self,
+        v: &Spanned<Value>,
+        t: &super::steps::Inline,
+        e: &mut Expectation,
+    ) -> Result<(), ScenarioError> {
+        for key in ["repairing", "alive"] {
+            let claim = match t.get(key) {
+                None => continue,
+                Some(_) if e.node.is_none() => {
+                    let msg = format!("expect.{key} needs `node` (which server)");
+                    return Err(self.err(self.key_offset(v, key), msg));
+                }
+                Some(Value::Boolean(b)) => Some(*b),
+                Some(other) => {
+                    return Err(self.field_error(v, "expect", key, "true or false", other))
+                }
+            };
+            match key {
+                "repairing" => e.repairing = claim,
+                _ => e.alive = claim,
+            }
+        }
+        Ok(())
     }
 
     /// `voted-for = N` (or `"none"`) and `votes-from = [..]`, which need `node`.

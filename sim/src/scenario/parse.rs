@@ -114,6 +114,9 @@ impl Parser<'_> {
             if let Some(bugs) = get(t.get_ref(), "bugs") {
                 raft.bugs = self.knobs_of(bugs, "[raft] bugs", Place::Raft)?.raft;
             }
+            if let Some(r) = get(t.get_ref(), "recovery") {
+                raft.recovery = self.recovery(r, "[raft] recovery", r.get_ref())?;
+            }
             if let Err(e) = raft.validate() {
                 return Err(self.err(t.span().start, format!("invalid [raft]: {e}")));
             }
@@ -283,13 +286,18 @@ impl Parser<'_> {
             .cloned()
             .collect();
         if section == "raft" {
-            // An option that is off (`None`) has no TOML form, so `base` cannot show it.
+            // An option that is off (`None`) has no TOML form, so `base` cannot show it; nor
+            // does a default the config skips when it writes itself.
             known.push("snapshot_threshold_entries".to_string());
+            known.push("recovery".to_string());
         }
         for (key, value) in t.get_ref() {
             let k = key.get_ref();
             if (section == "raft" || section == "sim") && k == "bugs" {
                 continue;
+            }
+            if section == "raft" && k == "recovery" {
+                continue; // read by name, with its own message (`Parser::recovery`)
             }
             if !known.contains(k) {
                 let hint = suggestion(k, known.iter().map(|s| s.as_str()));
@@ -302,7 +310,9 @@ impl Parser<'_> {
             let mut single = merged.clone();
             single.insert(k.clone(), value.get_ref().clone());
             if let Err(e) = Value::Table(single).try_into::<T>() {
-                let expected = type_name(&merged[k]);
+                // A key `base` cannot show (`snapshot_threshold_entries` while off) has no type
+                // to show either: indexing `merged` by it panicked.
+                let expected = merged.get(k).map_or("a whole number", type_name);
                 let msg = format!(
                     "[{section}] {k} expects {expected} ({})",
                     e.message().trim()

@@ -488,7 +488,7 @@ impl Parser<'_> {
     }
 
     fn rewind(&self, v: &Spanned<Value>) -> Result<Step, ScenarioError> {
-        let example = "{ to = \"label\", bugs = [], pre-vote = true, check-quorum = true, read-mode = \"read-index\" }";
+        let example = "{ to = \"label\", bugs = [], pre-vote = true, check-quorum = true, read-mode = \"read-index\", recovery = \"refuse\" }";
         let t = match v.get_ref() {
             Value::String(label) => {
                 return Ok(Step::Rewind {
@@ -497,7 +497,14 @@ impl Parser<'_> {
                 })
             }
             Value::Table(_) => {
-                let keys = ["to", "bugs", "pre-vote", "check-quorum", "read-mode"];
+                let keys = [
+                    "to",
+                    "bugs",
+                    "pre-vote",
+                    "check-quorum",
+                    "read-mode",
+                    "recovery",
+                ];
                 self.inline(v, "rewind", &keys, example)?
             }
             other => {
@@ -526,6 +533,10 @@ impl Parser<'_> {
                 .get("read-mode")
                 .map(|m| self.read_mode(v, m))
                 .transpose()?,
+            recovery: t
+                .get("recovery")
+                .map(|r| self.recovery(v, "rewind.recovery", r))
+                .transpose()?,
         };
         Ok(Step::Rewind {
             label: label.clone(),
@@ -548,6 +559,28 @@ impl Parser<'_> {
                 "unknown read mode \"{s}\"{hint}; expected one of: {}",
                 names.join(", ")
             );
+            self.err(self.key_offset(v, s), msg)
+        })
+    }
+
+    /// A recovery policy by name (`[raft] recovery`, `rewind.recovery`): what a node does when
+    /// its disk's reader found a damaged log.
+    pub(super) fn recovery(
+        &self,
+        v: &Spanned<Value>,
+        what: &str,
+        r: &Value,
+    ) -> Result<raft::RecoveryPolicy, ScenarioError> {
+        let names = raft::RecoveryPolicy::ALL.map(|p| p.name());
+        let expected = names.map(|n| format!("\"{n}\"")).join(" or ");
+        let Value::String(s) = r else {
+            let msg = format!("{what} expects {expected}, got {}", type_name(r));
+            return Err(self.err(self.key_offset(v, "recovery"), msg));
+        };
+        raft::RecoveryPolicy::from_name(s).ok_or_else(|| {
+            let hint = suggestion(s, names);
+            let msg =
+                format!("unknown recovery policy \"{s}\" in {what}{hint}; expected {expected}");
             self.err(self.key_offset(v, s), msg)
         })
     }

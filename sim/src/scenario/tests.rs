@@ -237,6 +237,14 @@ fn unknown_keys_in_sections_are_named() {
         msg.starts_with("[raft] heartbeat_interval_ticks expects a whole number"),
         "{msg}"
     );
+    let (line, _, msg) = at(&format!(
+        "{HEAD}[raft]\nsnapshot_threshold_entries = \"often\"\n"
+    ));
+    assert_eq!(line, 4);
+    assert!(
+        msg.starts_with("[raft] snapshot_threshold_entries expects a whole number"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -454,4 +462,114 @@ proptest! {
             prop_assert!(!e.message.trim_end().ends_with(':'), "no message: {e}");
         }
     }
+}
+
+/// `[raft] recovery` and `rewind.recovery` take a policy by name; anything else is refused
+/// with the names that are expected.
+#[test]
+fn recovery_policies_parse_by_name() {
+    let text = format!(
+        "{HEAD}[raft]\nrecovery = \"refuse\"\n[[step]]\ntimeout = 1\nlabel = \"a\"\n\
+         [[step]]\nrewind = {{ to = \"a\", recovery = \"protocol-aware\" }}\n"
+    );
+    let s = parse_scenario("t.toml", &text).expect("parses");
+    assert_eq!(s.raft.recovery, raft::RecoveryPolicy::Refuse);
+    let Step::Rewind { changes, .. } = &s.steps[1].step else {
+        panic!("a rewind: {:?}", s.steps[1]);
+    };
+    assert_eq!(changes.recovery, Some(raft::RecoveryPolicy::ProtocolAware));
+    assert_eq!(changes.describe(), " with recovery protocol-aware");
+    let cases = [
+        (
+            format!("{HEAD}[raft]\nrecovery = \"refused\"\n"),
+            (4, 13),
+            "unknown recovery policy \"refused\" in [raft] recovery; did you mean \"refuse\"?; expected \"protocol-aware\" or \"refuse\"",
+        ),
+        (
+            format!("{HEAD}[raft]\nrecovery = 1\n"),
+            (4, 12),
+            "[raft] recovery expects \"protocol-aware\" or \"refuse\", got a whole number",
+        ),
+        (
+            format!("{HEAD}[[step]]\ncrash = 1\nlabel = \"a\"\n[[step]]\nrewind = {{ to = \"a\", recovery = true }}\n"),
+            (7, 22),
+            "rewind.recovery expects \"protocol-aware\" or \"refuse\", got true or false",
+        ),
+    ];
+    for (text, (line, col), want) in cases {
+        assert_eq!(at(&text), (line, col, want.to_string()), "{text}");
+    }
+}
+
+#[test]
+fn bad_node_status_expectations_say_what_is_wrong() {
+    let cases = [
+        (
+            "{ repairing = true }",
+            12,
+            "expect.repairing needs `node` (which server)",
+        ),
+        (
+            "{ node = 2, repairing = \"yes\" }",
+            22,
+            "expect.repairing expects true or false, got a string",
+        ),
+        (
+            "{ alive = false }",
+            12,
+            "expect.alive needs `node` (which server)",
+        ),
+        (
+            "{ node = 2, alive = 0 }",
+            22,
+            "expect.alive expects true or false, got a whole number",
+        ),
+    ];
+    for (expect, col, want) in cases {
+        let (line, column, msg) = at(&format!("{HEAD}[[step]]\nexpect = {expect}\n"));
+        assert_eq!((line, column, msg.as_str()), (4, col, want), "{expect}");
+    }
+}
+
+/// `repairing` and `alive` fail when their claim is false: a node whose entry record was
+/// corrupted boots repairing (protocol-aware), or with `recovery = "refuse"` stays down.
+#[test]
+fn node_status_expectations_fail_when_the_claim_is_false() {
+    let text = "[cluster]\nnodes = 3\n[network]\nlatency_min_us = 1000\nlatency_max_us = 1000\n\
+        [[step]]\ntimeout = 1\n[[step]]\nrun-until = { leader = 1, within-ms = 100 }\n\
+        [[step]]\nwrite = { node = 1, value = 7 }\n\
+        [[step]]\nrun-until = { committed = { node = 2, index = 2 }, within-ms = 100 }\n\
+        [[step]]\ncrash = 2\nlabel = \"down\"\n\
+        [[step]]\nexpect = { node = 2, alive = true }\n\
+        [[step]]\ncorrupt = { node = 2, index = 2 }\n\
+        [[step]]\nrestart = 2\n\
+        [[step]]\nexpect = { node = 2, repairing = false, alive = false }\n\
+        [[step]]\nexpect = { node = 3, repairing = true }\n\
+        [[step]]\nexpect = { node = 2, repairing = true, alive = true }\n\
+        [[step]]\nrewind = { to = \"down\", recovery = \"refuse\" }\n\
+        [[step]]\ncorrupt = { node = 2, index = 2 }\n\
+        [[step]]\nrestart = 2\n\
+        [[step]]\nexpect = { node = 2, alive = true }\n\
+        [[step]]\nexpect = { node = 2, alive = false }\n";
+    let s = parse_scenario("t.toml", text).expect("parses");
+    let report = crate::play::run_scenario(&s, false);
+    let failures: Vec<(usize, &str)> = report
+        .failures
+        .iter()
+        .map(|f| (f.line, f.message.as_str()))
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            (18, "expected n2 to be running, but n2 is down"),
+            (24, "expected n2 to be down, but n2 is running"),
+            (
+                24,
+                "expected n2 not to be repairing (its log whole, or repaired by a leader), but it is repairing"
+            ),
+            (26, "expected n3 to be repairing its damaged log, but it is not repairing"),
+            (36, "expected n2 to be running, but n2 is down"),
+        ]
+    );
+    assert_eq!(report.expectations_checked, 8);
 }
