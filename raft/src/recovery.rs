@@ -31,7 +31,8 @@
 //! - it starts no election: its election timeout passing only restarts its timer, and
 //!   `Node::timeout_now` does nothing. (It could not win without the votes that matter, and
 //!   its campaign would only raise terms);
-//! - it accepts and acknowledges AppendEntries as usual (§5.3). Its `currentTerm` is intact,
+//! - it accepts and acknowledges AppendEntries as usual (§5.3), but for those of the leader of
+//!   its boot term, which it leaves unanswered (`ignores_boot_term_leader`). Its `currentTerm` is intact,
 //!   so it accepts only leaders of its term or later (§5.1), and a successful reply for index
 //!   i claims only the entries up to i, which it holds again, from that leader, after the
 //!   consistency check. It also installs snapshots (§7) and raises its term as usual.
@@ -110,6 +111,16 @@ impl Node {
     /// its log held before the damage.
     pub(crate) fn repair_allows_vote(&self, index: LogIndex, term: Term) -> bool {
         !self.repairing || (term, index) >= (self.written_last.1, self.written_last.0)
+    }
+
+    /// While repairing, the node does not answer the AppendEntries of the leader of its boot
+    /// term: that leader cannot repair it (condition 1), and it may know the node's log as it
+    /// was before the damage (a matchIndex a leader never lowers, Figure 2), so it would keep
+    /// sending entries after an index the node no longer holds and the two would trade
+    /// refusals for ever. No answer is a message lost, which Raft survives; the node still
+    /// follows that leader (its election timer restarts) and answers its heartbeats.
+    pub(crate) fn ignores_boot_term_leader(&self) -> bool {
+        self.repairing && self.current_term == self.started_in_term
     }
 
     /// The repair rule, at the end of an AppendEntries the node accepted from the leader of

@@ -90,6 +90,9 @@ impl Node {
             self.become_follower(self.current_term, Some(leader));
         }
         self.election_elapsed = 0;
+        if self.ignores_boot_term_leader() {
+            return; // recovery.rs
+        }
 
         let heartbeat = entries.is_empty();
         let Some((prev_log_index, prev_log_term, entries)) =
@@ -220,16 +223,6 @@ impl Node {
                 self.send_append(slot);
             }
         } else {
-            if last_index < p.match_index {
-                // The follower says it holds less than it acknowledged: a reply reordered
-                // behind a later success, or a follower whose disk lost entries and that is
-                // repairing (recovery.rs). Either way matchIndex comes down to the hint, so
-                // that the next AppendEntries starts where the follower can check it; a
-                // lower matchIndex only ever counts less toward commitment, and commitIndex
-                // never moves back. (Without this a repairing follower and its leader would
-                // trade the same refused AppendEntries for ever.)
-                p.match_index = last_index;
-            }
             // Back off using the follower's hint, never below what it is known to hold.
             let backed = p.next_index.prev().min(last_index.next());
             p.next_index = backed.max(p.match_index.next()).max(LogIndex(1));

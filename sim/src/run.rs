@@ -158,7 +158,11 @@ pub fn world_for_on<N: RaftNode>(seed: u64, config: &RunConfig) -> (World<N>, Sw
     let mut snapshot_threshold_entries = config.snapshot_threshold_entries;
     if config.disk_faults {
         let rng = &mut stream(seed, Stream::Disk);
-        swarm.mix.disk = Some(crate::faults::DiskMix::draw(rng));
+        let mut disk = crate::faults::DiskMix::draw(rng);
+        if !N::REPAIRS_DAMAGED_LOGS {
+            disk.damage_probability = 0.0;
+        }
+        swarm.mix.disk = Some(disk);
         let drawn = *[None, Some(2), Some(3), Some(5), Some(10), Some(50)]
             .choose(rng)
             .expect("non-empty");

@@ -256,17 +256,20 @@ fn the_damaged_log_bound_is_never_below_the_log_written() {
         let entries: Vec<LogIndex> = intact.entry_indexes().collect();
         for (k, &i) in entries.iter().enumerate() {
             let others = entries.iter().copied().filter(|&j| j != i);
-            let mut faults: Vec<Box<dyn Fn(&mut Wal) -> Result<(), String>>> =
-                vec![Box::new(move |w: &mut Wal| w.corrupt(i))];
+            let mut faults = vec![DiskFault::Corrupt(i)];
             if k + 1 < entries.len() {
-                faults.push(Box::new(move |w: &mut Wal| w.lose_write(i)));
+                faults.push(DiskFault::LoseWrite(i));
             }
-            for j in others {
-                faults.push(Box::new(move |w: &mut Wal| w.misdirect(i, j)));
-            }
+            faults.extend(others.map(|j| DiskFault::Misdirect { index: i, over: j }));
             for fault in faults {
                 let mut wal = intact.clone();
-                if fault(&mut wal).is_err() {
+                let done = match fault {
+                    DiskFault::Corrupt(i) => wal.corrupt(i),
+                    DiskFault::LoseWrite(i) => wal.lose_write(i),
+                    DiskFault::Misdirect { index, over } => wal.misdirect(index, over),
+                    _ => unreachable!(),
+                };
+                if done.is_err() {
                     continue; // the record is not the newest of its index
                 }
                 if let Some(d) = wal.read(true).damaged_log {

@@ -123,6 +123,10 @@ pub trait RaftNode: Sized + 'static {
             Self::NAME
         ))
     }
+    /// Whether it follows a repair rule for a log its disk damaged (`DurableState::damaged`):
+    /// one that does not boots as naive recovery would, on the cut log, so `--disk-faults`
+    /// gives it no damaged records (torn writes and fsync failures only).
+    const REPAIRS_DAMAGED_LOGS: bool = false;
     /// Whether it started from a damaged log and waits for a leader to repair it (raftsim's
     /// protocol-aware recovery; an implementation without it never is).
     fn repairing(&self) -> bool {

@@ -217,6 +217,7 @@ impl RaftMessage for Message {
 impl RaftNode for Node {
     type Message = Message;
     const NAME: &'static str = "raftsim";
+    const REPAIRS_DAMAGED_LOGS: bool = true;
 
     fn supports(config: &raft::Config) -> Result<(), String> {
         config.validate().map_err(|e| e.to_string())
