@@ -269,3 +269,81 @@ fn compaction_is_clean_and_each_snapshot_knob_breaks_its_property() {
         assert_eq!(v.property.name(), knob.doc().breaks, "{knob}: {}", v.detail);
     }
 }
+
+/// The disk model (`--disk-faults`): over 300 seeds correct Raft with protocol-aware recovery
+/// stays clean and live while crashes tear writes, fsyncs fail and, within the budget, records
+/// are corrupted, lost and misdirected; compaction keeps every WAL small; and each disk knob
+/// breaks a property its doc names within 300 seeds.
+#[test]
+fn disk_faults_are_clean_and_each_disk_knob_breaks_its_property() {
+    let disks = RunConfig {
+        disk_faults: true,
+        ..RunConfig::default()
+    };
+    let report = sim::campaign::Campaign::new(disks.clone())
+        .seeds(seeds(0..300))
+        .jobs(std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .run(&|| {});
+    if let Some(f) = &report.failure {
+        let v = f.violation.as_ref().expect("a failure has a violation");
+        panic!(
+            "seed {}: {}: {}\nreplay: cargo run --release -- replay --seed {} --disk-faults",
+            f.seed, v.property, v.detail, f.seed
+        );
+    }
+    let c = &report.coverage;
+    assert_eq!(
+        c.liveness_passed, c.seeds,
+        "every seed passes its liveness phase"
+    );
+    let d = c.totals.disk;
+    for (what, n) in [
+        ("records torn", d.records_torn),
+        ("fsync failures", d.fsync_failures),
+        ("records corrupted", d.records_corrupted),
+        ("writes lost", d.writes_lost),
+        ("writes misdirected", d.writes_misdirected),
+        ("starts on a damaged log", d.damaged_starts),
+        ("snapshots installed", d.snapshots_installed),
+    ] {
+        assert!(n > 10, "{what}: {n} in 300 seeds ({d:?})");
+    }
+
+    // Bounded: with compaction every 5 entries no WAL grows with the run.
+    let compacting = RunConfig {
+        snapshot_threshold_entries: Some(5),
+        ..disks.clone()
+    };
+    let report = sim::campaign::Campaign::new(compacting)
+        .seeds(seeds(0..100))
+        .jobs(std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .run(&|| {});
+    assert!(report.failure.is_none());
+    let t = &report.coverage.totals;
+    assert!(
+        t.disk.max_wal_records < 300 && t.commits > 30 * 300,
+        "largest WAL {} records, {} commits",
+        t.disk.max_wal_records,
+        t.commits
+    );
+
+    for knob in [
+        Knob::Raft(BugKnob::TruncateOnCorruption),
+        Knob::Host(HostKnob::FsyncFailureIgnored),
+        Knob::Host(HostKnob::NoWalChecksums),
+    ] {
+        let config = RunConfig {
+            bugs: Bugs::none().with(knob),
+            ..disks.clone()
+        };
+        let found = (0..300).find_map(|seed| run_seed(seed, &config).0.violation);
+        let v = found.unwrap_or_else(|| panic!("{knob} not found in 300 seeds"));
+        let breaks = knob.doc().breaks;
+        assert!(
+            breaks.split(" / ").any(|p| p == v.property.name()),
+            "{knob} broke {} ({}), its doc says {breaks}",
+            v.property,
+            v.detail
+        );
+    }
+}

@@ -151,15 +151,36 @@ pub struct BugRow {
 }
 
 /// The rows of the bug-finding table: every bug knob and the unsafe read mode, each with the
-/// default campaign's configuration.
+/// default campaign's configuration, but for the rules of compaction (run with
+/// `--snapshot-every 2`) and of the disk (run with `--disk-faults`), which the default
+/// campaign never exercises.
 pub fn bug_configs() -> Vec<(String, RunConfig)> {
-    let mut configs: Vec<(String, RunConfig)> = crate::knob::Knob::all()
+    use crate::knob::{HostKnob, Knob};
+    use raft::BugKnob;
+    let mut configs: Vec<(String, RunConfig)> = Knob::all()
         .map(|k| {
-            let config = RunConfig {
+            let mut config = RunConfig {
                 bugs: crate::knob::Bugs::none().with(k),
                 ..RunConfig::default()
             };
-            (format!("--bug {}", k.name()), config)
+            let mut flags = format!("--bug {}", k.name());
+            match k {
+                Knob::Raft(
+                    BugKnob::SnapshotDiscardsMatchingSuffix
+                    | BugKnob::InstallSnapshotOlderThanCommit
+                    | BugKnob::CompactPastApplied,
+                ) => {
+                    config.snapshot_threshold_entries = Some(2);
+                    flags += " --snapshot-every 2";
+                }
+                Knob::Raft(BugKnob::TruncateOnCorruption)
+                | Knob::Host(HostKnob::FsyncFailureIgnored | HostKnob::NoWalChecksums) => {
+                    config.disk_faults = true;
+                    flags += " --disk-faults";
+                }
+                _ => {}
+            }
+            (flags, config)
         })
         .collect();
     configs.push((

@@ -89,6 +89,32 @@ impl Coverage {
             modes.join(", "),
             self.degraded_ends,
             faults.join(", ")
+        ) + &self.describe_disks()
+    }
+
+    /// The disks' and snapshots' line, when a campaign had any (`--snapshot-every`,
+    /// `--disk-faults`): nothing otherwise.
+    fn describe_disks(&self) -> String {
+        let d = &self.totals.disk;
+        let quiet = crate::event::DiskStats {
+            max_wal_records: d.max_wal_records,
+            ..Default::default()
+        };
+        if *d == quiet {
+            return String::new();
+        }
+        format!(
+            "\ndisks: {} snapshots sent, {} installed; {} records torn, {} fsync failures, {} records corrupted, {} writes lost, {} misdirected; {} starts on a damaged log, {} refused; largest WAL {} records",
+            d.snapshots_sent,
+            d.snapshots_installed,
+            d.records_torn,
+            d.fsync_failures,
+            d.records_corrupted,
+            d.writes_lost,
+            d.writes_misdirected,
+            d.damaged_starts,
+            d.refusals,
+            d.max_wal_records
         )
     }
 }

@@ -51,13 +51,13 @@ impl HostKnob {
             HostKnob::FsyncFailureIgnored => KnobDoc {
                 rule: "a write is durable only when its fsync succeeds; after a failed fsync the process stops and reads the disk again",
                 section: "Figure 2 (\"updated on stable storage before responding to RPCs\"); Rebello et al., ATC 2020",
-                breaks: "Election Safety / Committed-entry durability",
+                breaks: "Election Safety / Leader Completeness / State Machine Safety",
                 why: "After a failed fsync Linux marks the pages clean: the vote or entry is in memory, never on disk. A node that answers from it has promised what a power loss takes back, and votes twice in one term.",
             },
             HostKnob::NoWalChecksums => KnobDoc {
                 rule: "every WAL record carries a checksum and a sequence number, and a reader checks them",
                 section: "etcd's wal package; Alagappan et al., FAST 2018",
-                breaks: "Linearizability / State Machine Safety",
+                breaks: "State Machine Safety / Leader Completeness / Log Matching / Linearizability",
                 why: "A crash mid-write leaves a torn last record. A reader that does not check it takes the garbage for an entry, and a leader may then replicate a command that no client wrote.",
             },
         }

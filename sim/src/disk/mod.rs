@@ -82,6 +82,10 @@ pub enum Health {
     /// misdirected write should have gone to): old bytes or zeros, no record and no header.
     /// At the end of the log it reads as the end (no reader can tell it from no write).
     Garbage,
+    /// Zeros where the pages of a failed fsync should have gone (etcd preallocates its WAL
+    /// segments with zeros): a reader takes them for the end of the log, and never sees
+    /// what was written after them.
+    Zeroed,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,8 +179,9 @@ impl Wal {
         self.counters.max_records = self.counters.max_records.max(self.records.len() as u64);
     }
 
-    /// The batch of an fsync that failed: its records never reach the disk, though their
-    /// sequence numbers are spent (the process wrote them; the kernel dropped the pages).
+    /// The batch of an fsync that failed, for a process that carries on: its records never
+    /// reach the disk (the kernel dropped the pages), their places stay zeros, and what the
+    /// process writes next lands after them, where no reader will look.
     pub fn write_lost(&mut self, batch: &[Persist]) {
         let n: u64 = batch
             .iter()
@@ -187,11 +192,11 @@ impl Wal {
             .sum();
         for _ in 0..n {
             self.push(Payload::Truncate { from: LogIndex(0) }); // placeholder bytes
-            self.records.last_mut().expect("pushed").health = Health::Garbage;
+            self.records.last_mut().expect("pushed").health = Health::Zeroed;
         }
         self.counters.records_written -= n;
         self.counters.writes_lost += n;
-        // Invisible until a later record follows it; `read` finds it then.
+        // Not damage a reader sees: it reads the zeros as the end of the log.
         self.damaged |= n > 0;
     }
 

@@ -57,6 +57,9 @@ impl Wal {
         let mut expected = self.base_seq;
         let n = self.records.len();
         for (k, record) in self.records.iter().enumerate() {
+            if record.health == Health::Zeroed {
+                break; // where the log seems to end
+            }
             if !verify {
                 let payload = match (&record.payload, record.health) {
                     (_, Health::Garbage) => continue,
@@ -72,6 +75,7 @@ impl Wal {
             // Garbage from here to the end is where the log ends (zeros after the last write).
             let only_garbage_left = self.records[k..]
                 .iter()
+                .take_while(|r| r.health != Health::Zeroed)
                 .all(|r| r.health == Health::Garbage);
             let damage = match record.health {
                 Health::Torn if last => {
@@ -84,6 +88,7 @@ impl Wal {
                 Health::Garbage => Some(Damage::Missing),
                 Health::Intact if record.seq != expected => Some(Damage::Misplaced),
                 Health::Intact => None,
+                Health::Zeroed => unreachable!("the loop stops at zeros"),
             };
             if let Some(d) = damage {
                 r.damage.get_or_insert((d, expected));
@@ -116,6 +121,7 @@ impl Wal {
         let sequence: Vec<Option<&Payload>> = self
             .records
             .iter()
+            .take_while(|r| r.health != Health::Zeroed)
             .filter(|r| r.health != Health::Torn)
             .map(|r| match r.health {
                 Health::Intact | Health::Corrupt => Some(&r.payload),
