@@ -21,8 +21,7 @@ impl<N: crate::node::RaftNode> World<N> {
     pub fn install(&mut self, id: NodeId, disk: raft::DurableState) {
         let i = id.0 as usize - 1;
         let node = self.new_node(id, disk.clone());
-        self.hosts[i].wal.rewrite(&disk);
-        self.hosts[i].disk = disk;
+        self.hosts[i].set_disk(disk);
         self.hosts[i].restore_kv();
         self.hosts[i].node = Some(node);
         self.checkers.on_restart(id, &HostsView(&self.hosts));
@@ -133,29 +132,29 @@ impl<N: crate::node::RaftNode> World<N> {
                 }
             }
             DiskFault::Corrupt(index) => {
-                host.wal.corrupt(index)?;
+                host.wal().corrupt(index)?;
                 self.stats.disk.records_corrupted += 1;
                 format!("the record of entry {index} on {id}'s disk is corrupted")
             }
             DiskFault::LoseWrite(index) => {
-                host.wal.lose_write(index)?;
+                host.wal().lose_write(index)?;
                 self.stats.disk.writes_lost += 1;
                 format!("the write of entry {index} never reached {id}'s disk (a lost write)")
             }
             DiskFault::Misdirect { index, over } => {
-                host.wal.misdirect(index, over)?;
+                host.wal().misdirect(index, over)?;
                 self.stats.disk.writes_misdirected += 1;
                 format!("on {id}'s disk, the write of entry {index} landed on the record of entry {over}")
             }
             DiskFault::Wipe => {
-                host.wal.wipe();
+                host.wal().wipe();
                 self.stats.disk.wipes += 1;
                 format!("{id}'s disk is wiped")
             }
         };
         let host = &mut self.hosts[i];
         if fault.at_rest() {
-            host.disk = host.wal.read(true).state;
+            host.disk = host.wal().read(true).state;
         }
         self.note_step(Step::Disk { node: id, fault });
         self.record(TraceEvent::Fault { description });

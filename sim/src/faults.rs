@@ -324,11 +324,12 @@ fn restart<N: RaftNode>(world: &mut World<N>, id: NodeId, mix: &FaultMix) {
 /// One damage to an entry record of `id`'s WAL: a corruption, a lost write (never of the
 /// newest entry record), or a misdirected write.
 fn pick_damage<N: RaftNode>(
-    world: &World<N>,
+    world: &mut World<N>,
     id: NodeId,
     rng: &mut ChaCha8Rng,
 ) -> Option<DiskFault> {
-    let entries: Vec<raft::LogIndex> = world.hosts[id.0 as usize - 1].wal.entry_indexes().collect();
+    let host = &mut world.hosts[id.0 as usize - 1];
+    let entries: Vec<raft::LogIndex> = host.wal().entry_indexes().collect();
     let n = entries.len();
     match rng.gen_range(0..3) {
         0 if n >= 2 => Some(DiskFault::LoseWrite(entries[rng.gen_range(0..n - 1)])),

@@ -28,8 +28,12 @@ pub struct Host<N: RaftNode = Node> {
     pub node: Option<N>,
     /// Stable storage as a reader of the WAL sees it: survives crashes.
     pub disk: DurableState,
-    /// The records on the platter and the snapshot file.
-    pub wal: Wal,
+    /// The records on the platter and the snapshot file, kept once the run first needs them
+    /// (a disk fault): until then the WAL would read back as exactly `disk` (the reader's one
+    /// promise without faults, `disk/tests.rs`), so the host keeps `disk` alone, and a fault
+    /// starts from the WAL a restart would have rewritten from it (`Host::wal`).
+    wal: Wal,
+    wal_live: bool,
     /// After an fsync failure the process carried on from (`fsync-failure-ignored`): what it
     /// reads through the page cache, which holds the writes the disk lost. Gone at a crash.
     pub(crate) page_cache: Option<DurableState>,
@@ -74,6 +78,7 @@ impl<N: RaftNode> Host<N> {
             node: Some(node),
             disk: DurableState::default(),
             wal: Wal::default(),
+            wal_live: false,
             page_cache: None,
             fsync_fail_next: false,
             supervised: false,
@@ -155,7 +160,9 @@ impl<N: RaftNode> Host<N> {
     pub(crate) fn finish_writes(&mut self) -> usize {
         let n = self.writing.len();
         for w in self.writing.drain(..) {
-            self.wal.write(&w);
+            if self.wal_live {
+                self.wal.write(&w);
+            }
             if let Some(cache) = &mut self.page_cache {
                 cache.apply(&w);
             }
@@ -173,6 +180,7 @@ impl<N: RaftNode> Host<N> {
     /// The fsync of the writes in flight failed, and the process goes on as if it had not
     /// (`fsync-failure-ignored`): the disk lost them, the page cache still shows them.
     pub(crate) fn lose_writes(&mut self) -> usize {
+        self.wal();
         let n = self.writing.len();
         let mut cache = self.page_cache.take().unwrap_or_else(|| self.disk.clone());
         for w in &self.writing {
@@ -189,12 +197,33 @@ impl<N: RaftNode> Host<N> {
     /// A crash lands in the middle of the writes in flight: all but their last record reach
     /// the disk, the last is torn. Returns whether a record was torn (there were writes).
     pub(crate) fn tear_writes(&mut self) -> bool {
+        self.wal();
         let torn = self.wal.write_torn(&self.writing);
         self.writing.clear();
         if torn {
             self.disk = self.wal.read(true).state;
         }
         torn
+    }
+
+    /// The WAL, kept from now on (see the field).
+    pub(crate) fn wal(&mut self) -> &mut Wal {
+        if !self.wal_live {
+            self.wal.rewrite(&self.disk);
+            self.wal_live = true;
+        }
+        &mut self.wal
+    }
+
+    /// The WAL, if the run has needed it so far.
+    pub fn wal_if_kept(&self) -> Option<&Wal> {
+        self.wal_live.then_some(&self.wal)
+    }
+
+    /// A disk given whole (a scenario's `[[node]]`): the WAL is as a restart would write it.
+    pub(crate) fn set_disk(&mut self, disk: DurableState) {
+        self.disk = disk;
+        self.wal_live = false;
     }
 
     /// What the node is told is durable: the disk, or the page cache it trusts.
@@ -210,6 +239,16 @@ impl<N: RaftNode> Host<N> {
     /// On a start the WAL is rewritten from what was read, so damage the reader worked around
     /// is not met again, and the disk is that state; the returned state carries `damaged`.
     pub(crate) fn recover(&mut self, verify: bool, refuse: bool) -> Result<Recovered, String> {
+        if !self.wal_live {
+            let mut boot = self.disk.clone();
+            boot.damaged = self.repair_pending.take();
+            self.booted_damaged = boot.damaged;
+            return Ok(Recovered {
+                boot,
+                damage: None,
+                torn_tail: false,
+            });
+        }
         let read = self.wal.read(verify);
         if let (true, Some((damage, seq))) = (refuse, read.damage) {
             return Err(format!("WAL record {seq} {damage}"));

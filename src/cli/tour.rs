@@ -99,6 +99,9 @@ fn setting(raft: &raft::Config, sim: &sim::SimConfig) -> (String, bool) {
         let unsafe_mode = if local { " (unsafe)" } else { "" };
         options.push(format!("{} reads{unsafe_mode}", sim.read_mode.name()));
     }
+    if raft.recovery != raft::RecoveryPolicy::default() {
+        options.push(format!("recovery {}", raft.recovery.name()));
+    }
     if !options.is_empty() {
         what = format!("{what} with {}", options.join(", "));
     }

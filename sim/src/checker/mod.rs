@@ -28,8 +28,11 @@
 //!   "updated on stable storage before responding to RPCs"): when any node first treats
 //!   (index, term) as committed, that entry is on the simulated disks of a majority, not just
 //!   in their memory. Followers acknowledge only what is durable, and a leader counts itself
-//!   only for what its own disk holds, so a commit always rests on a durable majority. State:
-//!   none beyond the committed log; each new commit reads the disks.
+//!   only for what its own disk holds, so a commit always rests on a durable majority. A disk
+//!   damaged since (`disk/`; its node not repaired yet) counts as holding the entry: the
+//!   acknowledgement was true when made, and no protocol can stop a leader counting one in
+//!   flight across the damage. State: none beyond the committed log; each new commit reads
+//!   the disks.
 //! - **Committed-entry durability**: (a) a node whose current term is at or above the term an
 //!   entry was committed in never deletes it: the only deletion is on an AppendEntries of the
 //!   node's current term, from that term's leader, and a leader of the commit term or a later
