@@ -304,6 +304,7 @@ fn disk_faults_are_clean_and_each_disk_knob_breaks_its_property() {
         ("writes lost", d.writes_lost),
         ("writes misdirected", d.writes_misdirected),
         ("starts on a damaged log", d.damaged_starts),
+        ("starts refused (recovery = refuse)", d.refusals),
         ("snapshots installed", d.snapshots_installed),
     ] {
         assert!(n > 10, "{what}: {n} in 300 seeds ({d:?})");

@@ -143,6 +143,10 @@ pub struct DiskMix {
     pub fsync_failure_probability: f64,
     /// How often a restart finds one entry record of the node's WAL damaged (within the budget).
     pub damage_probability: f64,
+    /// What the nodes do with a damaged log: both policies are correct (`raft::RecoveryPolicy`).
+    pub recovery: raft::RecoveryPolicy,
+    /// The snapshot threshold the seed runs with (drawn, or pinned by `--snapshot-every`).
+    pub snapshot_threshold_entries: Option<u64>,
 }
 
 impl DiskMix {
@@ -151,6 +155,8 @@ impl DiskMix {
             torn_probability: *[0.0, 0.5, 1.0].choose(rng).expect("non-empty"),
             fsync_failure_probability: *[0.0, 0.05, 0.2].choose(rng).expect("non-empty"),
             damage_probability: *[0.0, 0.3, 1.0].choose(rng).expect("non-empty"),
+            recovery: raft::RecoveryPolicy::default(),
+            snapshot_threshold_entries: None,
         }
     }
 }
@@ -210,8 +216,11 @@ impl FaultMix {
             self.heartbeats_carry_entries
         ) + &self.disk.as_ref().map_or(String::new(), |d| {
             format!(
-                " disk=[torn {} fsync {} damage {}]",
-                d.torn_probability, d.fsync_failure_probability, d.damage_probability
+                " disk=[torn {} fsync {} damage {} recovery {}]",
+                d.torn_probability,
+                d.fsync_failure_probability,
+                d.damage_probability,
+                d.recovery.name()
             )
         })
     }

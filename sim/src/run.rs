@@ -16,6 +16,7 @@ use crate::trace::{Trace, TraceHash};
 use crate::world::{Stats, World};
 use raft::Node;
 use rand::seq::SliceRandom;
+use rand::Rng;
 use serde::Serialize;
 
 /// What a random run is made of, apart from its seed. `None` leaves a choice to the seed
@@ -162,7 +163,6 @@ pub fn world_for_on<N: RaftNode>(seed: u64, config: &RunConfig) -> (World<N>, Sw
         if !N::REPAIRS_DAMAGED_LOGS {
             disk.damage_probability = 0.0;
         }
-        swarm.mix.disk = Some(disk);
         let drawn = *[None, Some(2), Some(3), Some(5), Some(10), Some(50)]
             .choose(rng)
             .expect("non-empty");
@@ -174,6 +174,12 @@ pub fn world_for_on<N: RaftNode>(seed: u64, config: &RunConfig) -> (World<N>, Sw
         if snapshot_threshold_entries.is_none() && N::supports(&with).is_ok() {
             snapshot_threshold_entries = drawn;
         }
+        disk.snapshot_threshold_entries = snapshot_threshold_entries;
+        // Drawn last, so that the draws before it are those of the runs before it was drawn.
+        if rng.gen_bool(0.25) {
+            disk.recovery = raft::RecoveryPolicy::Refuse;
+        }
+        swarm.mix.disk = Some(disk);
     }
     let sim = SimConfig {
         nodes: swarm.nodes,
@@ -190,6 +196,11 @@ pub fn world_for_on<N: RaftNode>(seed: u64, config: &RunConfig) -> (World<N>, Sw
         max_entries_per_append: swarm.mix.max_entries_per_append,
         heartbeats_carry_entries: swarm.mix.heartbeats_carry_entries,
         snapshot_threshold_entries,
+        recovery: swarm
+            .mix
+            .disk
+            .as_ref()
+            .map_or_else(Default::default, |d| d.recovery),
         ..raft::Config::default()
     };
     // A campaign's run keeps no lines, only the hash: a failure's report reruns the seed with

@@ -220,8 +220,13 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64
         "max_entries_per_append = {}\nheartbeats_carry_entries = {}",
         f.swarm.mix.max_entries_per_append, f.swarm.mix.heartbeats_carry_entries
     );
-    if let Some(n) = c.snapshot_threshold_entries {
+    let disk = f.swarm.mix.disk.as_ref();
+    let drawn = disk.and_then(|d| d.snapshot_threshold_entries);
+    if let Some(n) = c.snapshot_threshold_entries.or(drawn) {
         let _ = writeln!(t, "snapshot_threshold_entries = {n}");
+    }
+    if let Some(d) = disk.filter(|d| d.recovery != raft::RecoveryPolicy::default()) {
+        let _ = writeln!(t, "recovery = \"{}\"", d.recovery.name());
     }
     let _ = writeln!(t);
     let n = &f.swarm.mix.network;
