@@ -660,6 +660,28 @@ fn check_status<N: RaftNode>(
         };
         out.push((format!("{node} {what}"), got));
     }
+    if let Some((index, term)) = e.snapshot {
+        let (i, t) = match running {
+            Some(n) => n.log().last_included(),
+            None => w.hosts[node.0 as usize - 1].disk.last_included(),
+        };
+        let name = |i: u64, t: u64| {
+            if i == 0 {
+                "no snapshot".to_string()
+            } else {
+                format!("a snapshot up to {i}:{t}")
+            }
+        };
+        let got = if (i.0, t.0) == (index, term) {
+            Ok(())
+        } else {
+            Err(format!("its log starts after {}", name(i.0, t.0)))
+        };
+        out.push((
+            format!("{node}'s log to start after {}", name(index, term)),
+            got,
+        ));
+    }
     out
 }
 

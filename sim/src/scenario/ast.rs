@@ -219,6 +219,9 @@ pub struct Expectation {
     pub repairing: Option<bool>,
     /// The node is running (`false`: crashed, or it refused to start).
     pub alive: Option<bool>,
+    /// The last entry its log's snapshot stands for, (index, term) (§7; (0, 0): no snapshot);
+    /// its disk's while it is crashed.
+    pub snapshot: Option<(u64, u64)>,
     /// Checked only on this implementation (`on = "raft-rs"`), where implementations differ
     /// by design; `None`: on every one.
     pub on: Option<String>,

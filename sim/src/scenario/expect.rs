@@ -29,6 +29,7 @@ impl Parser<'_> {
             "votes-from",
             "repairing",
             "alive",
+            "snapshot",
             "on",
         ];
         let t = self.inline(v, "expect", &keys, "{ node = 1, log = [1, 2] }")?;
@@ -128,7 +129,7 @@ impl Parser<'_> {
             ..e.clone()
         }) == Expectation::default()
         {
-            return Err(self.err(v.span().start, "expect needs something to check: leader, node with log/commit/term/voted-for/votes-from/repairing/alive, violation, no-violation or no-leader"));
+            return Err(self.err(v.span().start, "expect needs something to check: leader, node with log/commit/term/voted-for/votes-from/repairing/alive/snapshot, violation, no-violation or no-leader"));
         }
         Ok(e)
     }
@@ -155,6 +156,28 @@ impl Parser<'_> {
             match key {
                 "repairing" => e.repairing = claim,
                 _ => e.alive = claim,
+            }
+        }
+        let Some(x) = t.get("snapshot") else {
+            return Ok(());
+        };
+        if e.node.is_none() {
+            let msg = "expect.snapshot needs `node` (whose log)";
+            return Err(self.err(self.key_offset(v, "snapshot"), msg));
+        }
+        let parsed = match x {
+            Value::String(s) if s == "none" => Some((0, 0)),
+            Value::String(s) => s
+                .split_once(':')
+                .and_then(|(i, t)| Some((i.parse::<u64>().ok()?, t.parse::<u64>().ok()?)))
+                .filter(|(i, t)| *i >= 1 && *t >= 1),
+            _ => None,
+        };
+        match parsed {
+            Some(p) => e.snapshot = Some(p),
+            None => {
+                let expected = "\"INDEX:TERM\" (the last entry its snapshot stands for, e.g. \"6:1\") or \"none\"";
+                return Err(self.field_error(v, "expect", "snapshot", expected, x));
             }
         }
         Ok(())

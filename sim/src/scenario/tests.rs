@@ -573,3 +573,65 @@ fn node_status_expectations_fail_when_the_claim_is_false() {
     );
     assert_eq!(report.expectations_checked, 8);
 }
+
+#[test]
+fn bad_snapshot_expectations_say_what_is_wrong() {
+    let cases = [
+        (
+            "{ snapshot = \"6:1\" }",
+            12,
+            "expect.snapshot needs `node` (whose log)",
+        ),
+        (
+            "{ node = 2, snapshot = \"6\" }",
+            22,
+            "expect.snapshot expects \"INDEX:TERM\" (the last entry its snapshot stands for, e.g. \"6:1\") or \"none\", got a string",
+        ),
+        (
+            "{ node = 2, snapshot = 6 }",
+            22,
+            "expect.snapshot expects \"INDEX:TERM\" (the last entry its snapshot stands for, e.g. \"6:1\") or \"none\", got a whole number",
+        ),
+    ];
+    for (expect, col, want) in cases {
+        let (line, column, msg) = at(&format!("{HEAD}[[step]]\nexpect = {expect}\n"));
+        assert_eq!((line, column, msg.as_str()), (4, col, want), "{expect}");
+    }
+}
+
+/// `snapshot` holds when the node's log starts after that entry, and fails otherwise: with
+/// compaction every 2 applied entries, a leader that applied 1:1 (its no-op) and two writes
+/// has compacted up to 2:1 (the next compaction comes at 4).
+#[test]
+fn snapshot_expectations_fail_when_the_claim_is_false() {
+    let text = "[cluster]\nnodes = 3\n[raft]\nsnapshot_threshold_entries = 2\n\
+        [network]\nlatency_min_us = 1000\nlatency_max_us = 1000\n\
+        [[step]]\ntimeout = 1\n[[step]]\nrun-until = { leader = 1, within-ms = 100 }\n\
+        [[step]]\nexpect = { node = 1, snapshot = \"none\" }\n\
+        [[step]]\nwrite = { node = 1, value = 7 }\n\
+        [[step]]\nwrite = { node = 1, value = 8 }\n\
+        [[step]]\nrun = \"50ms\"\n\
+        [[step]]\nexpect = { node = 1, commit = 3, snapshot = \"2:1\" }\n\
+        [[step]]\nexpect = { node = 1, snapshot = \"none\" }\n\
+        [[step]]\nexpect = { node = 1, snapshot = \"3:1\" }\n";
+    let s = parse_scenario("t.toml", text).expect("parses");
+    let report = crate::play::run_scenario(&s, false);
+    let failures: Vec<(usize, &str)> = report
+        .failures
+        .iter()
+        .map(|f| (f.line, f.message.as_str()))
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            (
+                23,
+                "expected n1's log to start after no snapshot, but its log starts after a snapshot up to 2:1"
+            ),
+            (
+                25,
+                "expected n1's log to start after a snapshot up to 3:1, but its log starts after a snapshot up to 2:1"
+            ),
+        ]
+    );
+}
