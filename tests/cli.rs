@@ -143,6 +143,16 @@ fn run_exits_0_when_expectations_hold_1_when_not_2_on_bad_input() {
         "{err}"
     );
 
+    // A disk fault the file asks for that cannot happen is the file's mistake: exit 2.
+    let damage = "[cluster]\nnodes = 3\n[[step]]\ntimeout = 1\n[[step]]\nrun = \"10ms\"\n[[step]]\ncorrupt = { node = 2, index = 1 }\n";
+    let path = temp_file("damage.toml", damage);
+    let (code, _, err) = raftsim(&["run", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("damage.toml: line 8: corrupt entry 1 on n2: n2 is running; damage a disk while its node is crashed"),
+        "{err}"
+    );
+
     let (code, _, err) = raftsim(&["run", "no/such/file.toml"]);
     assert_eq!(code, 2);
     assert!(

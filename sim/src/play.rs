@@ -37,11 +37,14 @@ pub struct ScenarioReport<N: RaftNode = Node> {
     /// A cap (`[sim] max_time_us` or `max_events`) stopped the run at this step: what followed
     /// it ran on a world that no longer moves. Said in words, with the step's line.
     pub stopped: Option<String>,
+    /// A step the file asks for that cannot be carried out (a disk fault on a running node,
+    /// on a record the disk does not hold): the file is wrong, not the run. Said with its line.
+    pub invalid: Option<String>,
 }
 
 impl<N: RaftNode> ScenarioReport<N> {
     pub fn passed(&self) -> bool {
-        self.failures.is_empty() && self.unexpected.is_empty()
+        self.failures.is_empty() && self.unexpected.is_empty() && self.invalid.is_none()
     }
 }
 
@@ -59,6 +62,7 @@ struct Runner<'a, N: RaftNode> {
     /// Properties some step expected, in the current branch.
     expected: Vec<Property>,
     stopped: Option<String>,
+    invalid: Option<String>,
     /// For each label, the branch (0 before the first rewind) its step last ran in.
     labels: Vec<(String, usize)>,
     /// The step being run comes just before a `rewind`: a `say` there captions the new branch.
@@ -125,6 +129,7 @@ fn play<N: RaftNode>(s: &Scenario, explain: bool, pictures: bool) -> ScenarioRep
         checked: 0,
         expected: Vec::new(),
         stopped: None,
+        invalid: None,
         labels: Vec::new(),
         before_rewind: false,
         past: Vec::new(),
@@ -164,6 +169,7 @@ fn play<N: RaftNode>(s: &Scenario, explain: bool, pictures: bool) -> ScenarioRep
         world: r.world,
         past: r.past,
         stopped: r.stopped,
+        invalid: r.invalid,
     }
 }
 
@@ -320,7 +326,18 @@ impl<N: RaftNode> Runner<'_, N> {
                 frames(&mut self.world, |f, _| f.begin_step(what));
                 // A panic in a step is reported as a violation and freezes the world there.
                 let mut missed = None;
-                self.world.guarded(|w| missed = act(w, step));
+                if let Step::Disk { node, fault } = step {
+                    let mut done = Ok(());
+                    self.world.guarded(|w| done = w.disk_fault(*node, *fault));
+                    if let (Err(e), true) = (done, check) {
+                        if self.explain {
+                            let _ = writeln!(self.out, "  ✗ line {}: {e}", st.line);
+                        }
+                        self.invalid.get_or_insert(format!("line {}: {e}", st.line));
+                    }
+                } else {
+                    self.world.guarded(|w| missed = act(w, step));
+                }
                 if let (Some(msg), true) = (missed, check) {
                     self.fail(st.line, msg);
                 }
@@ -431,11 +448,7 @@ fn act<N: RaftNode>(w: &mut World<N>, step: &Step) -> Option<String> {
         Step::Resume(n) => w.resume(*n),
         Step::Calm => w.calm(),
         Step::Retry(n) => w.client_retry(*n),
-        Step::Disk { node, fault } => {
-            if let Err(e) = w.disk_fault(*node, *fault) {
-                return Some(e);
-            }
-        }
+        Step::Disk { .. } => unreachable!("carried out by Runner::step"),
         Step::Partition(groups) => w.partition(groups),
         Step::Cut { from, to } => w.cut(*from, *to),
         Step::Links(links) => w.keep_links(links),

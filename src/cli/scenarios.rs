@@ -60,6 +60,10 @@ pub fn run<N: RaftNode>(args: &super::RunArgs) -> u8 {
     if !args.pictures.write_scenario(&report, &scenario.name) {
         return 2;
     }
+    if let Some(why) = &report.invalid {
+        eprintln!("error: {file}: {why}");
+        return 2;
+    }
     for f in &report.failures {
         println!("{file}:{}: expectation failed: {}", f.line, f.message);
     }

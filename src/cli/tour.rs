@@ -150,6 +150,9 @@ impl Outcome {
             }
         } else {
             let mut why = Vec::new();
+            if let Some(bad) = &report.invalid {
+                why.push(format!("a step cannot be carried out, {bad}"));
+            }
             if let Some(f) = report.failures.first() {
                 why.push(format!(
                     "{} expectation(s) failed, the first at line {}: {}",

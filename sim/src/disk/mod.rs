@@ -14,7 +14,8 @@
 //!   Failures?", USENIX ATC 2020): the batch never reaches the disk, and the kernel marks its
 //!   pages clean, so no later fsync writes them. The correct reaction is etcd's: stop the process
 //!   (`Fatal` on a failed sync) and read the disk again at restart; the host knob
-//!   `fsync-failure-ignored` carries on as if the write were durable.
+//!   `fsync-failure-ignored` carries on as if the write were durable, and the places of the
+//!   lost records stay zeros, which a later reader takes for the end of the log.
 //! - **a corrupted record** (`corrupt`), **a lost write** (`lose-write`: a write the disk said it
 //!   made and did not) and **a misdirected write** (`misdirect`: a record written over another
 //!   one): damage to records that were durable. raftsim damages entry records only, and only on
@@ -30,11 +31,16 @@
 //!
 //! Recovery (the node's `raft::RecoveryPolicy`): the reader keeps the hard state from every
 //! intact record, drops a torn tail, and cuts the log at the first damaged entry record. Then a
-//! protocol-aware node boots with `DurableState::damaged` and stays out of elections until a
-//! leader repairs it (Alagappan et al., "Protocol-Aware Recovery for Consensus-Based Storage",
-//! FAST 2018); a refusing node does not start; the knob `truncate-on-corruption` is the naive
-//! recovery that carries on. The checkers read `Wal::read`'s view of a disk: only intact
-//! replicas count.
+//! protocol-aware node boots with `DurableState::damaged` (the last entry of the log it had,
+//! bounded from the headers) and, until a leader of a later term repairs it, starts no
+//! election and votes only for candidates as up-to-date as that log (Alagappan et al.,
+//! "Protocol-Aware Recovery for Consensus-Based Storage", FAST 2018; `raft/src/recovery.rs`);
+//! a refusing node does not start; the knob `truncate-on-corruption` is the naive recovery
+//! that carries on. The checkers read `Wal::read`'s view of a disk: only intact replicas count.
+//!
+//! The host keeps the records only once a run first needs them (`Host::wal`): until a fault,
+//! the WAL reads back as exactly the disk's state (`an_undamaged_wal_reads_back_as_every_write_made`),
+//! and a fault starts from the WAL a restart would have written from it.
 //!
 //! Bounded: a snapshot rewrites the WAL as one hard state, the marker and the entries after it
 //! (etcd releases the WAL segments a snapshot covers), so with compaction on the WAL holds at
