@@ -870,3 +870,177 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    fn node(id: u8, disk: raft::DurableState) -> RaftRs {
+        let config = raft::Config {
+            snapshot_threshold_entries: Some(2),
+            ..raft::Config::default()
+        };
+        let members = [NodeId(1), NodeId(2), NodeId(3)];
+        RaftRs::boot(Boot {
+            id: NodeId(id),
+            members: &members,
+            config: &config,
+            lease_reads: false,
+            seed: 7,
+            disk,
+        })
+        .expect("boots")
+    }
+
+    fn snapshot(index: u64) -> raft::Snapshot {
+        raft::Snapshot {
+            last_included_index: LogIndex(index),
+            last_included_term: Term(1),
+            data: vec![7; 5],
+        }
+    }
+
+    /// A leader's MsgSnapshot, as raft-rs's leader sends it.
+    fn install_message(index: u64) -> RsMessage {
+        let mut m = eraftpb::Message::default();
+        m.set_msg_type(MessageType::MsgSnapshot);
+        (m.from, m.to, m.term) = (1, 2, 1);
+        m.set_snapshot(rs_snapshot(&snapshot(index), &[1, 2, 3]));
+        RsMessage(m)
+    }
+
+    /// A follower installs a leader's snapshot: its writes (hard state, then the snapshot) come
+    /// before the store is reset and before its answer, which says it holds the snapshot's index;
+    /// and while the snapshot is not durable the node takes no ticks, so that raft-rs's campaign
+    /// (which reads the entries between its applied and commit indexes, compacted now) waits.
+    #[test]
+    fn a_follower_installs_a_snapshot_before_answering_and_campaigns_once_it_is_durable() {
+        let mut n = node(2, raft::DurableState::default());
+        let mut out = Vec::new();
+        n.step(NodeId(1), install_message(5), &mut out);
+        let shape: Vec<String> = out
+            .iter()
+            .map(|o| match o {
+                Output::Persist(Persist::HardState { current_term, .. }) => {
+                    format!("hard state t{}", current_term.0)
+                }
+                Output::Persist(Persist::Snapshot(s)) => {
+                    format!("snapshot {}", s.last_included_index)
+                }
+                Output::Committed { index } => format!("commit {index}"),
+                Output::ApplySnapshot { snapshot } => {
+                    format!("apply snapshot {}", snapshot.last_included_index)
+                }
+                Output::Send { message, .. } => message.to_string(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                "hard state t1",
+                "snapshot 5",
+                "commit 5",
+                "apply snapshot 5",
+                "AppendEntriesResponse term=1 success=true last=5 hint=0",
+            ]
+        );
+        assert_eq!(
+            (n.commit_index(), n.last_applied()),
+            (LogIndex(5), LogIndex(5))
+        );
+        assert_eq!(n.log().last_included(), (LogIndex(5), Term(1)));
+        assert_eq!(n.log().last_index(), LogIndex(5));
+        // Not durable yet: ticks past any election timeout start nothing (nor panic).
+        for _ in 0..100 {
+            out.clear();
+            n.tick(&mut out);
+            assert!(out.is_empty(), "{out:?}");
+        }
+        assert_eq!(n.role_kind(), RoleKind::Follower);
+        let synced = Synced {
+            current_term: Term(1),
+            last_index: LogIndex(5),
+            last_term: Term(1),
+            writes: 2,
+        };
+        n.persisted(synced, &mut out);
+        assert_eq!(
+            n.raw.raft.raft_log.applied, 5,
+            "raft-rs applied the snapshot"
+        );
+        for _ in 0..20 {
+            n.tick(&mut out);
+            if n.role_kind() != RoleKind::Follower {
+                break;
+            }
+        }
+        assert_eq!(n.role_kind(), RoleKind::Candidate, "it campaigns as usual");
+        assert_eq!(n.current_term(), Term(2));
+    }
+
+    /// A restart from a disk with a snapshot: raft-rs's log starts after it, its commit and
+    /// applied indexes are there, and as a leader it sends the snapshot, data and all, to a
+    /// follower behind its first index (and the simulator counts a `Snapshot`).
+    #[test]
+    fn a_restart_boots_from_the_snapshot_and_a_leader_sends_it() {
+        let disk = raft::DurableState {
+            current_term: Term(1),
+            voted_for: Some(NodeId(1)),
+            log: vec![Entry {
+                index: LogIndex(5),
+                term: Term(1),
+                command: Command::Client(9),
+            }],
+            snapshot: Some(snapshot(4)),
+            damaged: None,
+        };
+        let mut n = node(1, disk);
+        assert_eq!(
+            (n.commit_index(), n.last_applied()),
+            (LogIndex(4), LogIndex(4))
+        );
+        assert_eq!(n.log().last_included(), (LogIndex(4), Term(1)));
+        assert_eq!(n.log().last_index(), LogIndex(5));
+        assert_eq!(n.raw.raft.raft_log.applied, 4);
+        assert_eq!(n.raw.raft.raft_log.first_index(), 5);
+        let mut out = Vec::new();
+        n.timeout_now(&mut out);
+        let synced = Synced {
+            current_term: Term(2),
+            last_index: LogIndex(5),
+            last_term: Term(1),
+            writes: n.writes,
+        };
+        n.persisted(synced, &mut out);
+        let mut vote = eraftpb::Message::default();
+        vote.set_msg_type(MessageType::MsgRequestVoteResponse);
+        (vote.from, vote.to, vote.term) = (2, 1, 2);
+        n.step(NodeId(2), RsMessage(vote), &mut out);
+        assert_eq!(n.role_kind(), RoleKind::Leader);
+        // n3 answers the leader's first append: its log ends at 2, below the first index.
+        let mut refusal = eraftpb::Message::default();
+        refusal.set_msg_type(MessageType::MsgAppendResponse);
+        (refusal.from, refusal.to, refusal.term) = (3, 1, 2);
+        (refusal.index, refusal.reject, refusal.reject_hint) = (5, true, 2);
+        out.clear();
+        n.step(NodeId(3), RsMessage(refusal), &mut out);
+        let sent: Vec<&RsMessage> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send {
+                    to: NodeId(3),
+                    message,
+                } => Some(message),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sent.len(), 1, "{out:?}");
+        assert_eq!(sent[0].kind(), MessageKind::Snapshot);
+        assert_eq!(
+            sent[0].to_string(),
+            "InstallSnapshot term=2 last=4:1 bytes=5"
+        );
+        assert_eq!(&sent[0].0.get_snapshot().data[..], &[7; 5]);
+    }
+}
