@@ -65,7 +65,7 @@ fn every_scenario_has_a_story_and_a_description() {
 
 /// Every shipped scenario that needs no bug knob holds on raft-rs too; where raft-rs differs by
 /// design, the scenario's expectations say so with `on = "raft-rs"` (figure8 among them). The
-/// §7 stories, which need log compaction, are left out: the raft-rs adapter refuses it.
+/// §7 stories are left out: tests/raft_rs_snapshots.rs runs snapshot-lagging-follower.
 #[test]
 fn every_knob_free_scenario_holds_on_raft_rs() {
     use sim::node::RaftRs;

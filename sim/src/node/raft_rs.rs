@@ -10,6 +10,7 @@
 //!   behind them, and the node restarts from the disk alone.
 //! - committed entries are applied, read states answer reads (`read_index`, ReadIndex or the
 //!   lease-based read option).
+//! - log compaction (§7, `snapshot_threshold_entries`): see "Snapshots" below.
 //!
 //! `MemStorage` plays the node's memory (raft-rs reads its log from there); the simulated disk
 //! is the durable copy. raft-rs draws its election timeout from `thread_rng`; after every input
@@ -22,6 +23,29 @@
 //! never carry entries) and `lease_margin_ticks` (raft-rs's lease reads have no margin).
 //! Proposals are taken only by the leader (a follower does not forward them, as with etcd's
 //! `DisableProposalForwarding`), so that a client hears where its write went.
+//!
+//! Snapshots. raft-rs leaves snapshots to its application, as raftsim's host does; the adapter
+//! is that application, and its storage ([`SimStorage`]) is a `MemStorage` plus the latest
+//! snapshot with the host's data (a `MemStorage` keeps only a snapshot's metadata):
+//! - the applied index having passed the last snapshot (or the last request) by the threshold,
+//!   the adapter asks for one at its applied index (`SnapshotWanted`, after the `Apply`s), by
+//!   raftsim's node's rule (`raft/src/snapshot.rs`);
+//! - `compact(index, data)` makes the snapshot at `index` (its term, the cluster's conf state,
+//!   the host's bytes) the storage's, drops the log up to it, and writes it (`Persist::Snapshot`);
+//! - a leader whose follower needs a compacted entry gets that snapshot from the storage and
+//!   sends it (`MsgSnapshot`, kind `Snapshot`). Once it left, the adapter reports it finished
+//!   (`report_snapshot`): raft-rs would otherwise hold the follower in its snapshot state, sending
+//!   nothing, until the follower answers; a lost snapshot then goes again after a refused probe;
+//! - a follower's Ready with a snapshot: the log after the snapshot's index goes (`Truncate`),
+//!   the snapshot is written (`Persist::Snapshot`), the commit index moves to it and the host's
+//!   store is replaced (`ApplySnapshot`), all before the Ready's entries and hard state; the
+//!   storage applies it at once (raft-rs reads its log from there), raft-rs's applied index
+//!   follows once the snapshot is durable (raft-rs allows no applied index past its persisted
+//!   one), and until then the node takes no ticks: raft-rs's campaign checks the entries between
+//!   its applied and commit indexes, which the snapshot compacted (TiKV's raftstore skips ticks
+//!   while a snapshot is pending, for the same check);
+//! - a restart boots the storage from the disk's snapshot and the log after it, with raft-rs's
+//!   applied index at the snapshot's (the host restores its store itself).
 
 use super::{Boot, RaftMessage, RaftNode};
 use crate::digest::TraceHash;
@@ -31,7 +55,8 @@ use raft::{Command, Entry, LogIndex, MessageKind, NodeId, Output, Persist, RaftL
 use raft::{Rejection, RoleKind, Synced, Term};
 use raft_rs::eraftpb::{self, MessageType};
 use raft_rs::storage::MemStorage;
-use raft_rs::{RawNode, ReadOnlyOption, StateRole};
+use raft_rs::{GetEntriesContext, RaftState, RawNode, ReadOnlyOption, SnapshotStatus, StateRole};
+use raft_rs::{Storage, StorageError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
@@ -41,13 +66,117 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq)]
 pub struct RsMessage(pub eraftpb::Message);
 
+/// raft-rs's storage under the adapter: its `MemStorage` for the log and the hard state, and the
+/// latest snapshot whole, with the host's data, which a leader sends (`Storage::snapshot`).
+pub struct SimStorage {
+    mem: MemStorage,
+    snapshot: eraftpb::Snapshot,
+}
+
+impl SimStorage {
+    /// §7: the snapshot `snap` stands for the log up to its index: the storage keeps it, and of
+    /// the log only the entries after it, when the log holds the snapshot's last entry
+    /// (compaction); otherwise none (an installed snapshot: raft-rs installs only one its log
+    /// does not match). The hard state stays.
+    fn take_snapshot(&mut self, snap: eraftpb::Snapshot) -> Result<(), String> {
+        let (index, term) = (snap.get_metadata().index, snap.get_metadata().term);
+        let last = self.mem.last_index().map_err(|e| e.to_string())?;
+        let keep = if index < last && self.mem.term(index).ok() == Some(term) {
+            let context = GetEntriesContext::empty(false);
+            (self.mem.entries(index + 1, last + 1, None, context)).map_err(|e| e.to_string())?
+        } else {
+            Vec::new()
+        };
+        let mut core = self.mem.wl();
+        let hard_state = core.hard_state().clone();
+        core.apply_snapshot(snap.clone())
+            .map_err(|e| e.to_string())?;
+        core.append(&keep).map_err(|e| e.to_string())?;
+        if hard_state.commit >= index {
+            core.set_hardstate(hard_state);
+        }
+        drop(core);
+        self.snapshot = snap;
+        Ok(())
+    }
+
+    fn snapshot_index(&self) -> u64 {
+        self.snapshot.get_metadata().index
+    }
+}
+
+impl Storage for SimStorage {
+    fn initial_state(&self) -> raft_rs::Result<RaftState> {
+        self.mem.initial_state()
+    }
+    fn entries(
+        &self,
+        low: u64,
+        high: u64,
+        max_size: impl Into<Option<u64>>,
+        context: GetEntriesContext,
+    ) -> raft_rs::Result<Vec<eraftpb::Entry>> {
+        self.mem.entries(low, high, max_size, context)
+    }
+    fn term(&self, idx: u64) -> raft_rs::Result<u64> {
+        self.mem.term(idx)
+    }
+    fn first_index(&self) -> raft_rs::Result<u64> {
+        self.mem.first_index()
+    }
+    fn last_index(&self) -> raft_rs::Result<u64> {
+        self.mem.last_index()
+    }
+    /// The latest snapshot, data and all. raft-rs asks only once it compacted entries a
+    /// follower needs, so there is one (`request_index` is 0 but for `request_snapshot`, which
+    /// the adapter never calls).
+    fn snapshot(&self, request_index: u64, _to: u64) -> raft_rs::Result<eraftpb::Snapshot> {
+        let index = self.snapshot_index();
+        if index == 0 || index < request_index {
+            return Err(raft_rs::Error::Store(
+                StorageError::SnapshotTemporarilyUnavailable,
+            ));
+        }
+        Ok(self.snapshot.clone())
+    }
+}
+
+/// raftsim's snapshot as raft-rs's, with the cluster's configuration.
+fn rs_snapshot(s: &raft::Snapshot, voters: &[u64]) -> eraftpb::Snapshot {
+    let mut snap = eraftpb::Snapshot {
+        data: s.data.clone().into(),
+        ..Default::default()
+    };
+    let meta = snap.mut_metadata();
+    meta.index = s.last_included_index.0;
+    meta.term = s.last_included_term.0;
+    meta.set_conf_state(eraftpb::ConfState::from((voters.to_vec(), vec![])));
+    snap
+}
+
+fn snapshot_of(snap: &eraftpb::Snapshot) -> raft::Snapshot {
+    raft::Snapshot {
+        last_included_index: LogIndex(snap.get_metadata().index),
+        last_included_term: Term(snap.get_metadata().term),
+        data: snap.data.to_vec(),
+    }
+}
+
 /// raft-rs hosted.
 pub struct RaftRs {
-    raw: RawNode<MemStorage>,
+    raw: RawNode<SimStorage>,
     /// The log as raftsim's checkers and pictures see it: raft-rs's, stable and unstable.
     log: RaftLog,
-    /// Readies handed to the host, with the count of writes that must be durable first.
-    pending: VecDeque<(u64, u64)>,
+    /// Readies handed to the host, with the count of writes that must be durable first and the
+    /// index of the snapshot the Ready installed, if it did.
+    pending: VecDeque<(u64, u64, Option<u64>)>,
+    /// A snapshot installed whose write is not durable yet: raft-rs's applied index moves to it
+    /// once it is, and until then the node takes no ticks.
+    installing: Option<u64>,
+    /// §7: applied entries between snapshots (`None`: no compaction), and the applied index
+    /// the last request was made at (`SnapshotWanted`).
+    snapshot_every: Option<u64>,
+    snapshot_asked: LogIndex,
     /// Writes (`Persist` outputs) asked for, and durable, since this node started.
     writes: u64,
     durable_writes: u64,
@@ -103,11 +232,6 @@ fn config_of(c: &raft::Config, id: NodeId, lease_reads: bool) -> Result<raft_rs:
             "bug knob {k} switches off a rule of raftsim's own node; raft-rs has no knobs (the host's, such as ack-uncommitted-write, apply to it)"
         ));
     }
-    if let Some(n) = c.snapshot_threshold_entries {
-        return Err(format!(
-            "snapshot_threshold_entries ({n}): the raft-rs adapter does not compact its log or send snapshots yet"
-        ));
-    }
     let config = raft_rs::Config {
         id: id.0 as u64,
         election_tick: c.election_timeout_min_ticks as usize,
@@ -142,19 +266,27 @@ impl RaftNode for RaftRs {
     }
 
     fn boot(b: Boot<'_>) -> Result<RaftRs, String> {
-        let config = config_of(b.config, b.id, b.lease_reads)?;
+        let mut config = config_of(b.config, b.id, b.lease_reads)?;
         let voters: Vec<u64> = b.members.iter().map(|m| m.0 as u64).collect();
-        let store = MemStorage::new_with_conf_state((voters, vec![]));
-        if b.disk.snapshot.is_some() {
-            return Err("the raft-rs adapter cannot restart from a snapshot".to_string());
+        let mut store = SimStorage {
+            mem: MemStorage::new_with_conf_state((voters.clone(), vec![])),
+            snapshot: eraftpb::Snapshot::default(),
+        };
+        // §7: the snapshot stands for the log up to its index, committed and applied (the host
+        // restores its store from it); raft-rs starts with its applied index there.
+        let (included, included_term) = b.disk.last_included();
+        if let Some(s) = &b.disk.snapshot {
+            store.take_snapshot(rs_snapshot(s, &voters))?;
+            config.applied = included.0;
         }
         let entries: Vec<eraftpb::Entry> = b.disk.log.iter().map(rs_entry).collect();
         {
-            let mut core = store.wl();
+            let mut core = store.mem.wl();
             core.append(&entries).map_err(|e| e.to_string())?;
             core.set_hardstate(eraftpb::HardState {
                 term: b.disk.current_term.0,
                 vote: b.disk.voted_for.map_or(0, |v| v.0 as u64),
+                commit: included.0,
                 ..Default::default()
             });
         }
@@ -162,12 +294,15 @@ impl RaftNode for RaftRs {
         let raw = RawNode::new(&config, store, &logger).map_err(|e| e.to_string())?;
         let mut node = RaftRs {
             raw,
-            log: RaftLog::from_entries(b.disk.log),
+            log: RaftLog::from_snapshot(included, included_term, b.disk.log),
             pending: VecDeque::new(),
+            installing: None,
+            snapshot_every: b.config.snapshot_threshold_entries,
+            snapshot_asked: included,
             writes: 0,
             durable_writes: 0,
-            commit: LogIndex(0),
-            applied: LogIndex(0),
+            commit: included,
+            applied: included,
             rng: ChaCha8Rng::seed_from_u64(b.seed),
             drawn: (0, 0),
             timeouts: (config.min_election_tick, config.max_election_tick),
@@ -177,6 +312,10 @@ impl RaftNode for RaftRs {
     }
 
     fn tick(&mut self, out: &mut Vec<Output<RsMessage>>) {
+        if self.installing.is_some() {
+            // raft-rs's campaign would look for the entries the snapshot compacted.
+            return;
+        }
         let before = self.phase();
         self.raw.tick();
         self.drive(out, before);
@@ -259,6 +398,40 @@ impl RaftNode for RaftRs {
     fn log(&self) -> &RaftLog {
         &self.log
     }
+    /// §7: the host's store as of `index` becomes the storage's snapshot, the log up to
+    /// `index` goes, and the snapshot is written. An index at or below the latest snapshot (one
+    /// installed since the request) leaves nothing to do.
+    fn compact(
+        &mut self,
+        index: LogIndex,
+        data: Vec<u8>,
+        out: &mut Vec<Output<RsMessage>>,
+    ) -> Result<(), String> {
+        let (included, _) = self.log.last_included();
+        if index <= included {
+            return Ok(());
+        }
+        if index > self.applied {
+            return Err(format!(
+                "cannot compact up to {index}: only {} is applied (§7)",
+                self.applied
+            ));
+        }
+        let store = self.raw.store();
+        let term = Term(store.term(index.0).map_err(|e| e.to_string())?);
+        let voters = store.mem.initial_state().map_err(|e| e.to_string())?;
+        let snapshot = raft::Snapshot {
+            last_included_index: index,
+            last_included_term: term,
+            data,
+        };
+        let snap = rs_snapshot(&snapshot, &voters.conf_state.voters);
+        self.raw.mut_store().take_snapshot(snap)?;
+        self.log.compact_to(index, term);
+        out.push(Output::Persist(Persist::Snapshot(snapshot)));
+        self.writes += 1;
+        Ok(())
+    }
     fn election_timer(&self) -> Option<(u32, u32)> {
         let r = &self.raw.raft;
         (r.state != StateRole::Leader).then(|| {
@@ -291,31 +464,51 @@ impl RaftRs {
         }
     }
 
-    /// Tells raft-rs which Readies are on the disk now.
+    /// Tells raft-rs which Readies are on the disk now; a snapshot one of them installed is
+    /// then applied as far as raft-rs is concerned.
     fn finish_persisted(&mut self) {
         let mut done = None;
-        while let Some(&(number, writes)) = self.pending.front() {
+        let mut installed = None;
+        while let Some(&(number, writes, snapshot)) = self.pending.front() {
             if writes > self.durable_writes {
                 break;
             }
             done = Some(number);
+            installed = snapshot.or(installed);
             self.pending.pop_front();
         }
         if let Some(number) = done {
             self.raw.on_persist_ready(number);
         }
+        if let Some(index) = installed {
+            if index > self.raw.raft.raft_log.applied {
+                self.raw.advance_apply_to(index);
+            }
+            if self.installing.is_some_and(|i| i <= index) {
+                self.installing = None;
+            }
+        }
     }
 
     fn handle(&mut self, mut rd: raft_rs::Ready, out: &mut Vec<Output<RsMessage>>) {
+        let mut snapshots_to = Vec::new();
         for m in rd.take_messages() {
+            if m.get_msg_type() == MessageType::MsgSnapshot {
+                snapshots_to.push(m.to);
+            }
             out.push(send(m));
         }
-        assert!(
-            rd.snapshot().is_empty(),
-            "raftsim never compacts raft-rs's log"
-        );
+        // A snapshot comes with no committed entries; its writes follow the hard state (as
+        // raftsim's node orders them) and precede the entries after it.
+        let installed = (!rd.snapshot().is_empty()).then(|| {
+            self.persist_hard_state(&rd, out);
+            self.install(rd.snapshot(), out)
+        });
         self.apply(rd.take_committed_entries(), out);
-        self.persist(&rd, out);
+        if installed.is_none() {
+            self.persist_hard_state(&rd, out);
+        }
+        self.persist_entries(&rd, out);
         for m in rd.take_persisted_messages() {
             out.push(send(m));
         }
@@ -331,26 +524,67 @@ impl RaftRs {
         }
         let number = rd.number();
         self.raw.advance_append_async(rd);
-        self.pending.push_back((number, self.writes));
+        self.pending.push_back((number, self.writes, installed));
+        // The snapshot left: raft-rs would otherwise send this follower nothing more until it
+        // answered (a lost snapshot goes again once a probe after it is refused).
+        for to in snapshots_to {
+            self.raw.report_snapshot(to, SnapshotStatus::Finish);
+        }
     }
 
-    /// The Ready's entries and hard state: into raft-rs's memory (its storage) at once, and onto
-    /// the disk as `Persist` outputs.
-    fn persist(&mut self, rd: &raft_rs::Ready, out: &mut Vec<Output<RsMessage>>) {
+    /// Figure 13 steps 6 to 8 on a follower: a leader's snapshot its log does not match (raft-rs
+    /// only fast-forwards its commit index for one it matches). The entries after the
+    /// snapshot's index go (a truncation the checkers see), the snapshot is written, the
+    /// commit index moves to it and the host resets its store from it; raft-rs's storage holds
+    /// it at once. Returns its index.
+    fn install(&mut self, snap: &eraftpb::Snapshot, out: &mut Vec<Output<RsMessage>>) -> u64 {
+        let snapshot = snapshot_of(snap);
+        let index = snapshot.last_included_index;
+        if self.log.last_index() > index && index >= self.log.last_included().0 {
+            let from = index.next();
+            self.log.truncate_from(from);
+            out.push(Output::Persist(Persist::Truncate { from }));
+            self.writes += 1;
+        }
+        self.log.compact_to(index, snapshot.last_included_term);
+        self.raw
+            .mut_store()
+            .take_snapshot(snap.clone())
+            .expect("raft-rs installs a snapshot past its commit index");
+        out.push(Output::Persist(Persist::Snapshot(snapshot.clone())));
+        self.writes += 1;
+        if index > self.commit {
+            self.commit = index;
+            out.push(Output::Committed { index });
+        }
+        self.applied = index;
+        self.snapshot_asked = index;
+        self.installing = Some(index.0);
+        out.push(Output::ApplySnapshot { snapshot });
+        index.0
+    }
+
+    /// The Ready's hard state, then (`persist_entries`) its entries: into raft-rs's memory (its
+    /// storage) at once, and onto the disk as `Persist` outputs.
+    fn persist_hard_state(&mut self, rd: &raft_rs::Ready, out: &mut Vec<Output<RsMessage>>) {
         if let Some(hs) = rd.hs() {
-            self.raw.mut_store().wl().set_hardstate(hs.clone());
+            self.raw.mut_store().mem.wl().set_hardstate(hs.clone());
             out.push(Output::Persist(Persist::HardState {
                 current_term: Term(hs.term),
                 voted_for: (hs.vote != 0).then(|| node_id(hs.vote)),
             }));
             self.writes += 1;
         }
+    }
+
+    fn persist_entries(&mut self, rd: &raft_rs::Ready, out: &mut Vec<Output<RsMessage>>) {
         let entries = rd.entries();
         let Some(first) = entries.first() else {
             return;
         };
         self.raw
             .mut_store()
+            .mem
             .wl()
             .append(entries)
             .expect("raft-rs's entries follow its log");
@@ -383,6 +617,22 @@ impl RaftRs {
             self.applied = LogIndex(e.index);
         }
         self.raw.advance_apply_to(self.applied.0);
+        self.maybe_ask_snapshot(out);
+    }
+
+    /// §7, raftsim's node's rule (`Node::maybe_ask_snapshot`): once the applied index has
+    /// passed the last snapshot, or the last request, by the threshold, ask for a snapshot at
+    /// it, after the `Apply`s that brought the host's store there.
+    fn maybe_ask_snapshot(&mut self, out: &mut Vec<Output<RsMessage>>) {
+        let Some(threshold) = self.snapshot_every else {
+            return;
+        };
+        let index = self.applied;
+        let since = self.log.last_included().0.max(self.snapshot_asked);
+        if index.0 >= since.0 + threshold {
+            self.snapshot_asked = index;
+            out.push(Output::SnapshotWanted { index });
+        }
     }
 
     /// raft-rs drew a new election timeout from `thread_rng`: replace it with the seed's (the
@@ -436,7 +686,12 @@ impl RaftMessage for RsMessage {
             m.reject as u64 ^ m.reject_hint << 1,
             m.context.iter().fold(0, |h, b| mix64(h ^ *b as u64)),
         ];
-        fields.iter().fold(0, |h, f| mix64(h ^ f))
+        let key = fields.iter().fold(0, |h, f| mix64(h ^ f));
+        if m.get_msg_type() == MessageType::MsgSnapshot {
+            let meta = m.get_snapshot().get_metadata();
+            return mix64(key ^ meta.index << 20 ^ meta.term);
+        }
+        key
     }
 
     fn hash_into(&self, hash: &mut TraceHash) {
@@ -557,6 +812,17 @@ impl fmt::Display for RsMessage {
                     m.context.len()
                 )
             }
+            MsgSnapshot => {
+                let meta = m.get_snapshot().get_metadata();
+                write!(
+                    f,
+                    "InstallSnapshot term={} last={}:{} bytes={}",
+                    m.term,
+                    meta.index,
+                    meta.term,
+                    m.get_snapshot().data.len()
+                )
+            }
             other => write!(
                 f,
                 "{other:?} term={} index={} commit={}",
@@ -602,5 +868,179 @@ mod tests {
             );
             assert_eq!(n.log().terms(), vec![1, 1, 1, 1], "n{id}");
         }
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    fn node(id: u8, disk: raft::DurableState) -> RaftRs {
+        let config = raft::Config {
+            snapshot_threshold_entries: Some(2),
+            ..raft::Config::default()
+        };
+        let members = [NodeId(1), NodeId(2), NodeId(3)];
+        RaftRs::boot(Boot {
+            id: NodeId(id),
+            members: &members,
+            config: &config,
+            lease_reads: false,
+            seed: 7,
+            disk,
+        })
+        .expect("boots")
+    }
+
+    fn snapshot(index: u64) -> raft::Snapshot {
+        raft::Snapshot {
+            last_included_index: LogIndex(index),
+            last_included_term: Term(1),
+            data: vec![7; 5],
+        }
+    }
+
+    /// A leader's MsgSnapshot, as raft-rs's leader sends it.
+    fn install_message(index: u64) -> RsMessage {
+        let mut m = eraftpb::Message::default();
+        m.set_msg_type(MessageType::MsgSnapshot);
+        (m.from, m.to, m.term) = (1, 2, 1);
+        m.set_snapshot(rs_snapshot(&snapshot(index), &[1, 2, 3]));
+        RsMessage(m)
+    }
+
+    /// A follower installs a leader's snapshot: its writes (hard state, then the snapshot) come
+    /// before the store is reset and before its answer, which says it holds the snapshot's index;
+    /// and while the snapshot is not durable the node takes no ticks, so that raft-rs's campaign
+    /// (which reads the entries between its applied and commit indexes, compacted now) waits.
+    #[test]
+    fn a_follower_installs_a_snapshot_before_answering_and_campaigns_once_it_is_durable() {
+        let mut n = node(2, raft::DurableState::default());
+        let mut out = Vec::new();
+        n.step(NodeId(1), install_message(5), &mut out);
+        let shape: Vec<String> = out
+            .iter()
+            .map(|o| match o {
+                Output::Persist(Persist::HardState { current_term, .. }) => {
+                    format!("hard state t{}", current_term.0)
+                }
+                Output::Persist(Persist::Snapshot(s)) => {
+                    format!("snapshot {}", s.last_included_index)
+                }
+                Output::Committed { index } => format!("commit {index}"),
+                Output::ApplySnapshot { snapshot } => {
+                    format!("apply snapshot {}", snapshot.last_included_index)
+                }
+                Output::Send { message, .. } => message.to_string(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                "hard state t1",
+                "snapshot 5",
+                "commit 5",
+                "apply snapshot 5",
+                "AppendEntriesResponse term=1 success=true last=5 hint=0",
+            ]
+        );
+        assert_eq!(
+            (n.commit_index(), n.last_applied()),
+            (LogIndex(5), LogIndex(5))
+        );
+        assert_eq!(n.log().last_included(), (LogIndex(5), Term(1)));
+        assert_eq!(n.log().last_index(), LogIndex(5));
+        // Not durable yet: ticks past any election timeout start nothing (nor panic).
+        for _ in 0..100 {
+            out.clear();
+            n.tick(&mut out);
+            assert!(out.is_empty(), "{out:?}");
+        }
+        assert_eq!(n.role_kind(), RoleKind::Follower);
+        let synced = Synced {
+            current_term: Term(1),
+            last_index: LogIndex(5),
+            last_term: Term(1),
+            writes: 2,
+        };
+        n.persisted(synced, &mut out);
+        assert_eq!(
+            n.raw.raft.raft_log.applied, 5,
+            "raft-rs applied the snapshot"
+        );
+        for _ in 0..20 {
+            n.tick(&mut out);
+            if n.role_kind() != RoleKind::Follower {
+                break;
+            }
+        }
+        assert_eq!(n.role_kind(), RoleKind::Candidate, "it campaigns as usual");
+        assert_eq!(n.current_term(), Term(2));
+    }
+
+    /// A restart from a disk with a snapshot: raft-rs's log starts after it, its commit and
+    /// applied indexes are there, and as a leader it sends the snapshot, data and all, to a
+    /// follower behind its first index (and the simulator counts a `Snapshot`).
+    #[test]
+    fn a_restart_boots_from_the_snapshot_and_a_leader_sends_it() {
+        let disk = raft::DurableState {
+            current_term: Term(1),
+            voted_for: Some(NodeId(1)),
+            log: vec![Entry {
+                index: LogIndex(5),
+                term: Term(1),
+                command: Command::Client(9),
+            }],
+            snapshot: Some(snapshot(4)),
+            damaged: None,
+        };
+        let mut n = node(1, disk);
+        assert_eq!(
+            (n.commit_index(), n.last_applied()),
+            (LogIndex(4), LogIndex(4))
+        );
+        assert_eq!(n.log().last_included(), (LogIndex(4), Term(1)));
+        assert_eq!(n.log().last_index(), LogIndex(5));
+        assert_eq!(n.raw.raft.raft_log.applied, 4);
+        assert_eq!(n.raw.raft.raft_log.first_index(), 5);
+        let mut out = Vec::new();
+        n.timeout_now(&mut out);
+        let synced = Synced {
+            current_term: Term(2),
+            last_index: LogIndex(5),
+            last_term: Term(1),
+            writes: n.writes,
+        };
+        n.persisted(synced, &mut out);
+        let mut vote = eraftpb::Message::default();
+        vote.set_msg_type(MessageType::MsgRequestVoteResponse);
+        (vote.from, vote.to, vote.term) = (2, 1, 2);
+        n.step(NodeId(2), RsMessage(vote), &mut out);
+        assert_eq!(n.role_kind(), RoleKind::Leader);
+        // n3 answers the leader's first append: its log ends at 2, below the first index.
+        let mut refusal = eraftpb::Message::default();
+        refusal.set_msg_type(MessageType::MsgAppendResponse);
+        (refusal.from, refusal.to, refusal.term) = (3, 1, 2);
+        (refusal.index, refusal.reject, refusal.reject_hint) = (5, true, 2);
+        out.clear();
+        n.step(NodeId(3), RsMessage(refusal), &mut out);
+        let sent: Vec<&RsMessage> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send {
+                    to: NodeId(3),
+                    message,
+                } => Some(message),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sent.len(), 1, "{out:?}");
+        assert_eq!(sent[0].kind(), MessageKind::Snapshot);
+        assert_eq!(
+            sent[0].to_string(),
+            "InstallSnapshot term=2 last=4:1 bytes=5"
+        );
+        assert_eq!(&sent[0].0.get_snapshot().data[..], &[7; 5]);
     }
 }
