@@ -64,8 +64,8 @@ fn every_scenario_has_a_story_and_a_description() {
 }
 
 /// Every shipped scenario that needs no bug knob holds on raft-rs too; where raft-rs differs by
-/// design, the scenario's expectations say so with `on = "raft-rs"` (figure8 among them). The
-/// §7 stories are left out: tests/raft_rs_snapshots.rs runs snapshot-lagging-follower.
+/// design, the scenario's expectations say so with `on = "raft-rs"` (figure8 and
+/// snapshot-lagging-follower among them).
 #[test]
 fn every_knob_free_scenario_holds_on_raft_rs() {
     use sim::node::RaftRs;
@@ -81,7 +81,7 @@ fn every_knob_free_scenario_holds_on_raft_rs() {
                 needs_knobs |= changes.bugs.is_some_and(|b| !b.raft.is_empty());
             }
         }
-        if needs_knobs || scenario.raft.snapshot_threshold_entries.is_some() {
+        if needs_knobs {
             continue;
         }
         let report = run_scenario_on::<RaftRs>(&scenario, false);
