@@ -131,10 +131,12 @@ pub struct FaultMix {
 /// of one node at a time — none while another node's damage is not repaired yet — so that every
 /// committed entry keeps intact copies on a majority less that node. A lost write never hits
 /// a node's newest entry record: that loss leaves no trace a reader could find, and then no
-/// recovery can know what it lost (the PAR paper's model, too, assumes damage is detected).
-/// Hard-state records and snapshot files are never damaged, and no disk is wiped: a node
-/// that loses its vote can vote twice in a term whatever its recovery, and the safe way back
-/// for it is a membership change.
+/// recovery can know what it lost. Hard-state records and snapshot files are never damaged,
+/// and no disk is wiped: a node that loses its vote can vote twice in a term whatever its
+/// recovery, and the safe way back for it is a membership change. This budget is raftsim's
+/// own, narrower than what the PAR paper's CTRL claims to survive (which this project has not
+/// checked line by line): it is what raftsim's protocol-aware recovery is argued safe for
+/// (`raft/src/recovery.rs`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DiskMix {
     /// How often a crash that lands while writes are in flight tears their last record.
