@@ -134,9 +134,8 @@ pub struct FaultMix {
 /// recovery can know what it lost. Hard-state records and snapshot files are never damaged,
 /// and no disk is wiped: a node that loses its vote can vote twice in a term whatever its
 /// recovery, and the safe way back for it is a membership change. This budget is raftsim's
-/// own, narrower than what the PAR paper's CTRL claims to survive (which this project has not
-/// checked line by line): it is what raftsim's protocol-aware recovery is argued safe for
-/// (`raft/src/recovery.rs`).
+/// own, not checked against the PAR paper's fault model: it is what raftsim's protocol-aware
+/// recovery is argued safe for (`raft/src/recovery.rs`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DiskMix {
     /// How often a crash that lands while writes are in flight tears their last record.
