@@ -232,6 +232,9 @@ pub struct NodeFrame {
     pub timer: Option<(u32, u32)>,
     /// Terms by index, as the paper draws a log (a crashed node: its disk).
     pub log: Vec<u64>,
+    /// It booted on a damaged log and no leader has repaired it yet (`raft/src/recovery.rs`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub repairing: bool,
 }
 
 impl Frame {
@@ -255,6 +258,7 @@ impl Frame {
                     commit: n.commit_index().0,
                     timer: n.election_timer(),
                     log: n.log().terms(),
+                    repairing: n.repairing(),
                 },
                 None => NodeFrame {
                     alive: false,
@@ -266,6 +270,7 @@ impl Frame {
                     commit: 0,
                     timer: None,
                     log: h.disk.log.iter().map(|e| e.term.0).collect(),
+                    repairing: false,
                 },
             })
             .collect();
@@ -293,7 +298,15 @@ impl Frame {
     fn same_picture(&self, other: &Frame) -> bool {
         fn server(n: &NodeFrame) -> impl PartialEq + '_ {
             (
-                n.alive, n.paused, n.role, n.term, n.vote, n.leader, n.commit, &n.log,
+                n.alive,
+                n.paused,
+                n.role,
+                n.term,
+                n.vote,
+                n.leader,
+                n.commit,
+                &n.log,
+                n.repairing,
             )
         }
         (self.caption, &self.held, &self.flying) == (other.caption, &other.held, &other.flying)
@@ -317,6 +330,7 @@ mod tests {
             commit: 0,
             timer: None,
             log: vec![1; log_len],
+            repairing: false,
         };
         Frame {
             line: t_us,

@@ -232,6 +232,26 @@ mod tests {
         assert!(said(d, "(d)") && !said(e, "(d)"));
     }
 
+    /// A node that booted on a damaged log is drawn repairing until a leader repairs it: in
+    /// corrupted-entry-loses-commit's protocol-aware branch S2 is repairing in some frames and
+    /// repaired in the last, and no frame of the naive branch shows it repairing.
+    #[test]
+    fn frames_show_a_repairing_node() {
+        let s = parse_scenario(
+            "corrupted-entry-loses-commit.toml",
+            include_str!("../../../scenarios/corrupted-entry-loses-commit.toml"),
+        );
+        let report = crate::play::run_scenario_pictured::<raft::Node>(&s.unwrap(), false);
+        let story = Story::of(&report.world, "corrupted-entry-loses-commit");
+        let repairing = |b: &Branch| b.frames.iter().filter(|f| f.nodes[1].repairing).count();
+        let first = story.branches.first().expect("a branch");
+        let last = story.branches.last().expect("a branch");
+        assert_eq!(repairing(first), 0, "the naive node never repairs");
+        assert!(repairing(last) > 0, "S2 is drawn repairing");
+        let end = last.frames.last().expect("frames");
+        assert!(!end.nodes[1].repairing, "and repaired at the end");
+    }
+
     /// The messages drawn in flight are those on their way at that moment: left, not arrived,
     /// and never from a server crashed at the time (raft-rs's figure 8 once drew the
     /// RequestVotes S5 would send after its restart in the frame before it).
