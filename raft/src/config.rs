@@ -175,7 +175,7 @@ impl BugKnob {
                 "Entries compacted before they were applied are never applied (the state machine skips them), and an uncommitted entry frozen into a snapshot can no longer be replaced by a later leader's.",
             ),
             BugKnob::TruncateOnCorruption => (
-                "a node that recovers from a damaged log stays out of elections until a leader has repaired it",
+                "a node that recovers from a damaged log starts no election and votes only for a candidate as up-to-date as the log it had, until a leader of a later term has repaired it",
                 "PAR (Alagappan et al., FAST 2018); §5.4.1",
                 "Leader Completeness / Committed-entry durability",
                 "The naive recovery of LogCabin and ZooKeeper truncates at the first bad record and carries on: a node that lost a committed entry then votes as if it never had it, and a leader without the entry can win.",

@@ -131,7 +131,7 @@ impl Knob {
     pub fn place(self) -> &'static str {
         match self {
             Knob::Raft(_) => "raftsim's node",
-            Knob::Host(_) => "the host (the simulator's KV service; every implementation)",
+            Knob::Host(_) => "the host (the simulator's KV service and disk; every implementation)",
         }
     }
 }
