@@ -332,6 +332,76 @@ fn run(bugs: Knobs, inputs: &[Input]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// A node booted on a damaged log (recovery.rs): its disk held [1, 1, 2, 2] in term 2 and
+/// its reader kept the first `keep` entries. After every input it stays sane, and while it is
+/// repairing it asks for no vote and grants one (or a pre-vote) only to a candidate at least
+/// as up-to-date as the log it had, 4:2.
+fn run_damaged(keep: usize, inputs: &[Input]) -> Result<(), TestCaseError> {
+    let mut disk = durable(2, &[1, 1, 2, 2]);
+    disk.log.truncate(keep);
+    disk.damaged = Some(raft::DamagedLog {
+        last_index: LogIndex(4),
+        last_term: Term(2),
+    });
+    let mut s = node_with(1, MEMBERS, Config::default(), disk.clone());
+    disk.damaged = None;
+    prop_assert!(s.repairing());
+    for input in inputs {
+        let repairing = s.repairing();
+        let (out, asked) = match input {
+            Input::Step(from, draw) => {
+                let message = resolve(&s, *from, draw);
+                let mut out = Vec::new();
+                let asked = match &message {
+                    Message::RequestVote {
+                        last_log_index,
+                        last_log_term,
+                        ..
+                    }
+                    | Message::PreVote {
+                        last_log_index,
+                        last_log_term,
+                        ..
+                    } => Some((*last_log_term, *last_log_index)),
+                    _ => None,
+                };
+                s.step(*from, message, &mut out);
+                (out, asked)
+            }
+            other => (apply(&mut s, other, &disk), None),
+        };
+        write_to(&mut disk, &out);
+        check_consistent(&s)?;
+        if !repairing {
+            continue;
+        }
+        for o in &out {
+            let Output::Send { message, .. } = o else {
+                continue;
+            };
+            match message {
+                Message::RequestVote { .. } | Message::PreVote { .. } => {
+                    prop_assert!(false, "a repairing node asked for votes: {message:?}")
+                }
+                Message::RequestVoteResponse {
+                    vote_granted: true, ..
+                }
+                | Message::PreVoteResponse {
+                    vote_granted: true, ..
+                } => {
+                    let last = asked.expect("a grant answers a request");
+                    prop_assert!(
+                        last >= (Term(2), LogIndex(4)),
+                        "granted a candidate whose log ends at {last:?}, below 4:2"
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Any set of knobs but `assert-commit-within-log`, whose symptom is the panic.
 fn knobs() -> impl Strategy<Value = Knobs> {
     let quiet: Vec<BugKnob> = BugKnob::ALL
@@ -361,5 +431,14 @@ proptest! {
         inputs in prop::collection::vec(input(), 1..150),
     ) {
         run(bugs, &inputs)?;
+    }
+
+    /// Protocol-aware recovery keeps its promises under arbitrary inputs (recovery.rs).
+    #[test]
+    fn a_repairing_node_votes_only_against_the_log_it_had(
+        keep in 0usize..4,
+        inputs in prop::collection::vec(input(), 1..150),
+    ) {
+        run_damaged(keep, &inputs)?;
     }
 }
