@@ -94,7 +94,13 @@ impl<N: crate::node::RaftNode> World<N> {
             });
         }
         self.hosts[i].restore_kv();
-        self.hosts[i].node = Some(self.new_node(id, recovered.boot));
+        let node = self.new_node(id, recovered.boot);
+        if !node.repairing() {
+            // It ignores the damage (`truncate-on-corruption`, or an implementation without
+            // a repair rule): nothing to be repaired of.
+            self.hosts[i].booted_damaged = None;
+        }
+        self.hosts[i].node = Some(node);
         self.checkers.on_restart(id, &HostsView(&self.hosts));
         self.record(TraceEvent::Restart { node: id });
         self.notify(|o, w| o.on_change(w));

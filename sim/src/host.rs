@@ -41,7 +41,7 @@ pub struct Host<N: RaftNode = Node> {
     /// marker a real node would keep on its disk until repaired).
     pub(crate) repair_pending: Option<raft::DamagedLog>,
     /// What the node was booted with about damage (carried again if it crashes unrepaired).
-    booted_damaged: Option<raft::DamagedLog>,
+    pub(crate) booted_damaged: Option<raft::DamagedLog>,
     /// Stopped on a failed fsync, with its supervisor's restart still to come.
     pub(crate) supervised: bool,
     /// The next fsync fails (`fsync-fail`; a state of the disk, kept across a crash).

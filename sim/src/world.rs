@@ -554,6 +554,9 @@ impl<N: RaftNode> World<N> {
             self.violation_times.push(self.now_us);
         }
         self.note_log_changes(id, before.2, after.2);
+        if self.hosts[i].booted_damaged.is_some() {
+            self.note_repair(id);
+        }
         if let (Some(ask), Some(voter)) = (ask, voter) {
             if let Some(denied) = vote::denial(id, &ask, &voter, &out, &self.raft) {
                 self.record(denied);
@@ -654,6 +657,25 @@ impl<N: RaftNode> World<N> {
                 dropped: t.deleted,
             });
         }
+    }
+
+    /// A node that booted on a damaged log was repaired by this step: the trace says so, once.
+    fn note_repair(&mut self, id: NodeId) {
+        let host = &mut self.hosts[id.0 as usize - 1];
+        let Some(node) = host.node.as_ref() else {
+            return;
+        };
+        if node.repairing() {
+            return;
+        }
+        let (term, leader) = (node.current_term(), node.leader());
+        host.booted_damaged = None;
+        let by = leader.map_or(String::new(), |l| format!(" by {l}, leader of term {term}"));
+        self.record(TraceEvent::Fault {
+            description: format!(
+                "{id} is repaired{by}: its log holds that leader's commit index again, and it votes and campaigns as before"
+            ),
+        });
     }
 
     /// Carries out a node's outputs in order until one waits for the disk (the ordering
