@@ -239,35 +239,31 @@ impl<N: RaftNode> Host<N> {
     /// On a start the WAL is rewritten from what was read, so damage the reader worked around
     /// is not met again, and the disk is that state; the returned state carries `damaged`.
     pub(crate) fn recover(&mut self, verify: bool, refuse: bool) -> Result<Recovered, String> {
-        if !self.wal_live {
-            let mut boot = self.disk.clone();
-            boot.damaged = self.repair_pending.take();
-            self.booted_damaged = boot.damaged;
-            return Ok(Recovered {
-                boot,
+        // Without records kept, the WAL reads back as the disk (`disk/`).
+        let read = if self.wal_live {
+            self.wal.read(verify)
+        } else {
+            crate::disk::Read {
+                state: self.disk.clone(),
                 damage: None,
                 torn_tail: false,
-            });
-        }
-        let read = self.wal.read(verify);
+                damaged_log: None,
+            }
+        };
         if let (true, Some((damage, seq))) = (refuse, read.damage) {
             return Err(format!("WAL record {seq} {damage}"));
         }
-        self.wal.rewrite(&read.state);
-        self.disk = read.state.clone();
+        if self.wal_live {
+            self.wal.rewrite(&read.state);
+            self.disk = read.state.clone();
+        }
         let mut boot = read.state;
         // Damage found now and damage not yet repaired: the later of the two old logs bounds.
-        boot.damaged = match (read.damaged_log, self.repair_pending) {
-            (Some(a), Some(b)) => Some(
-                if (a.last_term, a.last_index) >= (b.last_term, b.last_index) {
-                    a
-                } else {
-                    b
-                },
-            ),
+        let later = |d: &raft::DamagedLog| (d.last_term, d.last_index);
+        boot.damaged = match (read.damaged_log, self.repair_pending.take()) {
+            (Some(a), Some(b)) => Some(if later(&a) >= later(&b) { a } else { b }),
             (a, b) => a.or(b),
         };
-        self.repair_pending = None; // the node carries it now
         self.booted_damaged = boot.damaged;
         Ok(Recovered {
             boot,

@@ -255,6 +255,11 @@ pub fn run_seed_on<N: RaftNode>(
     if world.violations().is_empty() {
         world.guarded(|w| w.check_linearizability());
     }
+    // Each WAL keeps its own high-water mark: read once, not at every write.
+    let largest = (world.hosts.iter())
+        .filter_map(|h| h.wal_if_kept().map(|w| w.counters.max_records))
+        .max();
+    world.stats.disk.max_wal_records = largest.unwrap_or(0);
     let outcome = RunOutcome {
         seed,
         nodes: world.config.nodes,

@@ -755,9 +755,7 @@ impl<N: RaftNode> World<N> {
         self.stepping = Some(id); // a write the disk cannot take is the node's
         let writes = host.finish_writes();
         self.stepping = None;
-        let wal_records = host.wal_if_kept().map_or(0, |w| w.counters.max_records);
         let synced = host.synced();
-        self.stats.disk.max_wal_records = self.stats.disk.max_wal_records.max(wal_records);
         if !self.trace_quiet_ticks {
             self.record(TraceEvent::Durable { node: id, writes });
         }

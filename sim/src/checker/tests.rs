@@ -15,6 +15,8 @@ struct Fake {
     disks: BTreeMap<NodeId, DurableState>,
     /// The cluster's size; by default the number of nodes drawn.
     size: Option<usize>,
+    /// Nodes whose disk was damaged since they acknowledged (`Cluster::impaired`).
+    impaired: Vec<NodeId>,
 }
 
 impl Cluster for Fake {
@@ -34,6 +36,9 @@ impl Cluster for Fake {
     }
     fn size(&self) -> usize {
         self.size.unwrap_or(self.nodes.len())
+    }
+    fn impaired(&self, id: NodeId) -> bool {
+        self.impaired.contains(&id)
     }
 }
 
@@ -59,6 +64,7 @@ impl Fake {
             nodes: BTreeMap::new(),
             disks: BTreeMap::new(),
             size: None,
+            impaired: Vec::new(),
         }
     }
     fn set(&mut self, id: NodeId, role: RoleKind, term: u64, commit: u64, entries: &[Entry]) {
@@ -381,6 +387,31 @@ fn committed_means_replicated_counts_crashed_disks_and_only_the_same_entry() {
     cluster.set_disk(N2, 3, &[entry(1, 1, 1), entry(2, 3, 3)]);
     c.after_step(N1, &[Output::Committed { index: LogIndex(2) }], &cluster);
     assert_eq!(properties(&c), vec![Property::CommittedMeansReplicated]);
+}
+
+/// A disk damaged since its node acknowledged (its reader cut the entry away) counts as
+/// holding the entry: the leader may count the acknowledgement, which was true when made. The
+/// same disk, not known to be damaged, does not.
+#[test]
+fn committed_means_replicated_counts_an_impaired_disk_as_holding_what_it_acknowledged() {
+    let s = [entry(1, 1, 1), entry(2, 2, 2)];
+    for (impaired, violated) in [(true, false), (false, true)] {
+        let mut c = Checkers::new();
+        let mut cluster = Fake::new();
+        cluster.size = Some(3);
+        cluster.set(N1, RoleKind::Leader, 2, 2, &s);
+        cluster.set_disk(N2, 2, &s[..1]);
+        if impaired {
+            cluster.impaired.push(N2);
+        }
+        c.after_step(N1, &[Output::Committed { index: LogIndex(2) }], &cluster);
+        assert_eq!(
+            properties(&c).is_empty(),
+            !violated,
+            "n2 impaired: {impaired}: {:?}",
+            c.violations()
+        );
+    }
 }
 
 #[test]

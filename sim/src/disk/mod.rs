@@ -71,6 +71,8 @@ pub enum Payload {
         index: LogIndex,
         term: Term,
     },
+    /// No record: the zeros of a place no write reached (`Health::Zeroed`).
+    Zeros,
 }
 
 /// What the platter holds of a record.
@@ -197,10 +199,13 @@ impl Wal {
             })
             .sum();
         for _ in 0..n {
-            self.push(Payload::Truncate { from: LogIndex(0) }); // placeholder bytes
-            self.records.last_mut().expect("pushed").health = Health::Zeroed;
+            self.records.push(Record {
+                seq: self.next_seq,
+                payload: Payload::Zeros,
+                health: Health::Zeroed,
+            });
+            self.next_seq += 1;
         }
-        self.counters.records_written -= n;
         self.counters.writes_lost += n;
         // Not damage a reader sees: it reads the zeros as the end of the log.
         self.damaged |= n > 0;

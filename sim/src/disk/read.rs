@@ -136,7 +136,7 @@ impl Wal {
                 continue;
             };
             match *payload {
-                Payload::HardState { .. } => {}
+                Payload::HardState { .. } | Payload::Zeros => {}
                 Payload::Snapshot { index, term } => {
                     let offset = index.0.checked_sub(base.0 + 1).map(|o| o as usize);
                     match offset {
@@ -191,6 +191,7 @@ impl Wal {
     /// snapshot file count.
     fn apply(&self, state: &mut DurableState, payload: &Payload, cut: bool) {
         match payload {
+            Payload::Zeros => {}
             Payload::HardState { term, voted_for } => state.apply(&Persist::HardState {
                 current_term: *term,
                 voted_for: *voted_for,
