@@ -32,6 +32,20 @@ pub enum BugKnob {
     /// A node booted from a damaged log (`DurableState::damaged`) ignores the damage: it votes
     /// and campaigns at once, as if the truncated log were all it ever held.
     TruncateOnCorruption,
+    /// A new leader changes the configuration before it has committed an entry of its term
+    /// (the single-server change bug, Ongaro, raft-dev, 2015).
+    ConfigChangeBeforeOwnCommit,
+    /// A leader appends a configuration change while an earlier one is still uncommitted.
+    OverlappingConfigChanges,
+    /// A change of several voters at once takes effect in one step, without the joint
+    /// configuration of §4.3.
+    ChangeManyWithoutJoint,
+    /// A leader that removed itself keeps leading once the change commits.
+    RemovedLeaderKeepsLeading,
+    /// A leader transferring its leadership keeps accepting proposals.
+    ProposeDuringTransfer,
+    /// A leader sends TimeoutNow at once, whether or not the target's log is up to date.
+    TimeoutNowToLaggingTarget,
 }
 
 /// What a knob switches off, where the paper states the rule, and what breaks. (The
@@ -45,7 +59,7 @@ pub struct KnobDoc {
 }
 
 impl BugKnob {
-    pub const ALL: [BugKnob; 15] = [
+    pub const ALL: [BugKnob; 21] = [
         BugKnob::VoteWithoutLogCheck,
         BugKnob::VoteByCommitIndex,
         BugKnob::CommitOldTermByCount,
@@ -61,6 +75,12 @@ impl BugKnob {
         BugKnob::InstallSnapshotOlderThanCommit,
         BugKnob::CompactPastApplied,
         BugKnob::TruncateOnCorruption,
+        BugKnob::ConfigChangeBeforeOwnCommit,
+        BugKnob::OverlappingConfigChanges,
+        BugKnob::ChangeManyWithoutJoint,
+        BugKnob::RemovedLeaderKeepsLeading,
+        BugKnob::ProposeDuringTransfer,
+        BugKnob::TimeoutNowToLaggingTarget,
     ];
 
     /// The kebab-case name users type (`--bug commit-old-term-by-count`).
@@ -81,6 +101,12 @@ impl BugKnob {
             BugKnob::InstallSnapshotOlderThanCommit => "install-snapshot-older-than-commit",
             BugKnob::CompactPastApplied => "compact-past-applied",
             BugKnob::TruncateOnCorruption => "truncate-on-corruption",
+            BugKnob::ConfigChangeBeforeOwnCommit => "config-change-before-own-commit",
+            BugKnob::OverlappingConfigChanges => "overlapping-config-changes",
+            BugKnob::ChangeManyWithoutJoint => "change-many-without-joint",
+            BugKnob::RemovedLeaderKeepsLeading => "removed-leader-keeps-leading",
+            BugKnob::ProposeDuringTransfer => "propose-during-transfer",
+            BugKnob::TimeoutNowToLaggingTarget => "timeout-now-to-lagging-target",
         }
     }
 
@@ -179,6 +205,42 @@ impl BugKnob {
                 "PAR (Alagappan et al., FAST 2018); §5.4.1",
                 "Leader Completeness / Committed-entry durability",
                 "The naive recovery of LogCabin and ZooKeeper truncates at the first bad record and carries on: a node that lost a committed entry then votes as if it never had it, and a leader without the entry can win.",
+            ),
+            BugKnob::ConfigChangeBeforeOwnCommit => (
+                "a leader appends a configuration entry only once it has committed an entry of its own term",
+                "thesis §4.1; Ongaro, raft-dev, 2015 (catalogue §6)",
+                "Leader Completeness / State Machine Safety",
+                "A configuration entry that an earlier leader appended and a minority still holds can come back: one leader counts majorities of it while another counts majorities of a configuration made from the older one. The two differ by two servers, their majorities need not meet, and a committed entry is overwritten.",
+            ),
+            BugKnob::OverlappingConfigChanges => (
+                "a leader appends a configuration change only once the previous one is committed",
+                "thesis §4.1",
+                "Election Safety / Leader Completeness",
+                "Single-server changes are safe because any majority of the old configuration meets any majority of the new one. Two changes in flight make configurations two servers apart both in force at once, and their majorities can be disjoint.",
+            ),
+            BugKnob::ChangeManyWithoutJoint => (
+                "a change of more than one voter goes through the joint configuration C_old,new, which needs majorities of both",
+                "thesis §4.3; paper §6, Figure 10",
+                "Election Safety / Leader Completeness",
+                "Switching several voters at once lets servers that have the new configuration and servers that do not yet form two disjoint majorities, one of each, and each elects a leader in the same term.",
+            ),
+            BugKnob::RemovedLeaderKeepsLeading => (
+                "a leader that is not in the new configuration steps down once that configuration is committed",
+                "thesis §4.2.2",
+                "liveness (the cluster ends led by a server outside its configuration)",
+                "A removed leader does not count itself toward majorities, but if it keeps leading, the servers of the new configuration keep following a server the operator took out, and it cannot be shut down without an election (etcd #11038).",
+            ),
+            BugKnob::ProposeDuringTransfer => (
+                "a leader transferring its leadership stops accepting client proposals",
+                "thesis §3.10",
+                "liveness (leadership transfer)",
+                "New entries keep the target behind the leader: TimeoutNow waits for the target to catch up or goes to a target that is behind again, whose election the up-to-date servers refuse (hashicorp/raft #581).",
+            ),
+            BugKnob::TimeoutNowToLaggingTarget => (
+                "the leader sends TimeoutNow only once the target's log matches its own",
+                "thesis §3.10",
+                "liveness (leadership transfer)",
+                "A target that is behind campaigns in a higher term, deposes the leader, and loses: the servers whose logs are more up-to-date refuse it (§5.4.1), and the cluster has no leader until another election timeout passes.",
             ),
         };
         KnobDoc {

@@ -9,8 +9,10 @@ impl Node {
     /// The election timeout passed: with PreVote, first ask whether an election could be won.
     /// A node repairing its log only restarts its timer (recovery.rs).
     pub(crate) fn start_election(&mut self) {
-        if self.repairing {
-            self.reset_election_timer(); // recovery.rs: no campaign, no pre-campaign
+        if self.repairing || !self.promotable() {
+            // recovery.rs, membership.rs: a repairing node, a learner or a removed server
+            // only restarts its timer.
+            self.reset_election_timer();
             return;
         }
         if self.config.pre_vote {
@@ -29,7 +31,7 @@ impl Node {
         self.role = Role::PreCandidate { votes };
         self.leader_id = None;
         self.reset_election_timer();
-        if votes.len() >= self.quorum() {
+        if self.membership.has_quorum(votes) {
             self.campaign();
             return;
         }
@@ -76,7 +78,6 @@ impl Node {
             }
             return;
         }
-        let quorum = self.quorum();
         let next_term = Term(self.current_term.0 + 1);
         let Role::PreCandidate { votes } = &mut self.role else {
             return;
@@ -85,7 +86,7 @@ impl Node {
             return;
         }
         votes.insert(from);
-        if votes.len() >= quorum {
+        if self.membership.has_quorum(*votes) {
             self.campaign();
         }
     }
@@ -94,6 +95,12 @@ impl Node {
     /// currentTerm, vote for self, reset election timer, send RequestVote RPCs to all other
     /// servers."
     pub(crate) fn campaign(&mut self) {
+        self.campaign_with(false);
+    }
+
+    /// [`Node::campaign`]; `transfer` marks the RequestVotes of a campaign the leader asked
+    /// for with TimeoutNow (thesis §3.10).
+    pub(crate) fn campaign_with(&mut self, transfer: bool) {
         self.current_term = Term(self.current_term.0 + 1);
         self.voted_for = Some(self.id);
         self.leader_id = None;
@@ -111,6 +118,7 @@ impl Node {
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
             commit_index: self.commit_index,
+            transfer,
         };
         for i in 0..self.peers.len() {
             self.send(self.peers[i], request.clone());
@@ -171,13 +179,13 @@ impl Node {
     /// RequestVotes it sends wait behind that write, so every other vote comes later). Until
     /// then a crash could make it vote again, for another candidate, in the same term.
     pub(crate) fn count_own_vote(&mut self) {
-        let (quorum, id, durable) = (self.quorum(), self.id, self.durable_term);
+        let (id, durable) = (self.id, self.durable_term);
         let Role::Candidate { votes } = &mut self.role else {
             return;
         };
         if durable >= self.current_term && !votes.contains(id) {
             votes.insert(id);
-            if votes.len() >= quorum {
+            if self.membership.has_quorum(*votes) {
                 self.become_leader();
             }
         }
@@ -185,16 +193,16 @@ impl Node {
 
     /// Figure 2, "Candidates": "If votes received from majority of servers: become leader."
     pub(crate) fn handle_vote_response(&mut self, from: NodeId, vote_granted: bool) {
-        let quorum = self.quorum();
         let Role::Candidate { votes } = &mut self.role else {
             return;
         };
-        // §5.2: only "votes from a majority of the servers in the full cluster" count; a grant
-        // from a server outside the cluster is not one of them.
-        if vote_granted && self.peers.contains(&from) {
+        // §5.2: only "votes from a majority of the servers in the full cluster" count; thesis
+        // §4: of the voters of the candidate's configuration (of both halves when joint). A
+        // grant from any other server is kept but counts for nothing.
+        if vote_granted {
             votes.insert(from);
         }
-        if votes.len() >= quorum {
+        if self.membership.has_quorum(*votes) {
             self.become_leader();
         }
     }

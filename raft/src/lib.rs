@@ -13,6 +13,8 @@
 //! - "AppendEntries RPC" and "Leaders" — [`replication`];
 //! - "Rules for Servers / All Servers" — `Node::observe_term` and `Node::advance_commit` in [`node`];
 //! - log compaction and Figure 13's InstallSnapshot RPC (§7) — [`snapshot`];
+//! - membership changes (thesis chapter 4: single-server changes, joint consensus, learners)
+//!   and leadership transfer (thesis §3.10) — [`membership`];
 //! - recovery from a damaged log (not in the paper: Alagappan et al., FAST 2018) — [`recovery`].
 //!
 //! Every safety rule can be switched off by a [`BugKnob`] in [`Config::bugs`].
@@ -20,6 +22,7 @@
 pub mod config;
 pub mod election;
 pub mod log;
+pub mod membership;
 pub mod message;
 pub mod node;
 pub mod output;
@@ -31,8 +34,11 @@ pub mod types;
 
 pub use config::{BugKnob, Config, ConfigError, KnobDoc, Knobs, RecoveryPolicy};
 pub use log::RaftLog;
+pub use membership::ConfChange;
 pub use message::{Message, MessageKind};
 pub use node::{Node, Progress, Role, RoleKind};
-pub use output::{DamagedLog, DurableState, Output, Persist, Rejection, Snapshot, Synced};
+pub use output::{ConfigRejection, DamagedLog, DurableState, Output, Persist, Rejection};
+pub use output::{Snapshot, Synced};
 pub use snapshot::CompactError;
-pub use types::{Command, Entry, LogIndex, NodeId, NodeSet, Term, MAX_NODES};
+pub use types::{Command, ConfigEntry, Entry, LogIndex, Membership, NodeId, NodeSet, Term};
+pub use types::{MAX_CONFIG_ID, MAX_NODES};

@@ -1,7 +1,7 @@
 //! The replicated log (Figure 2: `log[]`) with a first index: entries before it were compacted
 //! into a snapshot (§7), which stands in for them by its last included index and term.
 
-use crate::types::{Entry, LogIndex, Term};
+use crate::types::{Command, Entry, LogIndex, Membership, Term};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,9 +13,18 @@ pub struct RaftLog {
     last_included_index: LogIndex,
     /// §7: "the term of this entry" (0 when nothing was compacted).
     last_included_term: Term,
+    /// Thesis §5.4.1 (compaction with membership changes): the configuration as of the last
+    /// included index, which the snapshot stands in for; `None` when no configuration entry
+    /// was compacted (the cluster's boot configuration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    included_membership: Option<Membership>,
     // Invariant: entries[i].index == last_included_index + i + 1, and terms never decrease
     // along the log, starting from last_included_term.
     entries: Vec<Entry>,
+    /// The indexes of the configuration entries the log holds, in order (thesis §4.1: the
+    /// latest one is the configuration in force). A cache of `entries`, rebuilt when read back.
+    #[serde(skip)]
+    config_indexes: Vec<LogIndex>,
 }
 
 impl RaftLog {
@@ -37,10 +46,47 @@ impl RaftLog {
                 "log entries must be contiguous from the snapshot's last included index + 1"
             );
         }
+        let config_indexes = entries
+            .iter()
+            .filter(|e| matches!(e.command, Command::Config(_)))
+            .map(|e| e.index)
+            .collect();
         RaftLog {
             last_included_index: index,
             last_included_term: term,
+            included_membership: None,
             entries,
+            config_indexes,
+        }
+    }
+
+    /// The same log, following a snapshot whose configuration is `membership` (`None`: the
+    /// boot configuration).
+    pub fn with_included_membership(mut self, membership: Option<Membership>) -> RaftLog {
+        self.included_membership = membership;
+        self
+    }
+
+    /// Thesis §4.1: the configuration in force for this log, the latest configuration entry
+    /// it holds (committed or not), else the snapshot's; `None` when neither has one (the
+    /// cluster's boot configuration is in force). With the index it took effect at (the
+    /// snapshot's last included index for the snapshot's, 0 for the boot configuration).
+    pub fn membership(&self) -> (LogIndex, Option<Membership>) {
+        self.membership_at(self.last_index())
+    }
+
+    /// The configuration in force for the log's prefix up to `index`.
+    pub fn membership_at(&self, index: LogIndex) -> (LogIndex, Option<Membership>) {
+        let n = self.config_indexes.partition_point(|i| *i <= index);
+        match n.checked_sub(1).map(|k| self.config_indexes[k]) {
+            Some(at) => match self.get(at).map(|e| e.command) {
+                Some(Command::Config(c)) => (at, Some(c.unpack())),
+                _ => unreachable!("config_indexes names configuration entries"),
+            },
+            None if self.included_membership.is_some() => {
+                (self.last_included_index, self.included_membership)
+            }
+            None => (LogIndex(0), None),
         }
     }
 
@@ -124,6 +170,9 @@ impl RaftLog {
             entry.term >= self.last_term(),
             "terms never decrease along the log"
         );
+        if matches!(entry.command, Command::Config(_)) {
+            self.config_indexes.push(entry.index);
+        }
         self.entries.push(entry);
     }
 
@@ -136,6 +185,8 @@ impl RaftLog {
         );
         self.entries
             .truncate((from.0 - self.last_included_index.0) as usize - 1);
+        let keep = self.config_indexes.partition_point(|i| *i < from);
+        self.config_indexes.truncate(keep);
     }
 
     /// §7: the log now follows a snapshot ending at `(index, term)`. "If existing log entry has
@@ -144,6 +195,14 @@ impl RaftLog {
     /// the first case. Only `install-snapshot-older-than-commit` goes back to an older snapshot
     /// (whose entry is compacted, so the whole log goes).
     pub fn compact_to(&mut self, index: LogIndex, term: Term) {
+        let own = self.membership_at(index).1;
+        self.install(index, term, own);
+    }
+
+    /// [`RaftLog::compact_to`] for a leader's snapshot, whose configuration is `membership`
+    /// (`None`: the boot configuration).
+    pub fn install(&mut self, index: LogIndex, term: Term, membership: Option<Membership>) {
+        self.included_membership = membership;
         if index >= self.last_included_index && self.matches(index, term) {
             let drop = (index.0 - self.last_included_index.0) as usize;
             self.entries.drain(..drop);
@@ -152,6 +211,11 @@ impl RaftLog {
         }
         self.last_included_index = index;
         self.last_included_term = term;
+        let gone = self.config_indexes.partition_point(|i| *i <= index);
+        self.config_indexes.drain(..gone);
+        if self.entries.is_empty() {
+            self.config_indexes.clear();
+        }
     }
 
     /// Raft §5.4.1: "If the logs have last entries with different terms, then the log with the

@@ -1,7 +1,7 @@
 //! The two RPCs of Figure 2, InstallSnapshot (Figure 13) and the thesis's heartbeats and
 //! pre-votes, with their replies, as plain data.
 
-use crate::types::{Entry, LogIndex, NodeId, Term};
+use crate::types::{Entry, LogIndex, Membership, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -16,6 +16,11 @@ pub enum Message {
         /// Not in the paper: carried only so that the `vote-by-commit-index` bug knob can
         /// compare commit indexes, as seed 003's counterexample does.
         commit_index: LogIndex,
+        /// Thesis §3.10: the candidate campaigns because the leader asked it to (TimeoutNow),
+        /// so a voter that still hears that leader does not ignore it (§4.2.3's lease rule
+        /// would).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        transfer: bool,
     },
     RequestVoteResponse {
         term: Term,
@@ -71,6 +76,9 @@ pub enum Message {
         last_included_index: LogIndex,
         last_included_term: Term,
         data: Vec<u8>,
+        /// The configuration as of the last included index (`Snapshot::membership`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        membership: Option<Membership>,
     },
     InstallSnapshotResponse {
         term: Term,
@@ -79,6 +87,12 @@ pub enum Message {
         /// the follower's commit index when it ignored an older snapshot. The leader sets
         /// matchIndex from it.
         last_index: LogIndex,
+    },
+    /// Thesis §3.10, leadership transfer: the leader, having brought the target up to date,
+    /// tells it to start an election at once, as if its election timeout had passed.
+    TimeoutNow {
+        term: Term,
+        leader: NodeId,
     },
 }
 
@@ -94,7 +108,8 @@ impl Message {
             | Message::Heartbeat { term, .. }
             | Message::HeartbeatResponse { term, .. }
             | Message::InstallSnapshot { term, .. }
-            | Message::InstallSnapshotResponse { term, .. } => *term,
+            | Message::InstallSnapshotResponse { term, .. }
+            | Message::TimeoutNow { term, .. } => *term,
         }
     }
 
@@ -111,6 +126,7 @@ impl Message {
             Message::HeartbeatResponse { .. } => MessageKind::HeartbeatResponse,
             Message::InstallSnapshot { .. } => MessageKind::Snapshot,
             Message::InstallSnapshotResponse { .. } => MessageKind::SnapshotResponse,
+            Message::TimeoutNow { .. } => MessageKind::TimeoutNow,
         }
     }
 }
@@ -127,7 +143,7 @@ pub enum MessageKind {
     Heartbeat,
     HeartbeatResponse,
     /// Kinds other implementations send that raftsim's node has no counterpart of (a
-    /// follower forwarding a read, leadership transfer).
+    /// follower forwarding a read), and leadership transfer's TimeoutNow (thesis §3.10).
     ReadIndex,
     ReadIndexResponse,
     TimeoutNow,
@@ -184,11 +200,18 @@ impl fmt::Display for Message {
                 candidate,
                 last_log_index,
                 last_log_term,
+                transfer,
                 ..
-            } => write!(
-                f,
-                "RequestVote term={term} candidate={candidate} last={last_log_index}:{last_log_term}"
-            ),
+            } => {
+                write!(
+                    f,
+                    "RequestVote term={term} candidate={candidate} last={last_log_index}:{last_log_term}"
+                )?;
+                if *transfer {
+                    write!(f, " transfer")?;
+                }
+                Ok(())
+            }
             Message::RequestVoteResponse { term, vote_granted } => {
                 write!(f, "RequestVoteResponse term={term} granted={vote_granted}")
             }
@@ -249,6 +272,7 @@ impl fmt::Display for Message {
             Message::InstallSnapshotResponse { term, last_index } => {
                 write!(f, "InstallSnapshotResponse term={term} last={last_index}")
             }
+            Message::TimeoutNow { term, .. } => write!(f, "TimeoutNow term={term}"),
         }
     }
 }

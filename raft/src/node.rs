@@ -4,9 +4,10 @@
 
 use crate::config::{BugKnob, Config, ConfigError};
 use crate::log::RaftLog;
+use crate::membership::Transfer;
 use crate::message::Message;
 use crate::output::{DurableState, Output, Persist, Rejection, Snapshot, Synced};
-use crate::types::{Command, Entry, LogIndex, NodeId, NodeSet, Term};
+use crate::types::{Command, Entry, LogIndex, Membership, NodeId, NodeSet, Term};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -62,8 +63,21 @@ impl std::fmt::Display for RoleKind {
 
 pub struct Node {
     pub(crate) id: NodeId,
-    /// The other members of the cluster, in increasing id order.
+    /// The other members of its configuration (voters, learners, outgoing voters), in
+    /// increasing id order: the servers a leader replicates to. A leader's `progress` and
+    /// its read rounds' answers are kept in this order.
     pub(crate) peers: Vec<NodeId>,
+    /// The configuration the node was started with, in force while neither its log nor its
+    /// snapshot holds one (membership.rs).
+    pub(crate) boot_membership: Membership,
+    /// Thesis §4.1: the configuration in force, the latest in its log.
+    /// Invariant: equals the log's latest configuration (else the snapshot's, else the boot
+    /// one) after every input; `refresh_membership` keeps it so.
+    pub(crate) membership: Membership,
+    /// The index of the entry that configuration came from (0: the boot configuration).
+    pub(crate) membership_index: LogIndex,
+    /// Thesis §3.10: the leadership transfer in progress. Only a leader has one.
+    pub(crate) transfer: Option<Transfer>,
     pub(crate) config: Config,
     /// The node's own random stream; the only source of its randomness (election timeouts).
     rng: ChaCha8Rng,
@@ -124,7 +138,8 @@ pub struct Node {
 
 impl Node {
     /// A node starting (or restarting) from `durable`, the state its disk holds. `members` lists
-    /// every server of the cluster, this one included.
+    /// the voters of the cluster's boot configuration, the same at every server; a server
+    /// outside it joins when a leader's configuration entry names it (membership.rs).
     pub fn new(
         id: NodeId,
         members: &[NodeId],
@@ -133,17 +148,18 @@ impl Node {
         durable: DurableState,
     ) -> Result<Node, ConfigError> {
         config.validate()?;
-        assert!(members.contains(&id), "{id} is not a member of its cluster");
-        let mut peers: Vec<NodeId> = members.iter().copied().filter(|m| *m != id).collect();
-        peers.sort();
-        peers.dedup();
+        let boot_membership = Membership::of_voters(members.iter().copied().collect());
+        let mut others = boot_membership.members();
+        others.remove(id);
+        let peers: Vec<NodeId> = others.iter().collect();
         let (included, included_term) = durable
             .snapshot
             .as_ref()
             .map_or((LogIndex(0), Term(0)), |s| {
                 (s.last_included_index, s.last_included_term)
             });
-        let log = RaftLog::from_snapshot(included, included_term, durable.log);
+        let log = RaftLog::from_snapshot(included, included_term, durable.log)
+            .with_included_membership(durable.snapshot.as_ref().and_then(|s| s.membership));
         let repairing = Node::repairing_at_boot(&config, durable.damaged.is_some());
         let written_last = durable
             .damaged
@@ -151,6 +167,10 @@ impl Node {
         let mut node = Node {
             id,
             peers,
+            boot_membership,
+            membership: boot_membership,
+            membership_index: LogIndex(0),
+            transfer: None,
             config,
             rng: ChaCha8Rng::seed_from_u64(seed),
             timeouts_drawn: (Term(0), 0),
@@ -182,6 +202,7 @@ impl Node {
             pending_sends: Vec::new(),
             pending_notices: Vec::new(),
         };
+        node.refresh_membership();
         node.reset_election_timer();
         Ok(node)
     }
@@ -208,6 +229,7 @@ impl Node {
                     }
                 }
                 self.check_quorum();
+                self.tick_transfer();
             }
             Role::Follower | Role::PreCandidate { .. } | Role::Candidate { .. } => {
                 self.election_elapsed += 1;
@@ -230,9 +252,10 @@ impl Node {
             return;
         }
         self.quorum_elapsed = 0;
-        let active = self.recent_active.len() + 1;
+        let mut active = self.recent_active;
+        active.insert(self.id);
         self.recent_active = NodeSet::new();
-        if active < self.quorum() {
+        if !self.membership.has_quorum(active) {
             self.become_follower(self.current_term, None);
         }
     }
@@ -255,9 +278,10 @@ impl Node {
 
     /// Makes this node start an election now, as if its election timeout had passed. The
     /// simulator uses it for scripted scenarios ("S5 times out first"). A node repairing its
-    /// log does nothing (recovery.rs).
+    /// log does nothing (recovery.rs), and so does one that is no voter of its configuration
+    /// (membership.rs).
     pub fn timeout_now(&mut self, out: &mut Vec<Output>) {
-        if !matches!(self.role, Role::Leader { .. }) && !self.repairing {
+        if !matches!(self.role, Role::Leader { .. }) && !self.repairing && self.promotable() {
             self.campaign();
         }
         self.flush(out);
@@ -271,9 +295,12 @@ impl Node {
         self.flush(out);
     }
 
-    /// A client asks the cluster to replicate `command`. Only a leader accepts (§5.3).
+    /// A client asks the cluster to replicate `command`. Only a leader accepts (§5.3), and not
+    /// while it transfers its leadership (thesis §3.10).
     pub fn propose(&mut self, command: Command, out: &mut Vec<Output>) {
-        if matches!(self.role, Role::Leader { .. }) {
+        if let Some(refusal) = self.transfer_refusal() {
+            self.pending_notices.push(Output::ProposalRejected(refusal));
+        } else if matches!(self.role, Role::Leader { .. }) {
             let entry = self.append_own(command);
             self.pending_notices.push(Output::ProposalAccepted {
                 index: entry.index,
@@ -326,7 +353,10 @@ impl Node {
         }
         let term = message.term();
         if term > self.current_term {
-            if matches!(message, Message::RequestVote { .. }) && self.in_leader_lease() {
+            // §4.2.3, unless the candidate campaigns on its leader's TimeoutNow (§3.10).
+            let transfer = matches!(message, Message::RequestVote { transfer: true, .. });
+            if matches!(message, Message::RequestVote { .. }) && self.in_leader_lease() && !transfer
+            {
                 return false;
             }
             let leader = matches!(
@@ -334,6 +364,7 @@ impl Node {
                 Message::AppendEntries { .. }
                     | Message::Heartbeat { .. }
                     | Message::InstallSnapshot { .. }
+                    | Message::TimeoutNow { .. }
             )
             .then_some(from);
             self.become_follower(term, leader);
@@ -373,6 +404,7 @@ impl Node {
             | Message::InstallSnapshotResponse { .. } => {
                 self.config.bugs.contains(BugKnob::AcceptStaleTermReplies)
             }
+            Message::TimeoutNow { .. } => false,
             Message::InstallSnapshot { .. } => {
                 let reply = self.snapshot_response(self.commit_index);
                 self.send(from, reply);
@@ -429,13 +461,19 @@ impl Node {
                 last_included_index,
                 last_included_term,
                 data,
+                membership,
                 ..
-            } => {
-                self.handle_install_snapshot(leader, last_included_index, last_included_term, data)
-            }
+            } => self.handle_install_snapshot(
+                leader,
+                last_included_index,
+                last_included_term,
+                data,
+                membership,
+            ),
             Message::InstallSnapshotResponse { last_index, .. } => {
                 self.handle_snapshot_response(from, last_index)
             }
+            Message::TimeoutNow { .. } => self.handle_timeout_now(),
         }
     }
 
@@ -449,6 +487,7 @@ impl Node {
         let was_leader = matches!(self.role, Role::Leader { .. });
         if was_leader {
             self.drop_reads();
+            self.transfer = None;
         }
         if term > self.current_term {
             self.current_term = term;
@@ -502,6 +541,7 @@ impl Node {
             self.pending_notices.push(Output::Apply { entry });
         }
         self.maybe_ask_snapshot();
+        self.after_commit_membership();
     }
 
     /// Appends an entry of the current term to the leader's own log.
@@ -513,6 +553,9 @@ impl Node {
         };
         self.log.append(entry);
         self.persist_append(vec![entry]);
+        if matches!(command, Command::Config(_)) {
+            self.refresh_membership();
+        }
         entry
     }
 
@@ -526,12 +569,6 @@ impl Node {
 
     pub(crate) fn send(&mut self, to: NodeId, message: Message) {
         self.pending_sends.push(Output::Send { to, message });
-    }
-
-    /// A majority of the cluster (§5.2).
-    pub(crate) fn quorum(&self) -> usize {
-        let cluster_size = self.peers.len() + 1;
-        cluster_size / 2 + 1
     }
 
     /// Releases this input's outputs: writes first, then the messages that depend on them, then

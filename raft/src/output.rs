@@ -14,7 +14,7 @@
 //!   [`Output::ApplySnapshot`]: the host replaces its state machine with the snapshot's.
 
 use crate::message::Message;
-use crate::types::{Entry, LogIndex, NodeId, Term};
+use crate::types::{Entry, LogIndex, Membership, NodeId, Term};
 use serde::{Deserialize, Serialize};
 
 /// A write to stable storage (Figure 2: "Persistent state on all servers, updated on stable
@@ -43,6 +43,11 @@ pub struct Snapshot {
     pub last_included_index: LogIndex,
     pub last_included_term: Term,
     pub data: Vec<u8>,
+    /// Thesis §4 with §5.4 (compaction): the configuration in force as of the last included
+    /// index, which a server restarting from the snapshot uses until its log holds a later
+    /// one; `None` while that is still the boot configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub membership: Option<Membership>,
 }
 
 /// Why a proposal was refused.
@@ -50,6 +55,49 @@ pub struct Snapshot {
 pub enum Rejection {
     /// Only the leader accepts proposals; `leader` is the node's best guess of who leads.
     NotLeader { leader: Option<NodeId> },
+    /// Thesis §3.10: a leader transferring its leadership stops accepting proposals, so that
+    /// the target can catch up; `to` is the target.
+    Transferring { to: NodeId },
+    /// A configuration change refused; the reason says which rule of thesis §4 refused it.
+    Config(ConfigRejection),
+}
+
+/// Why a leader refused a configuration change (thesis §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConfigRejection {
+    /// §4.1: one change at a time. The configuration entry at `index` is not committed yet.
+    Pending { index: LogIndex },
+    /// The 2015 fix (Ongaro, raft-dev): a leader appends a configuration entry only once it
+    /// has committed an entry of its own term.
+    NoCommitInTerm,
+    /// §4.3: the joint configuration must be left before another change.
+    Joint,
+    /// The change changes nothing, would leave no voter, names a server beyond
+    /// [`crate::types::MAX_CONFIG_ID`], or asks a single-server change of a joint one.
+    Invalid,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::NotLeader { leader: Some(l) } => write!(f, "not the leader ({l} is)"),
+            Rejection::NotLeader { leader: None } => write!(f, "not the leader"),
+            Rejection::Transferring { to } => write!(f, "transferring its leadership to {to}"),
+            Rejection::Config(ConfigRejection::Pending { index }) => {
+                write!(f, "the configuration entry at {index} is not committed yet (§4.1: one change at a time)")
+            }
+            Rejection::Config(ConfigRejection::NoCommitInTerm) => write!(
+                f,
+                "no entry of its term is committed yet (a leader changes the configuration only after that)"
+            ),
+            Rejection::Config(ConfigRejection::Joint) => {
+                write!(f, "the joint configuration must be left first (§4.3)")
+            }
+            Rejection::Config(ConfigRejection::Invalid) => {
+                write!(f, "the change is not a valid change of the configuration")
+            }
+        }
+    }
 }
 
 /// One thing for the host to do. A node returns its outputs in the order they must take effect:

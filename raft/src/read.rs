@@ -21,7 +21,7 @@ pub(crate) struct ReadState {
     /// The leader's latest confirmation round; 0 before any.
     round: u64,
     /// Per follower slot, the highest round it answered in this term.
-    acked: Vec<u64>,
+    pub(crate) acked: Vec<u64>,
     /// Rounds started and the local tick each started at, oldest first.
     started: VecDeque<(u64, u64)>,
     /// The lease holds while the local tick is below this.
@@ -141,10 +141,16 @@ impl Node {
 
     /// The highest round a majority (the leader included) has answered.
     fn confirmed_round(&self) -> u64 {
-        let mut rounds: Vec<u64> = self.reads.acked.clone();
-        rounds.push(self.reads.round);
-        rounds.sort_unstable_by(|a, b| b.cmp(a));
-        rounds[self.quorum() - 1]
+        // Thesis §4: a majority of the voters of the configuration in force.
+        self.membership.quorum_value(|voter| {
+            if voter == self.id {
+                return self.reads.round;
+            }
+            self.peers
+                .iter()
+                .position(|p| *p == voter)
+                .map_or(0, |slot| self.reads.acked[slot])
+        })
     }
 
     /// Gives reads their index once an entry of this term commits, extends the lease, and
@@ -453,6 +459,7 @@ mod tests {
             last_log_index: crate::LogIndex(0),
             last_log_term: crate::Term(0),
             commit_index: crate::LogIndex(0),
+            transfer: false,
         };
         let mut out = Vec::new();
         for _ in 0..min - 1 {

@@ -4,7 +4,7 @@
 use crate::config::BugKnob;
 use crate::message::Message;
 use crate::node::{Node, Role};
-use crate::types::{Entry, LogIndex, NodeId, Term, MAX_NODES};
+use crate::types::{Entry, LogIndex, NodeId, Term};
 
 impl Node {
     /// Figure 2, "Leaders": "If last log index ≥ nextIndex for a follower: send AppendEntries
@@ -162,6 +162,7 @@ impl Node {
         if !fresh.is_empty() {
             self.persist_append(fresh);
         }
+        self.refresh_membership();
     }
 
     /// The index of the first entry that conflicts with the log (same index, different term).
@@ -185,6 +186,7 @@ impl Node {
         self.durable_index = self.durable_index.min(from.prev());
         self.pending_persist
             .push(crate::output::Persist::Truncate { from });
+        self.refresh_membership();
     }
 
     pub(crate) fn reply_append(&mut self, leader: NodeId, success: bool, last_index: LogIndex) {
@@ -222,6 +224,7 @@ impl Node {
             if behind {
                 self.send_append(slot);
             }
+            self.advance_transfer(from);
         } else {
             // Back off using the follower's hint, never below what it is known to hold.
             let backed = p.next_index.prev().min(last_index.next());
@@ -237,15 +240,19 @@ impl Node {
         let Role::Leader { progress } = &self.role else {
             return;
         };
-        let mut matched = [LogIndex(0); MAX_NODES + 1];
-        // The leader itself holds on stable storage only what the host reported durable.
-        matched[0] = self.durable_index;
-        for (i, p) in progress.iter().enumerate() {
-            matched[i + 1] = p.match_index;
-        }
-        let matched = &mut matched[..progress.len() + 1];
-        matched.sort_unstable_by(|a, b| b.cmp(a));
-        let n = matched[self.quorum() - 1];
+        // Thesis §4: a majority of the configuration in force (of both halves when joint). The
+        // leader itself holds on stable storage only what the host reported durable, and
+        // counts only if it is a voter of its configuration (§4.2.2).
+        let (id, durable) = (self.id, self.durable_index);
+        let n = LogIndex(self.membership.quorum_value(|voter| {
+            if voter == id {
+                return durable.0;
+            }
+            progress
+                .iter()
+                .find(|p| p.peer == voter)
+                .map_or(0, |p| p.match_index.0)
+        }));
         if n <= self.commit_index {
             return;
         }

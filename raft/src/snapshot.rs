@@ -71,11 +71,13 @@ impl Node {
             });
         }
         let term = self.log.term_at(index).expect("an index of the log");
+        let membership = self.log.membership_at(index).1;
         self.log.compact_to(index, term);
         let snapshot = Snapshot {
             last_included_index: index,
             last_included_term: term,
             data,
+            membership,
         };
         self.snapshot = Some(snapshot.clone());
         self.pending_persist.push(Persist::Snapshot(snapshot));
@@ -133,6 +135,7 @@ impl Node {
             last_included_index: snapshot.last_included_index,
             last_included_term: snapshot.last_included_term,
             data: snapshot.data.clone(),
+            membership: snapshot.membership,
         };
         let to = p.peer;
         self.send(to, message);
@@ -149,6 +152,7 @@ impl Node {
         last_included_index: LogIndex,
         last_included_term: Term,
         data: Vec<u8>,
+        membership: Option<crate::types::Membership>,
     ) {
         // As for AppendEntries (§5.2): a message from the leader of the current term.
         if !matches!(self.role, Role::Follower) || self.leader_id != Some(leader) {
@@ -170,6 +174,7 @@ impl Node {
             last_included_index,
             last_included_term,
             data,
+            membership,
         });
         let reply = self.snapshot_response(last_included_index);
         self.send(leader, reply);
@@ -192,7 +197,8 @@ impl Node {
         if !keep {
             self.durable_index = self.durable_index.min(index.prev());
         }
-        self.log.compact_to(index, term);
+        self.log.install(index, term, snapshot.membership);
+        self.refresh_membership();
         let advanced = index > self.commit_index;
         self.commit_index = index;
         self.last_applied = index;

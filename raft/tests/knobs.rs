@@ -5,6 +5,10 @@
 mod common;
 
 use common::figure8::{copy_2_2_to_s3_and_s4, s1_leading_term_4};
+use common::membership::{
+    change_before_own_commit, leader_after_removing_itself, many_at_once, second_change_in_flight,
+    transfer_to_a_lagging_target,
+};
 use common::recovery::{damaged_voter_grants, n3_after_n2_lost_entry_2};
 use common::snapshot::{
     commit_after_an_older_snapshot, compact_past_applied, log_after_a_matching_snapshot,
@@ -50,6 +54,7 @@ fn votes_by_commit_index(bugs: Knobs) -> (bool, bool) {
             last_log_index: LogIndex(last),
             last_log_term: Term(1),
             commit_index: LogIndex(commit),
+            transfer: false,
         };
         vote_reply(&step(&mut s2, n(5), request)).1
     };
@@ -286,6 +291,51 @@ fn truncate_on_corruption() {
     );
 }
 
+/// The single-server change bug's fix (catalogue §6), one change at a time (§4.1), joint
+/// consensus (§4.3), a removed leader stepping down (§4.2.2), and leadership transfer (§3.10):
+/// each knob on, the unsafe answer; off, the rule's.
+#[test]
+fn membership_and_transfer_knobs() {
+    use raft::{ConfigRejection, MessageKind, Rejection};
+    let on = |k| bugs(k, true);
+    let off = |k| bugs(k, false);
+    let k = BugKnob::ConfigChangeBeforeOwnCommit;
+    assert_eq!(change_before_own_commit(on(k)), Ok(2));
+    assert_eq!(
+        change_before_own_commit(off(k)),
+        Err(Rejection::Config(ConfigRejection::NoCommitInTerm))
+    );
+    let k = BugKnob::OverlappingConfigChanges;
+    assert_eq!(second_change_in_flight(on(k)), Ok(3));
+    assert_eq!(
+        second_change_in_flight(off(k)),
+        Err(Rejection::Config(ConfigRejection::Pending {
+            index: LogIndex(2)
+        }))
+    );
+    let k = BugKnob::ChangeManyWithoutJoint;
+    assert!(!many_at_once(on(k)).is_joint());
+    assert!(many_at_once(off(k)).is_joint());
+    let k = BugKnob::RemovedLeaderKeepsLeading;
+    assert_eq!(leader_after_removing_itself(on(k)), RoleKind::Leader);
+    assert_eq!(leader_after_removing_itself(off(k)), RoleKind::Follower);
+    let k = BugKnob::ProposeDuringTransfer;
+    assert_eq!(transfer_to_a_lagging_target(on(k)).1, Ok(2));
+    assert_eq!(
+        transfer_to_a_lagging_target(off(k)).1,
+        Err(Rejection::Transferring { to: common::n(2) })
+    );
+    let k = BugKnob::TimeoutNowToLaggingTarget;
+    assert_eq!(
+        transfer_to_a_lagging_target(on(k)).0,
+        vec![MessageKind::TimeoutNow]
+    );
+    assert_eq!(
+        transfer_to_a_lagging_target(off(k)).0,
+        vec![MessageKind::AppendEntries]
+    );
+}
+
 /// What `knob`'s scenario shows, as text. The match is exhaustive: a new knob does not compile
 /// until it has a scenario here (and should get a test above).
 fn observe(knob: BugKnob, on: bool) -> String {
@@ -310,6 +360,14 @@ fn observe(knob: BugKnob, on: bool) -> String {
         }
         BugKnob::CompactPastApplied => format!("{:?}", compact_past_applied(b)),
         BugKnob::TruncateOnCorruption => format!("{:?}", damaged_voter_grants(b)),
+        BugKnob::ConfigChangeBeforeOwnCommit => format!("{:?}", change_before_own_commit(b)),
+        BugKnob::OverlappingConfigChanges => format!("{:?}", second_change_in_flight(b)),
+        BugKnob::ChangeManyWithoutJoint => format!("{:?}", many_at_once(b)),
+        BugKnob::RemovedLeaderKeepsLeading => format!("{:?}", leader_after_removing_itself(b)),
+        BugKnob::ProposeDuringTransfer => format!("{:?}", transfer_to_a_lagging_target(b).1),
+        BugKnob::TimeoutNowToLaggingTarget => {
+            format!("{:?}", transfer_to_a_lagging_target(b).0)
+        }
     }
 }
 

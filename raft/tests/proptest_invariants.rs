@@ -207,6 +207,7 @@ fn resolve(node: &Node, from: NodeId, draw: &Draw) -> Message {
                 last_log_index: LogIndex(last_index),
                 last_log_term: Term(last_term),
                 commit_index: LogIndex(commit),
+                transfer: false,
             }
         }
         Draw::Vote { dt, granted } => vote(dterm(dt), granted),
@@ -234,6 +235,7 @@ fn resolve(node: &Node, from: NodeId, draw: &Draw) -> Message {
                 last_included_index: LogIndex(index),
                 last_included_term: Term(at),
                 data: vec![index as u8],
+                membership: None,
             }
         }
         Draw::SnapshotReply { dt, back } => Message::InstallSnapshotResponse {

@@ -378,6 +378,7 @@ mod tests {
             last_included_index: LogIndex(1),
             last_included_term: Term(1),
             data: host.kv.to_snapshot(),
+            membership: None,
         };
         host.disk.apply(&Persist::Snapshot(snapshot));
         let kept = host.kv.clone();

@@ -7,6 +7,7 @@
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
 pub mod figure8;
+pub mod membership;
 pub mod recovery;
 pub mod snapshot;
 
@@ -173,6 +174,7 @@ pub fn request_vote(term: u64, candidate: u8, last: (u64, u64)) -> Message {
         last_log_index: LogIndex(last.0),
         last_log_term: Term(last.1),
         commit_index: LogIndex(0),
+        transfer: false,
     }
 }
 
@@ -501,7 +503,7 @@ pub fn decode(data: &[u8]) -> Vec<u64> {
 fn payload(entry: &Entry) -> u64 {
     match entry.command {
         Command::Client(p) => p,
-        Command::Noop => 0,
+        Command::Noop | Command::Config(_) => 0,
     }
 }
 

@@ -19,6 +19,7 @@ pub fn install_snapshot(term: u64, leader: u8, last: (u64, u64), machine: &[u64]
         last_included_index: LogIndex(last.0),
         last_included_term: Term(last.1),
         data: encode(machine),
+        membership: None,
     }
 }
 

@@ -510,6 +510,7 @@ fn snapshot_write(index: u64, term: u64) -> Output {
         last_included_index: LogIndex(index),
         last_included_term: Term(term),
         data: Vec::new(),
+        membership: None,
     }))
 }
 

@@ -342,6 +342,7 @@ pub fn garbled(entry: Entry) -> Entry {
     let bits = match entry.command {
         Command::Noop => 0,
         Command::Client(p) => p,
+        Command::Config(c) => c.bits(),
     };
     Entry {
         command: Command::Client(bits ^ 0x5A5A_0000_0000),

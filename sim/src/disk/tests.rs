@@ -58,6 +58,7 @@ fn history(seed: u64, len: usize) -> Vec<Persist> {
                     last_included_index: index,
                     last_included_term: disk.term_at(index).unwrap(),
                     data: vec![index.0 as u8],
+                    membership: None,
                 })
             }
             _ => {
@@ -97,6 +98,7 @@ fn a_snapshot_rewrites_the_wal_down_to_what_it_does_not_cover() {
         last_included_index: LogIndex(48),
         last_included_term: Term(1),
         data: vec![],
+        membership: None,
     });
     let (wal, disk) = both(&[hs(1, Some(1)), append(&es), snap]);
     assert_eq!(disk.log.len(), 2);

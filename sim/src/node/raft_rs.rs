@@ -159,6 +159,7 @@ fn snapshot_of(snap: &eraftpb::Snapshot) -> raft::Snapshot {
         last_included_index: LogIndex(snap.get_metadata().index),
         last_included_term: Term(snap.get_metadata().term),
         data: snap.data.to_vec(),
+        membership: None,
     }
 }
 
@@ -212,7 +213,7 @@ fn entry_of(e: &eraftpb::Entry) -> Entry {
 fn rs_entry(e: &Entry) -> eraftpb::Entry {
     let data = match e.command {
         Command::Client(p) => p.to_le_bytes().to_vec(),
-        Command::Noop => Vec::new(),
+        Command::Noop | Command::Config(_) => Vec::new(),
     };
     eraftpb::Entry {
         index: e.index.0,
@@ -342,7 +343,7 @@ impl RaftNode for RaftRs {
         let leads = self.raw.raft.state == StateRole::Leader;
         let data = match command {
             Command::Client(p) => p.to_le_bytes().to_vec(),
-            Command::Noop => Vec::new(),
+            Command::Noop | Command::Config(_) => Vec::new(),
         };
         if leads && self.raw.propose(Vec::new(), data).is_ok() {
             let index = LogIndex(self.raw.raft.raft_log.last_index());
@@ -424,6 +425,7 @@ impl RaftNode for RaftRs {
             last_included_index: index,
             last_included_term: term,
             data,
+            membership: None,
         };
         let snap = rs_snapshot(&snapshot, &voters.conf_state.voters);
         self.raw.mut_store().take_snapshot(snap)?;
@@ -897,6 +899,7 @@ mod snapshot_tests {
             last_included_index: LogIndex(index),
             last_included_term: Term(1),
             data: vec![7; 5],
+            membership: None,
         }
     }
 

@@ -72,6 +72,7 @@ impl RaftMessage for Message {
                 data.len() as u64,
             ],
             InstallSnapshotResponse { term, last_index } => [10, term.0, last_index.0, 0],
+            TimeoutNow { term, leader } => [11, term.0, leader.0 as u64, 0],
         };
         fields.iter().fold(0, |h, f| mix64(h ^ f))
     }
@@ -85,14 +86,21 @@ impl RaftMessage for Message {
                 last_log_index,
                 last_log_term,
                 commit_index,
-            } => h.numbers(&[
-                1,
-                term.0,
-                candidate.0 as u64,
-                last_log_index.0,
-                last_log_term.0,
-                commit_index.0,
-            ]),
+                transfer,
+            } => {
+                h.numbers(&[
+                    1,
+                    term.0,
+                    candidate.0 as u64,
+                    last_log_index.0,
+                    last_log_term.0,
+                    commit_index.0,
+                ]);
+                // Only when set, so that runs without transfers hash as they always did.
+                if *transfer {
+                    h.numbers(&[11]);
+                }
+            }
             RequestVoteResponse { term, vote_granted } => {
                 h.numbers(&[2, term.0, *vote_granted as u64])
             }
@@ -148,7 +156,11 @@ impl RaftMessage for Message {
                 last_included_index,
                 last_included_term,
                 data,
+                membership,
             } => {
+                if let Some(m) = membership {
+                    h.numbers(&[12, m.voters.bits(), m.learners.bits(), m.outgoing.bits()]);
+                }
                 h.numbers(&[
                     9,
                     term.0,
@@ -164,6 +176,7 @@ impl RaftMessage for Message {
                 }
             }
             InstallSnapshotResponse { term, last_index } => h.numbers(&[10, term.0, last_index.0]),
+            TimeoutNow { term, leader } => h.numbers(&[13, term.0, leader.0 as u64]),
         }
     }
 

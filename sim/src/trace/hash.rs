@@ -193,6 +193,7 @@ impl TraceHash {
         match c {
             Command::Noop => self.n(0),
             Command::Client(p) => self.pair(1, *p),
+            Command::Config(c) => self.pair(2, c.bits()),
         }
     }
 
