@@ -51,6 +51,8 @@ pub enum ConfChange {
     AddVoter(NodeId),
     /// Adds a non-voting member (§4.2.1).
     AddLearner(NodeId),
+    /// Makes a learner a voter, once it has caught up (§4.2.1).
+    Promote(NodeId),
     /// Removes a voter or a learner (§4.1).
     Remove(NodeId),
     /// Joint consensus (§4.3): the voters become `voters`, through C_old,new.
@@ -62,6 +64,7 @@ impl std::fmt::Display for ConfChange {
         match self {
             ConfChange::AddVoter(id) => write!(f, "add {id}"),
             ConfChange::AddLearner(id) => write!(f, "add learner {id}"),
+            ConfChange::Promote(id) => write!(f, "promote learner {id}"),
             ConfChange::Remove(id) => write!(f, "remove {id}"),
             ConfChange::Joint { voters } => write!(f, "change voters to {voters}"),
         }
@@ -103,6 +106,13 @@ impl ConfChange {
             _ if m.is_joint() => return Err(ConfigRejection::Joint),
             ConfChange::AddVoter(id) => {
                 if m.voters.contains(id) {
+                    return Err(ConfigRejection::Invalid);
+                }
+                next.voters.insert(id);
+                next.learners.remove(id);
+            }
+            ConfChange::Promote(id) => {
+                if !m.learners.contains(id) {
                     return Err(ConfigRejection::Invalid);
                 }
                 next.voters.insert(id);

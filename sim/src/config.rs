@@ -1,6 +1,7 @@
 //! The simulator's configuration: cluster size, virtual time, the network and the disk.
 //! Times are virtual microseconds (`_us`); nothing here reads a wall clock.
 
+use raft::NodeId;
 use serde::{Deserialize, Serialize};
 
 /// The virtual network's behaviour for every link (faults that come and go, such as
@@ -37,6 +38,11 @@ impl Default for NetworkConfig {
 pub struct SimConfig {
     /// Number of nodes, `n1..nN`.
     pub nodes: u8,
+    /// The voters of the boot configuration are `n1..n{voters}`; the nodes after them are
+    /// spares, running but outside the configuration until a change adds them (thesis
+    /// chapter 4). `None`: every node is a voter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voters: Option<u8>,
     /// Virtual time between two ticks of a node whose clock runs true.
     pub tick_us: u64,
     /// Time for a write to reach stable storage; what has not reached it when a crash lands is
@@ -60,6 +66,7 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             nodes: 5,
+            voters: None,
             tick_us: 10_000,
             disk_latency_us: 200,
             network: NetworkConfig::default(),
@@ -73,6 +80,13 @@ impl Default for SimConfig {
 }
 
 impl SimConfig {
+    /// The voters of the boot configuration, `n1..n{voters}`.
+    pub fn boot_voters(&self) -> Vec<NodeId> {
+        (1..=self.voters.unwrap_or(self.nodes))
+            .map(NodeId)
+            .collect()
+    }
+
     /// Checks what the simulator relies on; the message names the field.
     pub fn validate(&self) -> Result<(), String> {
         if self.nodes == 0 || self.nodes as usize > raft::MAX_NODES {
@@ -81,6 +95,14 @@ impl SimConfig {
                 raft::MAX_NODES,
                 self.nodes
             ));
+        }
+        if let Some(v) = self.voters {
+            if v == 0 || v > self.nodes {
+                return Err(format!(
+                    "voters must be between 1 and nodes ({}), got {v}",
+                    self.nodes
+                ));
+            }
         }
         if self.tick_us == 0 {
             return Err("tick_us must be at least 1".into());

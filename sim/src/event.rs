@@ -77,6 +77,44 @@ pub struct Stats {
     pub fault_actions: [u64; FAULT_KINDS],
     /// What the disks and snapshots went through.
     pub disk: DiskStats,
+    /// Configuration changes and leadership transfers (thesis chapter 4, §3.10).
+    pub membership: MembershipStats,
+}
+
+/// Configuration changes and leadership transfers asked of a run, and what came of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MembershipStats {
+    /// Changes asked of a leader.
+    pub asked: u64,
+    /// Changes a leader appended.
+    pub appended: u64,
+    /// By kind, of those appended: voters added (learners promoted among them), learners
+    /// added, servers removed, joint changes.
+    pub adds: u64,
+    pub promotions: u64,
+    pub learners: u64,
+    pub removes: u64,
+    pub joint: u64,
+    /// Transfers asked, and those that ended with the target leading.
+    pub transfers: u64,
+    pub transfers_done: u64,
+    /// The most voters a configuration had.
+    pub max_voters: u64,
+}
+
+impl MembershipStats {
+    pub fn add(&mut self, o: &MembershipStats) {
+        self.asked += o.asked;
+        self.appended += o.appended;
+        self.adds += o.adds;
+        self.promotions += o.promotions;
+        self.learners += o.learners;
+        self.removes += o.removes;
+        self.joint += o.joint;
+        self.transfers += o.transfers;
+        self.transfers_done += o.transfers_done;
+        self.max_voters = self.max_voters.max(o.max_voters);
+    }
 }
 
 /// Disk faults and snapshots in a run (`disk/`, §7).
@@ -132,5 +170,6 @@ impl Stats {
             *a += b;
         }
         self.disk.add(&o.disk);
+        self.membership.add(&o.membership);
     }
 }

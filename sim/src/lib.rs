@@ -27,6 +27,7 @@ pub mod host;
 pub mod knob;
 pub mod lin;
 pub mod liveness;
+pub mod membership;
 pub mod network;
 pub mod node;
 pub mod panic;

@@ -326,7 +326,18 @@ impl<N: RaftNode> Runner<'_, N> {
                 frames(&mut self.world, |f, _| f.begin_step(what));
                 // A panic in a step is reported as a violation and freezes the world there.
                 let mut missed = None;
-                if let Step::Disk { node, fault } = step {
+                if matches!(step, Step::Change(_) | Step::Transfer(_)) && !N::CHANGES_MEMBERSHIP {
+                    let e = format!(
+                        "{} does not change its configuration or transfer its leadership: `{step}` cannot run on it",
+                        N::NAME
+                    );
+                    if check {
+                        if self.explain {
+                            let _ = writeln!(self.out, "  ✗ line {}: {e}", st.line);
+                        }
+                        self.invalid.get_or_insert(format!("line {}: {e}", st.line));
+                    }
+                } else if let Step::Disk { node, fault } = step {
                     let mut done = Ok(());
                     self.world.guarded(|w| done = w.disk_fault(*node, *fault));
                     if let (Err(e), true) = (done, check) {
@@ -449,6 +460,16 @@ fn act<N: RaftNode>(w: &mut World<N>, step: &Step) -> Option<String> {
         Step::Calm => w.calm(),
         Step::Retry(n) => w.client_retry(*n),
         Step::Disk { .. } => unreachable!("carried out by Runner::step"),
+        Step::Change(change) => {
+            if w.change_membership(*change) == crate::membership::Asked::NoLeader {
+                return Some(format!("{step}: no node leads, so no one can be asked"));
+            }
+        }
+        Step::Transfer(to) => {
+            if w.transfer_leadership(*to) == crate::membership::Asked::NoLeader {
+                return Some(format!("{step}: no node leads, so no one can be asked"));
+            }
+        }
         Step::Partition(groups) => w.partition(groups),
         Step::Cut { from, to } => w.cut(*from, *to),
         Step::Links(links) => w.keep_links(links),
@@ -673,6 +694,43 @@ fn check_status<N: RaftNode>(
         };
         out.push((format!("{node} {what}"), got));
     }
+    let configured = [
+        ("voters", &e.voters),
+        ("learners", &e.learners),
+        ("joint-with", &e.joint_with),
+    ];
+    if configured.iter().any(|(_, want)| want.is_some()) {
+        let m = configuration(w, node);
+        for (key, want) in configured {
+            let Some(want) = want else { continue };
+            let want: raft::NodeSet = want.iter().copied().collect();
+            let got = match m {
+                None => Err(format!(
+                    "{} does not say what its configuration is",
+                    N::NAME
+                )),
+                Some(m) => {
+                    let have = match key {
+                        "voters" => m.voters,
+                        "learners" => m.learners,
+                        _ => m.outgoing,
+                    };
+                    if have == want {
+                        Ok(())
+                    } else {
+                        Err(format!("its configuration is {m}"))
+                    }
+                }
+            };
+            let what = match key {
+                "voters" => format!("{node}'s configuration to have the voters {want}"),
+                "learners" => format!("{node}'s configuration to have the learners {want}"),
+                _ if want.is_empty() => format!("{node}'s configuration not to be joint"),
+                _ => format!("{node}'s configuration to be joint with {want}"),
+            };
+            out.push((what, got));
+        }
+    }
     if let Some((index, term)) = e.snapshot {
         let (i, t) = match running {
             Some(n) => n.log().last_included(),
@@ -696,6 +754,23 @@ fn check_status<N: RaftNode>(
         ));
     }
     out
+}
+
+/// The configuration a node is in (thesis §4.1: the latest of its log); a crashed node's is its
+/// disk's, as a restart would find it. `None` when the implementation does not say.
+fn configuration<N: RaftNode>(w: &World<N>, node: NodeId) -> Option<raft::Membership> {
+    if let Some(n) = w.node(node) {
+        return n.membership();
+    }
+    if !N::CHANGES_MEMBERSHIP {
+        return None;
+    }
+    let disk = &w.hosts[node.0 as usize - 1].disk;
+    let (index, term) = disk.last_included();
+    let log = raft::RaftLog::from_snapshot(index, term, disk.log.clone())
+        .with_included_membership(disk.snapshot.as_ref().and_then(|s| s.membership));
+    let boot = raft::Membership::of_voters(w.config.boot_voters().into_iter().collect());
+    Some(log.membership().1.unwrap_or(boot))
 }
 
 /// A node's log as terms by index (its disk's, if it is crashed).

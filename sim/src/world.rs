@@ -16,7 +16,7 @@ use crate::client::{Clients, WorkloadConfig};
 use crate::config::SimConfig;
 use crate::host::{Host, HostsView};
 use crate::network::{Fate, Network};
-use crate::node::RaftNode;
+use crate::node::{RaftMessage, RaftNode};
 use crate::queue::EventQueue;
 use crate::rng::{stream, stream_seed, Stream};
 use crate::scenario::Step;
@@ -117,6 +117,9 @@ pub struct World<N: RaftNode = Node> {
     stepping: Option<NodeId>,
     /// A panic stopped the run: nothing more happens in this world (`guarded`).
     poisoned: bool,
+    /// A configuration change or transfer was asked of this run (`membership.rs`): from then
+    /// on each step compares the node's configuration before and after.
+    pub(crate) membership_in_play: bool,
 }
 
 impl<N: RaftNode> World<N> {
@@ -128,12 +131,13 @@ impl<N: RaftNode> World<N> {
         trace: Trace<N::Message>,
     ) -> World<N> {
         let members: Vec<NodeId> = (1..=config.nodes).map(NodeId).collect();
+        let voters = config.boot_voters();
         let hosts = members
             .iter()
             .map(|&id| {
                 Host::new(
                     id,
-                    boot_node(id, &members, &raft, &config, seed, 0, Default::default()),
+                    boot_node(id, &voters, &raft, &config, seed, 0, Default::default()),
                 )
             })
             .collect();
@@ -171,7 +175,12 @@ impl<N: RaftNode> World<N> {
             newest_leader: None,
             stepping: None,
             poisoned: false,
+            membership_in_play: false,
         };
+        if world.config.voters.is_some() {
+            let voters = world.config.boot_voters().into_iter().collect();
+            world.checkers.set_boot_voters(voters);
+        }
         for id in members {
             // Each node's clock starts at its own phase within the first tick.
             let phase = world.fault_rng.gen_range(0..world.config.tick_us);
@@ -471,6 +480,11 @@ impl<N: RaftNode> World<N> {
         else {
             unreachable!("the event given back is the one recorded")
         };
+        if message.kind() == raft::MessageKind::RequestVoteResponse {
+            if let Some((term, true)) = message.vote_response() {
+                self.checkers.on_vote_granted(to, from, term);
+            }
+        }
         let ask = VoteAsk::of(from, &message);
         self.input_asked(to, ask, |node, out| node.step(from, message, out));
     }
@@ -540,6 +554,11 @@ impl<N: RaftNode> World<N> {
             return;
         };
         let before = (node.role_kind(), node.current_term(), node.commit_index());
+        let membership_before = if self.membership_in_play {
+            node.membership()
+        } else {
+            None
+        };
         let voter = ask.map(|_| Voter::of(&*node));
         let mut out = std::mem::take(&mut self.scratch);
         out.clear();
@@ -554,6 +573,9 @@ impl<N: RaftNode> World<N> {
             self.violation_times.push(self.now_us);
         }
         self.note_log_changes(id, before.2, after.2);
+        if membership_before.is_some() {
+            self.note_membership(id, membership_before);
+        }
         if self.hosts[i].booted_damaged.is_some() {
             self.note_repair(id);
         }
@@ -816,7 +838,7 @@ impl<N: RaftNode> World<N> {
 impl<N: RaftNode> World<N> {
     /// Boots node `id` from `disk` now (first boot or restart).
     pub(crate) fn new_node(&self, id: NodeId, disk: raft::DurableState) -> N {
-        let members: Vec<NodeId> = self.ids().collect();
+        let members = self.config.boot_voters();
         boot_node(
             id,
             &members,

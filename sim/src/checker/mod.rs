@@ -7,6 +7,15 @@
 //!   from a majority, and a server votes at most once per term (its vote is on stable storage
 //!   before it is granted), so two majorities of one term would share a voter who voted twice.
 //!   State: the leader of every term seen.
+//! - **Elected by a majority** (§5.2; thesis §4.1, §4.3): a node that becomes leader of term T
+//!   has granted RequestVote responses of T (delivered to it) from a majority of the voters of
+//!   the configuration its log is in, counting its own vote if it is one of them, and from a
+//!   majority of each half of a joint configuration. A candidate's log does not change while it
+//!   campaigns, so that configuration is the one it counted against; a vote is on disk before
+//!   it is granted and only one is granted per term, which is what Election Safety rests on.
+//!   The configuration is read from the log (its latest configuration entry, else its
+//!   snapshot's, else the boot configuration), not asked of the node. State: per node, the
+//!   grants of its latest term.
 //! - **Log Matching** (§5.3): when two logs — the nodes' logs as they are, a crashed node's as it
 //!   was until it restarts from its disk — hold an entry with the same index and term, it is the
 //!   same command after the same previous term. A leader creates at most one entry per index in
@@ -27,8 +36,11 @@
 //!   the entry has replicated it on a majority of the servers"; Figure 2: persistent state is
 //!   "updated on stable storage before responding to RPCs"): when any node first treats
 //!   (index, term) as committed, that entry is on the simulated disks of a majority, not just
-//!   in their memory. Followers acknowledge only what is durable, and a leader counts itself
-//!   only for what its own disk holds, so a commit always rests on a durable majority. A disk
+//!   in their memory. The majority is of the voters of the configuration in the committing
+//!   node's log (thesis §4.1: a server uses the latest configuration in its log; both halves of
+//!   a joint one, §4.3), read from the log as for elections. Followers acknowledge only what is
+//!   durable, and a leader counts itself only for what its own disk holds, so a commit always
+//!   rests on a durable majority. A disk
 //!   damaged since (`disk/`; its node not repaired yet) counts as holding the entry: the
 //!   acknowledgement was true when made, and no protocol can stop a leader counting one in
 //!   flight across the damage. State: none beyond the committed log; each new commit reads
@@ -61,8 +73,8 @@ mod tests;
 
 pub use property::Property;
 
-use raft::{Command, DurableState, Entry, LogIndex, NodeId, Output, Persist, RaftLog};
-use raft::{RoleKind, Term};
+use raft::{Command, DurableState, Entry, LogIndex, Membership, NodeId, NodeSet, Output};
+use raft::{Persist, RaftLog, RoleKind, Term};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -86,7 +98,7 @@ pub trait Cluster {
     fn impaired(&self, _id: NodeId) -> bool {
         false
     }
-    /// The number of servers in the cluster (a majority is more than half of it).
+    /// The number of servers (hosts) in the cluster, `n1..=size`.
     fn size(&self) -> usize;
 }
 
@@ -125,6 +137,11 @@ pub struct Checkers {
     shadow: ByNode<Vec<(Term, Command)>>,
     seen: ByNode<Seen>,
     violations: Vec<Violation>,
+    /// The boot configuration (`None`: every server is a voter).
+    boot: Option<Membership>,
+    /// Elected by a majority: per node, the term of the latest granted RequestVote responses
+    /// delivered to it, and who granted them.
+    grants: ByNode<(Term, NodeSet)>,
     /// What the truncations of the steps since the last [`Checkers::take_truncations`]
     /// deleted, read from the shadow (the one record of what a node's log held before the
     /// step), for the trace to say.
@@ -183,6 +200,32 @@ impl Checkers {
         Checkers::default()
     }
 
+    /// The cluster's boot configuration has these voters (by default every server is one).
+    pub fn set_boot_voters(&mut self, voters: NodeSet) {
+        self.boot = Some(Membership::of_voters(voters));
+    }
+
+    /// The configuration `log` is in (thesis §4.1), read from its entries and snapshot.
+    fn membership_of(&self, log: &RaftLog, cluster: &dyn Cluster) -> Membership {
+        log.membership().1.unwrap_or_else(|| {
+            self.boot.unwrap_or_else(|| {
+                Membership::of_voters((1..=cluster.size() as u8).map(NodeId).collect())
+            })
+        })
+    }
+
+    /// A granted RequestVote response of `term` from `from` reached `to` (a duplicate changes
+    /// nothing; a grant of an older term than the latest seen is stale and is not kept).
+    pub fn on_vote_granted(&mut self, to: NodeId, from: NodeId, term: Term) {
+        let slot = self.grants.entry_or_default(to);
+        if slot.0 < term {
+            *slot = (term, NodeSet::new());
+        }
+        if slot.0 == term {
+            slot.1.insert(from);
+        }
+    }
+
     /// Every violation found so far, in the order found.
     pub fn violations(&self) -> &[Violation] {
         &self.violations
@@ -210,7 +253,7 @@ impl Checkers {
         let Some(view) = cluster.view(id) else {
             return;
         };
-        self.on_state(id, &view);
+        self.on_state(id, &view, cluster);
         for output in outputs {
             match output {
                 Output::Persist(Persist::Append { entries }) => self.on_append(id, entries),
@@ -248,7 +291,7 @@ impl Checkers {
     pub fn on_restart(&mut self, id: NodeId, cluster: &dyn Cluster) {
         if let Some(view) = cluster.view(id) {
             self.rebuild_shadow(id, view.log);
-            self.on_state(id, &view);
+            self.on_state(id, &view, cluster);
         }
     }
 
@@ -276,11 +319,12 @@ impl Checkers {
     }
 
     /// Election Safety and Monotonicity, from the node's state after the step.
-    fn on_state(&mut self, id: NodeId, view: &NodeView) {
+    fn on_state(&mut self, id: NodeId, view: &NodeView, cluster: &dyn Cluster) {
         let before = self.seen.get(&id).copied().unwrap_or_default();
         let was_leader_of_term = before.role == Some(RoleKind::Leader) && before.term == view.term;
         if view.role == RoleKind::Leader && !was_leader_of_term {
             self.on_new_leader(id, view);
+            self.check_elected_by_majority(id, view, cluster);
         }
         for (what, old, new) in [
             ("currentTerm", before.term.0, view.term.0),
@@ -323,6 +367,24 @@ impl Checkers {
             .partition_point(|c| c.commit_term < view.term);
         if n > 0 {
             self.check_holds_committed(id, view.term, view.log, LogIndex(n as u64));
+        }
+    }
+
+    /// Elected by a majority: the grants of the leader's term that reached it, and its own
+    /// vote, hold a majority of its configuration's voters (of both halves when joint).
+    fn check_elected_by_majority(&mut self, id: NodeId, view: &NodeView, cluster: &dyn Cluster) {
+        let mut granted = match self.grants.get(&id) {
+            Some((term, from)) if *term == view.term => *from,
+            _ => NodeSet::new(),
+        };
+        granted.insert(id);
+        let m = self.membership_of(view.log, cluster);
+        if !m.has_quorum(granted) {
+            let detail = format!(
+                "{id} leads term {} with the votes of {granted} only, not a majority of its configuration {m}",
+                view.term
+            );
+            self.report(Property::ElectedByMajority, Some(id), detail);
         }
     }
 
@@ -394,22 +456,39 @@ impl Checkers {
     /// damaged since its node acknowledged (`Cluster::impaired`) counts as holding it: the
     /// acknowledgement was true when made, and what the disk lost after it is the fault's, not
     /// the protocol's (a leader may count it from a reply in flight across the damage).
-    fn check_replicated(&mut self, id: NodeId, index: LogIndex, term: Term, cluster: &dyn Cluster) {
-        let size = cluster.size();
-        let holders = (1..=size as u8)
-            .map(NodeId)
+    fn check_replicated(
+        &mut self,
+        id: NodeId,
+        index: LogIndex,
+        term: Term,
+        log: &RaftLog,
+        cluster: &dyn Cluster,
+    ) {
+        let m = self.membership_of(log, cluster);
+        let voters = m.voters.union(m.outgoing);
+        let holders: NodeSet = voters
+            .iter()
             .filter(|n| {
                 cluster.impaired(*n)
                     || cluster
                         .disk(*n)
                         .is_some_and(|d| d.term_at(index) == Some(term))
             })
-            .count();
-        if holders <= size / 2 {
-            let detail = format!(
-                "{id} commits {index}:{term} but only {holders} of {size} disks hold it (a majority is {})",
-                size / 2 + 1
-            );
+            .collect();
+        if !m.has_quorum(holders) {
+            let (held, of) = (holders.len(), voters.len());
+            // Without membership changes, in the words of a fixed cluster.
+            let changed = log.membership().1.is_some() || self.boot.is_some();
+            let detail = if changed {
+                format!(
+                    "{id} commits {index}:{term} but only the disks of {holders} hold it, not a majority of its configuration {m}"
+                )
+            } else {
+                format!(
+                    "{id} commits {index}:{term} but only {held} of {of} disks hold it (a majority is {})",
+                    of / 2 + 1
+                )
+            };
             self.report(Property::CommittedMeansReplicated, Some(id), detail);
         }
     }
@@ -435,7 +514,7 @@ impl Checkers {
             return;
         }
         if let Some(term) = view.log.term_at(index) {
-            self.check_replicated(id, index, term, cluster);
+            self.check_replicated(id, index, term, view.log, cluster);
         }
         if view.log.first_index().0 > known + 1 {
             return; // compacted before any node reported it committed: `on_snapshot` said so

@@ -27,14 +27,16 @@ mod raftsim;
 pub use raft_rs::RaftRs;
 
 use crate::digest::TraceHash;
-use raft::{Command, DurableState, LogIndex, MessageKind, NodeId, Output, RaftLog, RoleKind};
+use raft::{Command, ConfChange, DurableState, LogIndex, Membership, MessageKind, NodeId};
+use raft::{Output, RaftLog, RoleKind};
 use raft::{Synced, Term};
 use std::fmt;
 
 /// What a node starts from.
 pub struct Boot<'a> {
     pub id: NodeId,
-    /// Every server of the cluster, this one included.
+    /// The voters of the cluster's boot configuration (the same at every server; a server
+    /// outside it is a spare that joins when a configuration change names it).
     pub members: &'a [NodeId],
     pub config: &'a raft::Config,
     /// Reads will be served under the leader's lease (`read_lease`), for implementations that
@@ -131,6 +133,26 @@ pub trait RaftNode: Sized + 'static {
     /// protocol-aware recovery; an implementation without it never is).
     fn repairing(&self) -> bool {
         false
+    }
+    /// Whether it changes its configuration and transfers its leadership (thesis chapter 4,
+    /// §3.10): an implementation that does not is never asked to (`propose_change` and
+    /// `transfer_leadership` are then never called, and the campaign draws no changes).
+    const CHANGES_MEMBERSHIP: bool = false;
+    /// An operator's configuration change (thesis chapter 4), answered by
+    /// `Output::ProposalAccepted` or `ProposalRejected` like a proposal.
+    fn propose_change(&mut self, change: ConfChange, out: &mut Vec<Output<Self::Message>>) {
+        let _ = (change, out);
+        unreachable!("{} does not change its configuration", Self::NAME)
+    }
+    /// Thesis §3.10: the leader hands its leadership to `target`; any other node does nothing.
+    fn transfer_leadership(&mut self, target: NodeId, out: &mut Vec<Output<Self::Message>>) {
+        let _ = (target, out);
+        unreachable!("{} does not transfer its leadership", Self::NAME)
+    }
+    /// The configuration in force at this node (thesis §4.1: the latest in its log); `None`
+    /// for an implementation that does not change its configuration (its boot one holds).
+    fn membership(&self) -> Option<Membership> {
+        None
     }
     /// The election timer, for pictures: `(ticks elapsed, ticks at which it fires)`, where the
     /// implementation shows it (a leader's timer may read as not running: `None`).

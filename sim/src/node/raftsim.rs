@@ -231,6 +231,7 @@ impl RaftNode for Node {
     type Message = Message;
     const NAME: &'static str = "raftsim";
     const REPAIRS_DAMAGED_LOGS: bool = true;
+    const CHANGES_MEMBERSHIP: bool = true;
 
     fn supports(config: &raft::Config) -> Result<(), String> {
         config.validate().map_err(|e| e.to_string())
@@ -260,6 +261,15 @@ impl RaftNode for Node {
     }
     fn persisted(&mut self, synced: Synced, out: &mut Vec<Output>) {
         Node::persisted(self, synced, out)
+    }
+    fn propose_change(&mut self, change: raft::ConfChange, out: &mut Vec<Output>) {
+        Node::propose_change(self, change, out)
+    }
+    fn transfer_leadership(&mut self, target: NodeId, out: &mut Vec<Output>) {
+        Node::transfer_leadership(self, target, out)
+    }
+    fn membership(&self) -> Option<raft::Membership> {
+        Some(Node::membership(self))
     }
     fn role_kind(&self) -> RoleKind {
         Node::role_kind(self)

@@ -119,6 +119,11 @@ pub enum Step {
         node: NodeId,
         fault: crate::disk::DiskFault,
     },
+    /// The operator asks the leader for a configuration change (thesis chapter 4): `add`,
+    /// `add-learner`, `promote`, `remove`, `change-voters` (joint consensus).
+    Change(raft::ConfChange),
+    /// The operator asks the leader to hand its leadership to the node (thesis §3.10).
+    Transfer(NodeId),
 }
 
 /// What a `rewind` changes for the branch it starts.
@@ -222,6 +227,11 @@ pub struct Expectation {
     /// The last entry its log's snapshot stands for, (index, term) (§7; (0, 0): no snapshot);
     /// its disk's while it is crashed.
     pub snapshot: Option<(u64, u64)>,
+    /// The voters, learners and outgoing voters (`joint-with`; `[]`: not joint) of the node's
+    /// configuration (thesis §4.1: the latest in its log; its disk's while it is crashed).
+    pub voters: Option<Vec<NodeId>>,
+    pub learners: Option<Vec<NodeId>>,
+    pub joint_with: Option<Vec<NodeId>>,
     /// Checked only on this implementation (`on = "raft-rs"`), where implementations differ
     /// by design; `None`: on every one.
     pub on: Option<String>,
@@ -229,7 +239,7 @@ pub struct Expectation {
 
 impl Step {
     /// The action names a file may use, for error messages and suggestions.
-    pub const ACTIONS: [&'static str; 31] = [
+    pub const ACTIONS: [&'static str; 37] = [
         "timeout",
         "run-until",
         "write",
@@ -261,6 +271,12 @@ impl Step {
         "lose-write",
         "misdirect",
         "wipe",
+        "add",
+        "add-learner",
+        "promote",
+        "remove",
+        "change-voters",
+        "transfer",
     ];
 
     /// Whether the step can change the cluster (narration draws the logs after those).
@@ -374,6 +390,8 @@ impl fmt::Display for Step {
             Step::Clock { node, drift_ppm } => {
                 write!(f, "{node}'s clock drifts by {drift_ppm} ppm")
             }
+            Step::Change(change) => write!(f, "ask the leader to {change}"),
+            Step::Transfer(n) => write!(f, "ask the leader to transfer its leadership to {n}"),
         }
     }
 }

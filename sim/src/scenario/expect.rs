@@ -30,6 +30,9 @@ impl Parser<'_> {
             "repairing",
             "alive",
             "snapshot",
+            "voters",
+            "learners",
+            "joint-with",
             "on",
         ];
         let t = self.inline(v, "expect", &keys, "{ node = 1, log = [1, 2] }")?;
@@ -64,6 +67,21 @@ impl Parser<'_> {
         }
         self.vote_claims(v, &t, nodes, &mut e)?;
         self.node_claims(v, &t, &mut e)?;
+        for key in ["voters", "learners", "joint-with"] {
+            let Some(x) = t.get(key) else { continue };
+            if e.node.is_none() {
+                let msg = format!("expect.{key} needs `node` (whose configuration)");
+                return Err(self.err(self.key_offset(v, key), msg));
+            }
+            let mut list = self.node_list(v, x, &format!("expect.{key}"), nodes)?;
+            list.sort();
+            list.dedup();
+            match key {
+                "voters" => e.voters = Some(list),
+                "learners" => e.learners = Some(list),
+                _ => e.joint_with = Some(list),
+            }
+        }
         if let Some(x) = t.get("log") {
             let spanned = Spanned::new(v.span(), x.clone());
             e.log = Some(self.terms(&spanned, "expect.log")?);
@@ -129,7 +147,7 @@ impl Parser<'_> {
             ..e.clone()
         }) == Expectation::default()
         {
-            return Err(self.err(v.span().start, "expect needs something to check: leader, node with log/commit/term/voted-for/votes-from/repairing/alive/snapshot, violation, no-violation or no-leader"));
+            return Err(self.err(v.span().start, "expect needs something to check: leader, node with log/commit/term/voted-for/votes-from/repairing/alive/snapshot/voters/learners/joint-with, violation, no-violation or no-leader"));
         }
         Ok(e)
     }

@@ -107,7 +107,7 @@ impl Parser<'_> {
         let description = self
             .opt_string(raw.description, "description")?
             .unwrap_or_default();
-        let (nodes, seed) = self.cluster(raw.cluster)?;
+        let (nodes, seed, voters) = self.cluster(raw.cluster)?;
         let mut raft = raft::Config::default();
         if let Some(t) = &raw.raft {
             raft = self.config_table(t, "raft", raft, &[])?;
@@ -123,6 +123,7 @@ impl Parser<'_> {
         }
         let mut sim = SimConfig {
             nodes,
+            voters,
             ..SimConfig::default()
         };
         if let Some(t) = &raw.network {
@@ -203,14 +204,14 @@ impl Parser<'_> {
         )
     }
 
-    fn cluster(&self, t: Option<Spanned<Table>>) -> Result<(u8, u64), ScenarioError> {
+    fn cluster(&self, t: Option<Spanned<Table>>) -> Result<(u8, u64, Option<u8>), ScenarioError> {
         let Some(t) = t else {
             return Err(self.err(
                 0,
                 "missing [cluster] section: expected `[cluster]` with `nodes = N` (1..=63)",
             ));
         };
-        self.known_keys(t.get_ref(), "[cluster]", &["nodes", "seed"])?;
+        self.known_keys(t.get_ref(), "[cluster]", &["nodes", "seed", "voters"])?;
         let nodes = match get(t.get_ref(), "nodes") {
             None => {
                 let msg = "[cluster] needs `nodes = N` (the number of servers, 1..=63)";
@@ -222,7 +223,13 @@ impl Parser<'_> {
             None => 0,
             Some(s) => self.int(s, "seed", 0, i64::MAX as u64)?,
         };
-        Ok((nodes, seed))
+        // Thesis chapter 4: the boot configuration's voters are n1..n{voters}; the rest are
+        // spares that a configuration change can add.
+        let voters = match get(t.get_ref(), "voters") {
+            None => None,
+            Some(v) => Some(self.int(v, "voters", 1, nodes as u64)? as u8),
+        };
+        Ok((nodes, seed, voters))
     }
 
     pub fn known_keys(&self, t: &Table, what: &str, keys: &[&str]) -> Result<(), ScenarioError> {

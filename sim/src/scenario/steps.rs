@@ -5,7 +5,7 @@ use super::error::{suggestion, ScenarioError};
 use super::parse::{get, type_name, Parser, Table};
 use crate::client::ReadMode;
 use crate::disk::DiskFault;
-use raft::{LogIndex, MessageKind, NodeId};
+use raft::{ConfChange, LogIndex, MessageKind, NodeId};
 use toml::{Spanned, Value};
 
 pub(super) type Inline = toml::map::Map<String, Value>;
@@ -76,6 +76,23 @@ impl Parser<'_> {
                 },
             },
             "corrupt" | "lose-write" | "misdirect" => self.record_fault(name, v, nodes)?,
+            "add" => Step::Change(ConfChange::AddVoter(self.node(v, name, nodes)?)),
+            "add-learner" => Step::Change(ConfChange::AddLearner(self.node(v, name, nodes)?)),
+            "promote" => Step::Change(ConfChange::Promote(self.node(v, name, nodes)?)),
+            "remove" => Step::Change(ConfChange::Remove(self.node(v, name, nodes)?)),
+            "change-voters" => {
+                let voters = self.node_list(v, v.get_ref(), name, nodes)?;
+                if voters.is_empty() {
+                    return Err(self.err(
+                        v.span().start,
+                        "change-voters expects the new voters, at least one, e.g. [1, 2, 4]",
+                    ));
+                }
+                Step::Change(ConfChange::Joint {
+                    voters: voters.into_iter().collect(),
+                })
+            }
+            "transfer" => Step::Transfer(self.node(v, name, nodes)?),
             "heal" => match v.get_ref() {
                 Value::Boolean(true) => Step::Heal,
                 other => return Err(self.type_error(v, "heal", "true", other)),
@@ -361,7 +378,7 @@ impl Parser<'_> {
         }
     }
 
-    fn node_list(
+    pub(super) fn node_list(
         &self,
         v: &Spanned<Value>,
         x: &Value,

@@ -33,6 +33,17 @@ pub fn step_toml(step: &Step) -> Option<String> {
         Step::Heal => "heal = true".into(),
         Step::Calm => "calm = true".into(),
         Step::Retry(n) => format!("retry = {}", n.0),
+        Step::Change(change) => match *change {
+            raft::ConfChange::AddVoter(n) => format!("add = {}", n.0),
+            raft::ConfChange::AddLearner(n) => format!("add-learner = {}", n.0),
+            raft::ConfChange::Promote(n) => format!("promote = {}", n.0),
+            raft::ConfChange::Remove(n) => format!("remove = {}", n.0),
+            raft::ConfChange::Joint { voters } => {
+                let v: Vec<NodeId> = voters.iter().collect();
+                format!("change-voters = [{}]", ids(&v))
+            }
+        },
+        Step::Transfer(n) => format!("transfer = {}", n.0),
         Step::Disk { node, fault } => {
             use crate::disk::DiskFault;
             let n = node.0;

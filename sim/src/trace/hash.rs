@@ -145,6 +145,14 @@ impl TraceHash {
                 term,
                 installed,
             } => self.numbers(&[20, node.0 as u64, index.0, term.0, *installed as u64]),
+            Config { description } => self.text(21, description),
+            Membership { node, membership } => self.numbers(&[
+                22,
+                node.0 as u64,
+                membership.voters.bits(),
+                membership.learners.bits(),
+                membership.outgoing.bits(),
+            ]),
         }
     }
 

@@ -147,6 +147,16 @@ pub enum TraceEvent<M = Message> {
         term: Term,
         installed: bool,
     },
+    /// An operator's configuration change or leadership transfer, and the leader's answer.
+    Config {
+        description: String,
+    },
+    /// A node's configuration changed (thesis §4.1: it appended, or truncated, a configuration
+    /// entry, or installed a snapshot holding one).
+    Membership {
+        node: NodeId,
+        membership: raft::Membership,
+    },
     /// A node denied a vote or pre-vote for `term` to `candidate` (`answered`), or ignored the
     /// request; `reason` is the simulator's explanation, from the node's state before it.
     VoteDenied {
@@ -248,6 +258,10 @@ impl<M: RaftMessage> fmt::Display for TraceLine<M> {
             TraceEvent::Restart { node } => write!(f, "{node} RESTART from durable state"),
             TraceEvent::Fault { description } => write!(f, "network: {description}"),
             TraceEvent::Step { description } => write!(f, "step: {description}"),
+            TraceEvent::Config { description } => write!(f, "config: {description}"),
+            TraceEvent::Membership { node, membership } => {
+                write!(f, "{node}'s configuration is now {membership}")
+            }
             TraceEvent::Truncate {
                 node,
                 after,
