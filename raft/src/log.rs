@@ -75,6 +75,22 @@ impl RaftLog {
         self.membership_at(self.last_index())
     }
 
+    /// The configuration in force for the prefix up to `index`, then every later configuration
+    /// entry of the log, in order: the configurations a server may be in between applying
+    /// `index` and appending its last entry (thesis §4.1 uses the latest; etcd and raft-rs
+    /// switch when they apply an entry).
+    pub fn memberships_since(&self, index: LogIndex) -> Vec<Option<Membership>> {
+        let mut all = vec![self.membership_at(index).1];
+        let later = self.config_indexes.partition_point(|i| *i <= index);
+        all.extend(self.config_indexes[later..].iter().map(
+            |i| match self.get(*i).map(|e| e.command) {
+                Some(Command::Config(c)) => Some(c.unpack()),
+                _ => unreachable!("config_indexes names configuration entries"),
+            },
+        ));
+        all
+    }
+
     /// The configuration in force for the log's prefix up to `index`.
     pub fn membership_at(&self, index: LogIndex) -> (LogIndex, Option<Membership>) {
         let n = self.config_indexes.partition_point(|i| *i <= index);

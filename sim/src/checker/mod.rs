@@ -9,13 +9,15 @@
 //!   State: the leader of every term seen.
 //! - **Elected by a majority** (§5.2; thesis §4.1, §4.3): a node that becomes leader of term T
 //!   has granted RequestVote responses of T (delivered to it) from a majority of the voters of
-//!   the configuration its log is in, counting its own vote if it is one of them, and from a
-//!   majority of each half of a joint configuration. A candidate's log does not change while it
-//!   campaigns, so that configuration is the one it counted against; a vote is on disk before
-//!   it is granted and only one is granted per term, which is what Election Safety rests on.
-//!   The configuration is read from the log (its latest configuration entry, else its
-//!   snapshot's, else the boot configuration), not asked of the node. State: per node, the
-//!   grants of its latest term.
+//!   a configuration its log is in, counting its own vote if it is one of them, and from a
+//!   majority of each half of a joint configuration. A vote is on disk before it is granted and
+//!   only one is granted per term, which is what Election Safety rests on. *A configuration its
+//!   log is in*: the one in force at its applied index or any later configuration entry of its
+//!   log. Thesis §4.1 has a server use the latest (raftsim's node does); etcd and raft-rs switch
+//!   when they apply the entry, and a leader of theirs may count the older one until then. The
+//!   configurations are read from the log (its configuration entries, else its snapshot's, else
+//!   the boot configuration), not asked of the node. State: per node, the grants of its latest
+//!   term.
 //! - **Log Matching** (§5.3): when two logs — the nodes' logs as they are, a crashed node's as it
 //!   was until it restarts from its disk — hold an entry with the same index and term, it is the
 //!   same command after the same previous term. A leader creates at most one entry per index in
@@ -36,9 +38,8 @@
 //!   the entry has replicated it on a majority of the servers"; Figure 2: persistent state is
 //!   "updated on stable storage before responding to RPCs"): when any node first treats
 //!   (index, term) as committed, that entry is on the simulated disks of a majority, not just
-//!   in their memory. The majority is of the voters of the configuration in the committing
-//!   node's log (thesis §4.1: a server uses the latest configuration in its log; both halves of
-//!   a joint one, §4.3), read from the log as for elections. Followers acknowledge only what is
+//!   in their memory. The majority is of the voters of a configuration the committing node's
+//!   log is in (both halves of a joint one, §4.3), read from the log as for elections. Followers acknowledge only what is
 //!   durable, and a leader counts itself only for what its own disk holds, so a commit always
 //!   rests on a durable majority. A disk
 //!   damaged since (`disk/`; its node not repaired yet) counts as holding the entry: the
@@ -205,13 +206,22 @@ impl Checkers {
         self.boot = Some(Membership::of_voters(voters));
     }
 
-    /// The configuration `log` is in (thesis §4.1), read from its entries and snapshot.
-    fn membership_of(&self, log: &RaftLog, cluster: &dyn Cluster) -> Membership {
-        log.membership().1.unwrap_or_else(|| {
-            self.boot.unwrap_or_else(|| {
-                Membership::of_voters((1..=cluster.size() as u8).map(NodeId).collect())
-            })
-        })
+    /// The configurations a node whose log is `log` and which applied up to `applied` may be
+    /// in: the one in force at `applied`, then every later configuration entry (module doc).
+    fn memberships_of(
+        &self,
+        log: &RaftLog,
+        applied: LogIndex,
+        cluster: &dyn Cluster,
+    ) -> Vec<Membership> {
+        let boot = self.boot.unwrap_or_else(|| {
+            Membership::of_voters((1..=cluster.size() as u8).map(NodeId).collect())
+        });
+        let applied = applied.max(log.last_included().0);
+        log.memberships_since(applied)
+            .into_iter()
+            .map(|m| m.unwrap_or(boot))
+            .collect()
     }
 
     /// A granted RequestVote response of `term` from `from` reached `to` (a duplicate changes
@@ -378,8 +388,11 @@ impl Checkers {
             _ => NodeSet::new(),
         };
         granted.insert(id);
-        let m = self.membership_of(view.log, cluster);
-        if !m.has_quorum(granted) {
+        let ms = self.memberships_of(view.log, view.last_applied, cluster);
+        if !ms.iter().any(|m| m.has_quorum(granted)) {
+            let m = ms
+                .last()
+                .expect("at least the configuration at the applied index");
             let detail = format!(
                 "{id} leads term {} with the votes of {granted} only, not a majority of its configuration {m}",
                 view.term
@@ -462,12 +475,12 @@ impl Checkers {
         index: LogIndex,
         term: Term,
         log: &RaftLog,
+        applied: LogIndex,
         cluster: &dyn Cluster,
     ) {
-        let m = self.membership_of(log, cluster);
-        let voters = m.voters.union(m.outgoing);
-        let holders: NodeSet = voters
-            .iter()
+        let ms = self.memberships_of(log, applied, cluster);
+        let holders: NodeSet = (1..=cluster.size() as u8)
+            .map(NodeId)
             .filter(|n| {
                 cluster.impaired(*n)
                     || cluster
@@ -475,7 +488,12 @@ impl Checkers {
                         .is_some_and(|d| d.term_at(index) == Some(term))
             })
             .collect();
-        if !m.has_quorum(holders) {
+        if !ms.iter().any(|m| m.has_quorum(holders)) {
+            let m = *ms
+                .last()
+                .expect("at least the configuration at the applied index");
+            let voters = m.voters.union(m.outgoing);
+            let holders = holders.intersection(voters);
             let (held, of) = (holders.len(), voters.len());
             // Without membership changes, in the words of a fixed cluster.
             let changed = log.membership().1.is_some() || self.boot.is_some();
@@ -514,7 +532,7 @@ impl Checkers {
             return;
         }
         if let Some(term) = view.log.term_at(index) {
-            self.check_replicated(id, index, term, view.log, cluster);
+            self.check_replicated(id, index, term, view.log, view.last_applied, cluster);
         }
         if view.log.first_index().0 > known + 1 {
             return; // compacted before any node reported it committed: `on_snapshot` said so
