@@ -9,9 +9,15 @@ impl Node {
     /// The election timeout passed: with PreVote, first ask whether an election could be won.
     /// A node repairing its log only restarts its timer (recovery.rs).
     pub(crate) fn start_election(&mut self) {
-        if self.repairing || !self.promotable() {
-            // recovery.rs, membership.rs: a repairing node, a learner or a removed server
-            // only restarts its timer.
+        if self.repairing {
+            self.reset_election_timer(); // recovery.rs: no campaign, no pre-campaign
+            return;
+        }
+        if !self.promotable() {
+            // membership.rs: a learner, a spare or a removed server does not campaign. It has
+            // not heard from a leader for an election timeout, though, and says so: it no
+            // longer refuses votes and pre-votes on that leader's behalf (§4.2.3's rule).
+            self.leader_id = None;
             self.reset_election_timer();
             return;
         }

@@ -7,7 +7,8 @@
 //! appended, and changes back when a truncation deletes it. Elections, commits, CheckQuorum and
 //! read rounds count majorities of it ([`Membership::has_quorum`], [`Membership::quorum_value`]);
 //! a leader replicates to every member (voters, learners, outgoing voters); a server that is not
-//! a voter of its configuration never starts an election. Servers answer RequestVote and
+//! a voter of its configuration starts no election, unless it was a voter of the configuration
+//! before and the change is not committed yet (§4.2.2, Figure 4.6; `Node::promotable`). Servers answer RequestVote and
 //! AppendEntries whatever their configuration says (§4.1: "servers process incoming RPC
 //! requests without consulting their current configurations").
 //!
@@ -260,10 +261,22 @@ impl Node {
         }
     }
 
-    /// Whether this node may stand for election: it is a voter of its configuration (learners
-    /// and removed servers never campaign).
+    /// Whether this node may stand for election: it is a voter of its configuration; or it was
+    /// one of the configuration before, and the change that took it out is not committed yet.
+    /// Thesis §4.2.2 (Figure 4.6): a server outside its latest configuration "should still
+    /// start new elections", as it may be the only one that can win — a leader that removed
+    /// itself and crashed holds the change, and the voters left cannot win without its vote,
+    /// which it denies them, their logs being behind. Learners never campaign, nor does a
+    /// server whose removal it knows committed.
     pub(crate) fn promotable(&self) -> bool {
-        self.membership.is_voter(self.id)
+        if self.membership.is_voter(self.id) {
+            return true;
+        }
+        if self.membership_index <= self.commit_index {
+            return false;
+        }
+        let before = self.log.membership_at(self.membership_index.prev()).1;
+        before.unwrap_or(self.boot_membership).is_voter(self.id)
     }
 
     /// Thesis §3.10: the leader hands its leadership to `target`, a voter of its configuration.

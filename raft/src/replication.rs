@@ -69,6 +69,13 @@ impl Node {
         }
     }
 
+    /// [`Node::send_append`] to `peer`, if it is still a peer.
+    pub(crate) fn send_append_to(&mut self, peer: NodeId) {
+        if let Some(slot) = self.peers.iter().position(|p| *p == peer) {
+            self.send_append(slot);
+        }
+    }
+
     pub(crate) fn broadcast_append(&mut self) {
         for slot in 0..self.peers.len() {
             self.send_append(slot);
@@ -220,9 +227,11 @@ impl Node {
             p.match_index = p.match_index.max(last_index.min(last_log));
             p.next_index = p.next_index.max(p.match_index.next());
             let behind = p.next_index <= last_log;
+            // A commit may change the configuration (leaving a joint one, membership.rs), and
+            // with it the peers' slots: the follower is looked up again.
             self.maybe_commit();
             if behind {
-                self.send_append(slot);
+                self.send_append_to(from);
             }
             self.advance_transfer(from);
         } else {

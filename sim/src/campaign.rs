@@ -90,6 +90,29 @@ impl Coverage {
             self.degraded_ends,
             faults.join(", ")
         ) + &self.describe_disks()
+            + &self.describe_membership()
+    }
+
+    /// The configuration changes' line, when a campaign asked any (`--membership`).
+    fn describe_membership(&self) -> String {
+        let m = &self.totals.membership;
+        if m.asked == 0 && m.transfers == 0 {
+            return String::new();
+        }
+        format!(
+            "
+membership: {} changes asked, {} appended ({} voters added, {} learners added, {} promoted, {} removed, {} joint); {} transfers asked, {} ended with the target leading after the faults; largest configuration {} voters",
+            m.asked,
+            m.appended,
+            m.adds,
+            m.learners,
+            m.promotions,
+            m.removes,
+            m.joint,
+            m.transfers,
+            m.transfers_done,
+            m.max_voters
+        )
     }
 
     /// The disks' and snapshots' line, when a campaign had any (`--snapshot-every`,

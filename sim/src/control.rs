@@ -62,7 +62,7 @@ impl<N: crate::node::RaftNode> World<N> {
     /// a protocol-aware node boots repairing, a refusing one stays down.
     pub fn restart(&mut self, id: NodeId) {
         let i = id.0 as usize - 1;
-        if self.hosts[i].is_alive() {
+        if self.hosts[i].is_alive() || self.hosts[i].decommissioned {
             return;
         }
         self.hosts[i].supervised = false;

@@ -54,6 +54,14 @@ pub(crate) enum NemesisEvent {
     },
     /// `cut-then-isolate`: the leader of this moment is cut off.
     IsolateLeader,
+    /// `--membership`: the operator's request (`reconfig.rs`), and whether the next one is
+    /// scheduled after it.
+    Membership {
+        again: bool,
+    },
+    /// `--membership`: the leader that just appended a change is cut off with `side`.
+    Isolate(raft::NodeSet),
+    Heal,
 }
 
 /// How many kinds of fault there are (`faults::FaultKind::ALL`, which asserts it).

@@ -119,6 +119,10 @@ pub struct FaultMix {
     /// Disk faults (`--disk-faults`; `None` without, and nothing about them is drawn).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk: Option<DiskMix>,
+    /// The operator's configuration changes and transfers (`--membership`, `reconfig.rs`;
+    /// `None` without).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub membership: Option<crate::reconfig::MembershipMix>,
 }
 
 /// One seed's disk faults (`disk/`), drawn from a stream of their own so that a run without
@@ -199,6 +203,7 @@ impl FaultMix {
             clients: *[0, 1, 3, 3].choose(rng).expect("non-empty"),
             heartbeats_carry_entries: rng.gen_bool(0.5),
             disk: None,
+            membership: None,
         }
     }
 
@@ -223,7 +228,10 @@ impl FaultMix {
                 d.damage_probability,
                 d.recovery.name()
             )
-        })
+        }) + &self
+            .membership
+            .as_ref()
+            .map_or(String::new(), |m| m.describe())
     }
 
     fn has(&self, kind: FaultKind) -> bool {
@@ -246,8 +254,17 @@ pub fn start<N: RaftNode>(world: &mut World<N>, mix: FaultMix) {
             .then_some(mix.persist_crash_probability),
         mix,
     };
+    let membership_at = nemesis.mix.membership.as_ref().map(|m| {
+        world.now_us()
+            + world
+                .fault_rng
+                .gen_range(m.interval_min_us..=m.interval_max_us)
+    });
     world.nemesis = Some(std::rc::Rc::new(nemesis));
     world.schedule(at, Event::Nemesis(NemesisEvent::Next));
+    if let Some(at) = membership_at {
+        world.schedule(at, Event::Nemesis(NemesisEvent::Membership { again: true }));
+    }
 }
 
 /// The random fault schedule of one seed, as the loop runs it.
@@ -271,6 +288,19 @@ impl<N: RaftNode> Nemesis<N> for RandomFaults {
                 newest,
                 twice,
             } => world.release_some(from, to, Some(kind), None, newest, twice),
+            NemesisEvent::Membership { again } => {
+                if let Some(m) = &self.mix.membership {
+                    crate::reconfig::on_event(world, m, again);
+                }
+            }
+            NemesisEvent::Isolate(side) => {
+                let all: raft::NodeSet = world.ids().collect();
+                let rest = all.difference(side);
+                if !rest.is_empty() {
+                    world.partition(&[side.iter().collect(), rest.iter().collect()]);
+                }
+            }
+            NemesisEvent::Heal => world.heal(),
             NemesisEvent::IsolateLeader => {
                 if let Some(leader) = world.leader() {
                     let rest: Vec<NodeId> = world.ids().filter(|n| *n != leader).collect();
@@ -289,6 +319,9 @@ impl<N: RaftNode> Nemesis<N> for RandomFaults {
     ) {
         if let (Some(term), true) = (new_leader, self.leader_crash) {
             crash_new_leader(world, node, term.0);
+        }
+        if let (Some(_), Some(m)) = (new_leader, &self.mix.membership) {
+            crate::reconfig::at_election(world, m, node);
         }
         if let Some(p) = self.persist_crash {
             crash_after_persist(world, node, out, p);

@@ -59,6 +59,10 @@ pub struct Host<N: RaftNode = Node> {
     pub incarnation: u64,
     /// A paused node receives no ticks; messages to it wait until it resumes.
     pub paused: bool,
+    /// The operator shut it down after its removal from the configuration (`reconfig.rs`):
+    /// it stays down, whatever restarts faults or the liveness phase ask, until a change adds
+    /// it back.
+    pub decommissioned: bool,
     pub(crate) paused_inbox: Vec<(NodeId, N::Message)>,
     /// Ticks that passed while paused.
     pub(crate) missed_ticks: u64,
@@ -90,6 +94,7 @@ impl<N: RaftNode> Host<N> {
             writing: Vec::new(),
             incarnation: 0,
             paused: false,
+            decommissioned: false,
             paused_inbox: Vec::new(),
             missed_ticks: 0,
             drift_ppm: 0,

@@ -34,6 +34,7 @@ pub mod panic;
 pub mod picture;
 pub mod play;
 pub mod queue;
+pub mod reconfig;
 pub mod report;
 pub mod rng;
 pub mod run;

@@ -271,7 +271,19 @@ pub fn live<N: RaftNode>(world: &World<N>) -> bool {
         return false;
     };
     // Checked after every event of the phase: the cheap tests first.
-    w.settled(world.now_us()) && world.clients.all_progressed() && w.core_leader(world).is_some()
+    w.settled(world.now_us())
+        && world.clients.all_progressed()
+        && w.core_leader(world)
+            .is_some_and(|(l, _)| of_its_configuration(world, l))
+}
+
+/// Thesis §4.2.2: the cluster ends led by a voter of the leader's own configuration (a leader
+/// that removed itself steps down once the change commits). True where the implementation does
+/// not say what its configuration is.
+fn of_its_configuration<N: RaftNode>(world: &World<N>, leader: NodeId) -> bool {
+    world
+        .membership_of(leader)
+        .is_none_or(|m| m.is_voter(leader))
 }
 
 /// Why the liveness phase failed, for the report.
@@ -288,6 +300,14 @@ pub fn liveness_failure<N: RaftNode>(world: &World<N>) -> String {
             world.stats.highest_term
         );
     };
+    if !of_its_configuration(world, leader) {
+        let m = world
+            .membership_of(leader)
+            .expect("said by of_its_configuration");
+        return format!(
+            "no liveness: {after} after the faults stopped ({end}), {leader} leads term {term} but is no voter of its own configuration {m} (a leader that removed itself steps down once the change commits, thesis §4.2.2)"
+        );
+    }
     if !w.settled(now) {
         let longest = w.longest_us.max(now - w.last_change_us);
         return format!(

@@ -24,6 +24,8 @@ pub enum Asked {
     Transferring { leader: NodeId, to: NodeId },
     /// No live node leads.
     NoLeader,
+    /// The node that leads is paused: it does not answer.
+    Paused { leader: NodeId },
 }
 
 impl<N: RaftNode> World<N> {
@@ -36,12 +38,19 @@ impl<N: RaftNode> World<N> {
             N::NAME
         );
         self.membership_in_play = true;
+        self.note_step(crate::scenario::Step::Change(change));
         let Some(leader) = self.leader() else {
             self.record(TraceEvent::Config {
                 description: format!("asked to {change}, but no node leads"),
             });
             return Asked::NoLeader;
         };
+        if self.hosts[leader.0 as usize - 1].paused {
+            self.record(TraceEvent::Config {
+                description: format!("{leader} is asked to {change}, but it is paused"),
+            });
+            return Asked::Paused { leader };
+        }
         let mut asked = Asked::NoLeader;
         self.input(leader, |n, out| {
             n.propose_change(change, out);
@@ -72,7 +81,20 @@ impl<N: RaftNode> World<N> {
         };
         self.stats.membership.asked += 1;
         if matches!(asked, Asked::Appended { .. }) {
-            self.stats.membership.appended += 1;
+            let s = &mut self.stats.membership;
+            s.appended += 1;
+            match change {
+                ConfChange::AddVoter(_) => s.adds += 1,
+                ConfChange::Promote(_) => s.promotions += 1,
+                ConfChange::AddLearner(_) => s.learners += 1,
+                ConfChange::Remove(_) => s.removes += 1,
+                ConfChange::Joint { .. } => s.joint += 1,
+            }
+            if let Some(m) = self.membership_of(leader) {
+                self.ever_members = self.ever_members.union(m.members());
+                let s = &mut self.stats.membership;
+                s.max_voters = s.max_voters.max(m.voters.len() as u64);
+            }
         }
         self.record(TraceEvent::Config { description });
         asked
@@ -86,12 +108,21 @@ impl<N: RaftNode> World<N> {
             N::NAME
         );
         self.membership_in_play = true;
+        self.note_step(crate::scenario::Step::Transfer(to));
         let Some(leader) = self.leader() else {
             self.record(TraceEvent::Config {
                 description: format!("asked to transfer leadership to {to}, but no node leads"),
             });
             return Asked::NoLeader;
         };
+        if self.hosts[leader.0 as usize - 1].paused {
+            self.record(TraceEvent::Config {
+                description: format!(
+                    "{leader} is asked to transfer its leadership to {to}, but it is paused"
+                ),
+            });
+            return Asked::Paused { leader };
+        }
         self.input(leader, |n, out| n.transfer_leadership(to, out));
         self.stats.membership.transfers += 1;
         self.record(TraceEvent::Config {

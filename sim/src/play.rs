@@ -460,16 +460,8 @@ fn act<N: RaftNode>(w: &mut World<N>, step: &Step) -> Option<String> {
         Step::Calm => w.calm(),
         Step::Retry(n) => w.client_retry(*n),
         Step::Disk { .. } => unreachable!("carried out by Runner::step"),
-        Step::Change(change) => {
-            if w.change_membership(*change) == crate::membership::Asked::NoLeader {
-                return Some(format!("{step}: no node leads, so no one can be asked"));
-            }
-        }
-        Step::Transfer(to) => {
-            if w.transfer_leadership(*to) == crate::membership::Asked::NoLeader {
-                return Some(format!("{step}: no node leads, so no one can be asked"));
-            }
-        }
+        Step::Change(change) => return unanswered(step, w.change_membership(*change)),
+        Step::Transfer(to) => return unanswered(step, w.transfer_leadership(*to)),
         Step::Partition(groups) => w.partition(groups),
         Step::Cut { from, to } => w.cut(*from, *to),
         Step::Links(links) => w.keep_links(links),
@@ -754,6 +746,16 @@ fn check_status<N: RaftNode>(
         ));
     }
     out
+}
+
+/// What a scenario reports of a change or transfer nobody could take.
+fn unanswered(step: &Step, asked: crate::membership::Asked) -> Option<String> {
+    use crate::membership::Asked;
+    match asked {
+        Asked::NoLeader => Some(format!("{step}: no node leads, so no one can be asked")),
+        Asked::Paused { leader } => Some(format!("{step}: the leader, {leader}, is paused")),
+        _ => None,
+    }
 }
 
 /// The configuration a node is in (thesis §4.1: the latest of its log); a crashed node's is its

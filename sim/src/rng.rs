@@ -16,6 +16,8 @@ pub enum Stream {
     Workload,
     /// The disk-fault mix and the snapshot threshold of `--disk-faults`.
     Disk,
+    /// The operator's mix of `--membership` (`reconfig.rs`).
+    Membership,
     /// Node `i`'s own generator (its election timeouts), handed to `raft::Node::new`.
     Node(u8),
 }
@@ -35,6 +37,7 @@ pub fn stream_seed(master: u64, stream: Stream) -> u64 {
         Stream::Faults => 2,
         Stream::Workload => 3,
         Stream::Disk => 4,
+        Stream::Membership => 5,
         Stream::Node(i) => 0x100 + i as u64,
     };
     mix64(mix64(master) ^ mix64(tag))

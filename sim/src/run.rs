@@ -47,6 +47,10 @@ pub struct RunConfig {
     /// threshold (so that InstallSnapshot happens often), from a stream of its own: off, every
     /// run draws as before.
     pub disk_faults: bool,
+    /// Each seed draws an operator (`reconfig::MembershipMix`) that changes the configuration
+    /// and transfers the leadership, from a stream of its own: off, every run draws as before.
+    /// Only for implementations that change their configuration.
+    pub membership: bool,
 }
 
 impl Default for RunConfig {
@@ -64,6 +68,7 @@ impl Default for RunConfig {
             keep_trace: false,
             snapshot_threshold_entries: None,
             disk_faults: false,
+            membership: false,
         }
     }
 }
@@ -121,6 +126,9 @@ impl RunConfig {
         }
         if self.disk_faults {
             s += " --disk-faults";
+        }
+        if self.membership {
+            s += " --membership";
         }
         s
     }
@@ -181,8 +189,27 @@ pub fn world_for_on<N: RaftNode>(seed: u64, config: &RunConfig) -> (World<N>, Sw
         }
         swarm.mix.disk = Some(disk);
     }
+    let mut voters = None;
+    if config.membership && N::CHANGES_MEMBERSHIP {
+        let rng = &mut stream(seed, Stream::Membership);
+        let mix = crate::reconfig::MembershipMix::draw(rng, swarm.nodes);
+        voters = Some(mix.voters);
+        swarm.mix.membership = Some(mix);
+        // Degraded endings draw their core from every server, not from the configuration the
+        // changes left: a membership run ends healed.
+        swarm.degraded_end = false;
+        // Thesis §4.2.3: a server removed from the configuration, which never hears of its
+        // removal, times out and campaigns; membership changes come with the rule that keeps
+        // it from deposing the leader (servers that hear from a leader ignore RequestVote,
+        // raftsim's CheckQuorum), or with PreVote, which it cannot win either. A seed that drew
+        // neither runs with CheckQuorum (unless the flags pinned it off).
+        if !swarm.options.pre_vote && !swarm.options.check_quorum && config.check_quorum.is_none() {
+            swarm.options.check_quorum = true;
+        }
+    }
     let sim = SimConfig {
         nodes: swarm.nodes,
+        voters,
         network: swarm.mix.network.clone(),
         max_events: config.max_events,
         read_mode: swarm.options.read_mode,
@@ -242,6 +269,9 @@ pub fn run_seed_on<N: RaftNode>(
     if world.violations().is_empty() && !world.exhausted() {
         let ending = ending_of(&mut world, &swarm);
         world.guarded(|w| crate::liveness::end_faults(w, ending));
+        if swarm.mix.membership.is_some() {
+            world.guarded(crate::reconfig::end_membership);
+        }
         let deadline = world.now_us() + config.liveness_us;
         let live = world.run_while(deadline, |w| {
             !w.violations().is_empty() || crate::liveness::live(w)
@@ -250,6 +280,16 @@ pub fn run_seed_on<N: RaftNode>(
         if !live && !world.exhausted() {
             let reason = crate::liveness::liveness_failure(&world);
             world.report(Property::Liveness, reason);
+        }
+        let transfers = (swarm.mix.membership.as_ref())
+            .is_some_and(|m| m.has(crate::reconfig::Request::Transfer));
+        if liveness_passed && transfers {
+            let mut checked = None;
+            world.guarded(|w| checked = crate::reconfig::transfer_check(w));
+            if let Some(Err(reason)) = checked {
+                world.report(Property::LeadershipTransfer, reason);
+                liveness_passed = false;
+            }
         }
     }
     if world.violations().is_empty() {

@@ -120,6 +120,9 @@ pub struct World<N: RaftNode = Node> {
     /// A configuration change or transfer was asked of this run (`membership.rs`): from then
     /// on each step compares the node's configuration before and after.
     pub(crate) membership_in_play: bool,
+    /// Every server that was a member of a configuration so far: the boot voters and those a
+    /// change added (`reconfig.rs` shuts down the ones removed since).
+    pub(crate) ever_members: raft::NodeSet,
 }
 
 impl<N: RaftNode> World<N> {
@@ -176,7 +179,9 @@ impl<N: RaftNode> World<N> {
             stepping: None,
             poisoned: false,
             membership_in_play: false,
+            ever_members: raft::NodeSet::new(),
         };
+        world.ever_members = world.config.boot_voters().into_iter().collect();
         if world.config.voters.is_some() {
             let voters = world.config.boot_voters().into_iter().collect();
             world.checkers.set_boot_voters(voters);

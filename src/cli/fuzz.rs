@@ -22,6 +22,12 @@ fn supported<N: RaftNode>(config: &sim::RunConfig) -> Result<(), String> {
         snapshot_threshold_entries: config.snapshot_threshold_entries,
         ..raft::Config::default()
     };
+    if config.membership && !N::CHANGES_MEMBERSHIP {
+        return Err(format!(
+            "--node {} does not change its configuration: --membership needs an implementation that does (raftsim)",
+            N::NAME
+        ));
+    }
     N::supports(&raft).map_err(|e| format!("--node {}: {e}", N::NAME))
 }
 

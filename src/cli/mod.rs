@@ -235,6 +235,12 @@ pub struct RunFlags {
     /// small snapshot threshold unless --snapshot-every pins one. Off by default.
     #[arg(long)]
     pub disk_faults: bool,
+    /// Membership changes (thesis chapter 4) and leadership transfers (§3.10): each seed draws
+    /// spare servers and an operator that adds, removes and promotes servers, changes several
+    /// voters at once through joint consensus and transfers the leadership, and shuts down the
+    /// servers it removed. Off by default.
+    #[arg(long)]
+    pub membership: bool,
 }
 
 #[derive(Args, Debug)]
@@ -390,6 +396,7 @@ impl RunFlags {
             max_events: self.max_events,
             snapshot_threshold_entries: self.snapshot_every,
             disk_faults: self.disk_faults,
+            membership: self.membership,
             ..sim::RunConfig::default()
         }
     }
