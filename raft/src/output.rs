@@ -72,8 +72,9 @@ pub enum ConfigRejection {
     NoCommitInTerm,
     /// §4.3: the joint configuration must be left before another change.
     Joint,
-    /// The change changes nothing, would leave no voter, names a server beyond
-    /// [`crate::types::MAX_CONFIG_ID`], or asks a single-server change of a joint one.
+    /// The change changes nothing, would leave no voter, names a server an entry cannot name
+    /// (id 0, or beyond [`crate::types::MAX_CONFIG_ID`]), or asks a single-server change of a
+    /// joint one.
     Invalid,
 }
 

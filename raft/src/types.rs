@@ -147,10 +147,12 @@ pub const MAX_CONFIG_ID: u8 = 21;
 pub struct ConfigEntry(u64);
 
 impl ConfigEntry {
-    /// `None` when some id is above [`MAX_CONFIG_ID`].
+    /// `None` when some id is 0 or above [`MAX_CONFIG_ID`]: ids start at 1, and bit `i` of
+    /// a set stands for id `i + 1`, so an id 0 would vanish from the entry (a set of voters
+    /// {n0} packs to no voter at all, a configuration that can never commit again).
     pub fn pack(m: &Membership) -> Option<ConfigEntry> {
         let bits = |set: NodeSet| -> Option<u64> {
-            (set.0 >> (MAX_CONFIG_ID + 1) == 0).then_some(set.0 >> 1)
+            (set.0 & 1 == 0 && set.0 >> (MAX_CONFIG_ID + 1) == 0).then_some(set.0 >> 1)
         };
         let w = MAX_CONFIG_ID as u32;
         Some(ConfigEntry(
@@ -308,6 +310,10 @@ mod tests {
         };
         assert_eq!(ConfigEntry::pack(&m).unwrap().unpack(), m);
         assert_eq!(ConfigEntry::pack(&Membership::of_voters(set(&[22]))), None);
+        assert_eq!(
+            ConfigEntry::pack(&Membership::of_voters(set(&[0, 1]))),
+            None
+        );
     }
 
     /// §4.3: a joint configuration needs a majority of each half.

@@ -2,12 +2,17 @@
 //! `timeout_now`, reports that writes are durable, compactions (§7), and well-formed messages from arbitrary senders, with arbitrary terms, indexes
 //! and entries. However the rest of the cluster behaves, one node must not panic, and after every
 //! input its own state must stay sane (Figure 2's invariants on the fields it owns).
+//!
+//! With membership changes and leadership transfers (thesis chapter 4, §3.10) among the inputs
+//! too — changes, transfers, configuration entries and snapshots' configurations in arriving
+//! messages, TimeoutNow, restarts — the node's configuration stays the one its log says.
 
 mod common;
 
 use common::*;
 use proptest::prelude::*;
 use raft::{BugKnob, Config, DurableState, Knobs, LogIndex, Message, Node, NodeId, Output, Term};
+use raft::{Command, ConfChange, ConfigEntry, Membership, NodeSet, Rejection, Role, RoleKind};
 
 /// The node under test is n1 of {n1, n2, n3}; n4 is outside the cluster and talks anyway.
 const MEMBERS: u8 = 3;
@@ -327,8 +332,275 @@ fn run(bugs: Knobs, inputs: &[Input]) -> Result<(), TestCaseError> {
         let out = apply(&mut s, input, &disk);
         write_to(&mut disk, &out);
         check_consistent(&s)?;
+        check_membership(&s)?;
         if bugs.is_empty() {
             check_safe(&s, before, &disk)?;
+        }
+    }
+    Ok(())
+}
+
+// ----- Membership changes and leadership transfer -----
+
+/// The ids changes, transfers and drawn configurations name: the cluster's, two spares, the
+/// largest id an entry can name, one beyond it, and 0, which names no server.
+const CHANGE_IDS: [u8; 11] = [1, 2, 3, 4, 4, 5, 5, 21, 22, 0, 2];
+/// Senders of the messages drawn here: the cluster's peers and the spares.
+const CHANGE_SENDERS: [u8; 6] = [2, 3, 4, 5, 2, 3];
+
+/// One input of the membership property: an input of the property above, or one of chapter 4
+/// and §3.10.
+#[derive(Clone, Debug)]
+enum MInput {
+    Base(Input),
+    /// An operator asks for a change (`Node::propose_change`).
+    Change(ConfChange),
+    /// An operator asks for a transfer (`Node::transfer_leadership`).
+    Transfer(NodeId),
+    /// A drawn message (see `Draw`), then: an AppendEntries' entries carry the configurations
+    /// of `configs` where it has one, an InstallSnapshot carries `snapshot`, a RequestVote is
+    /// marked as a transfer's if `transfer`.
+    Step {
+        from: NodeId,
+        draw: Draw,
+        configs: Vec<Option<Membership>>,
+        snapshot: Option<Membership>,
+        transfer: bool,
+    },
+    /// TimeoutNow (§3.10) of a term near the node's.
+    TimeoutNow {
+        from: NodeId,
+        dt: i64,
+    },
+    /// The node crashes and restarts from its disk.
+    Restart,
+    /// Macro inputs, so that leaders that commit (and so change their configuration and
+    /// transfer) are common: n1 campaigns, its vote is durable, and every voter of its
+    /// configuration grants its vote;
+    Elect,
+    /// its writes are durable, and every member of its configuration acknowledges its whole
+    /// log (in its term);
+    AckAll,
+    /// time passes until its election timeout (a leader's: the longest one) has elapsed.
+    Timeout,
+}
+
+/// A configuration of servers 1..=5: some voters, learners among the others, and, half the
+/// time, the voters of a configuration it is joint with.
+fn membership() -> impl Strategy<Value = Membership> {
+    let joint = prop_oneof![Just(0u8), 1u8..32];
+    (1u8..32, 0u8..32, joint).prop_map(|(v, l, o)| {
+        let set = |bits: u8| -> NodeSet {
+            (1..=5u8)
+                .filter(|i| bits >> (i - 1) & 1 == 1)
+                .map(NodeId)
+                .collect()
+        };
+        Membership {
+            voters: set(v),
+            learners: set(l & !v & !o),
+            outgoing: set(o),
+        }
+    })
+}
+
+fn conf_change() -> impl Strategy<Value = ConfChange> {
+    let id = || prop::sample::select(&CHANGE_IDS[..]).prop_map(NodeId);
+    let voters = prop::sample::subsequence(CHANGE_IDS.to_vec(), 0..=4)
+        .prop_map(|ids| ids.into_iter().map(NodeId).collect());
+    prop_oneof![
+        2 => id().prop_map(ConfChange::AddVoter),
+        1 => id().prop_map(ConfChange::AddLearner),
+        1 => id().prop_map(ConfChange::Promote),
+        2 => id().prop_map(ConfChange::Remove),
+        1 => voters.prop_map(|voters| ConfChange::Joint { voters }),
+    ]
+}
+
+fn membership_input() -> impl Strategy<Value = MInput> {
+    let sender = || prop::sample::select(&CHANGE_SENDERS[..]).prop_map(n);
+    let configs = prop::collection::vec(prop::option::weighted(0.3, membership()), 0..=4);
+    let step = (
+        sender(),
+        draw(),
+        configs,
+        prop::option::of(membership()),
+        any::<bool>(),
+    )
+        .prop_map(|(from, draw, configs, snapshot, transfer)| MInput::Step {
+            from,
+            draw,
+            configs,
+            snapshot,
+            transfer,
+        });
+    prop_oneof![
+        8 => input().prop_map(MInput::Base),
+        4 => conf_change().prop_map(MInput::Change),
+        2 => prop::sample::select(&CHANGE_IDS[..]).prop_map(|i| MInput::Transfer(n(i))),
+        4 => step,
+        1 => (sender(), dt()).prop_map(|(from, dt)| MInput::TimeoutNow { from, dt }),
+        1 => Just(MInput::Restart),
+        2 => Just(MInput::Elect),
+        3 => Just(MInput::AckAll),
+        1 => Just(MInput::Timeout),
+    ]
+}
+
+/// The message `MInput::Step` stands for.
+fn resolve_membership(
+    node: &Node,
+    from: NodeId,
+    draw: &Draw,
+    configs: &[Option<Membership>],
+    snapshot: Option<Membership>,
+    marked: bool,
+) -> Message {
+    let mut message = resolve(node, from, draw);
+    match &mut message {
+        Message::AppendEntries { entries, .. } => {
+            for (e, m) in entries.iter_mut().zip(configs) {
+                if let Some(m) = m {
+                    let packed = ConfigEntry::pack(m).expect("ids 1..=5");
+                    e.command = Command::Config(packed);
+                }
+            }
+        }
+        Message::InstallSnapshot { membership, .. } => *membership = snapshot,
+        Message::RequestVote { transfer, .. } => *transfer = marked,
+        _ => {}
+    }
+    message
+}
+
+/// Thesis §4.1 and the module doc of `membership.rs`, after every input: the configuration
+/// in force is the latest of the log (else its snapshot's, else the boot configuration); a
+/// leader keeps progress for exactly the other members of it, in id order; only a voter of it
+/// campaigns; only a leader transfers.
+fn check_membership(node: &Node) -> Result<(), TestCaseError> {
+    let boot = Membership::of_voters(ids(MEMBERS).into_iter().collect());
+    let logged = node.log().membership().1.unwrap_or(boot);
+    prop_assert_eq!(node.membership(), logged, "not the log's configuration");
+    if let Role::Leader { progress } = node.role() {
+        let mut others = logged.members();
+        others.remove(node.id());
+        let peers: Vec<NodeId> = progress.iter().map(|p| p.peer).collect();
+        prop_assert_eq!(
+            peers,
+            others.iter().collect::<Vec<_>>(),
+            "progress of {}",
+            logged
+        );
+    }
+    if matches!(
+        node.role_kind(),
+        RoleKind::Candidate | RoleKind::PreCandidate
+    ) {
+        prop_assert!(
+            logged.is_voter(node.id()),
+            "campaigns, no voter of {}",
+            logged
+        );
+    }
+    if node.transfer_target().is_some() {
+        prop_assert_eq!(node.role_kind(), RoleKind::Leader);
+    }
+    Ok(())
+}
+
+/// Feeds `input` to `s`, whose disk is `disk`; returns its outputs.
+fn apply_membership(
+    s: &mut Node,
+    input: &MInput,
+    disk: &DurableState,
+    config: &Config,
+) -> Vec<Output> {
+    let mut out = Vec::new();
+    match input {
+        MInput::Base(base) => out = apply(s, base, disk),
+        MInput::Change(change) => s.propose_change(*change, &mut out),
+        MInput::Transfer(to) => s.transfer_leadership(*to, &mut out),
+        MInput::Step {
+            from,
+            draw,
+            configs,
+            snapshot,
+            transfer,
+        } => {
+            let message = resolve_membership(s, *from, draw, configs, *snapshot, *transfer);
+            s.step(*from, message, &mut out);
+        }
+        MInput::TimeoutNow { from, dt } => {
+            let term = (s.current_term().0 as i64 + dt).max(1) as u64;
+            let message = Message::TimeoutNow {
+                term: Term(term),
+                leader: *from,
+            };
+            s.step(*from, message, &mut out);
+        }
+        MInput::Restart => {
+            let restarted = Node::new(n(1), &ids(MEMBERS), config.clone(), 1, disk.clone());
+            *s = restarted.expect("valid config");
+        }
+        MInput::Elect => {
+            s.timeout_now(&mut out);
+            let mut synced = disk.clone();
+            write_to(&mut synced, &out);
+            s.persisted(synced.synced(), &mut out);
+            let (m, me, term) = (s.membership(), s.id(), s.current_term().0);
+            for voter in m.voters.union(m.outgoing).iter().filter(|v| *v != me) {
+                s.step(voter, vote(term, true), &mut out);
+            }
+        }
+        MInput::AckAll => {
+            let mut synced = disk.clone();
+            write_to(&mut synced, &out);
+            s.persisted(synced.synced(), &mut out);
+            let (m, me) = (s.membership(), s.id());
+            let (term, last) = (s.current_term().0, s.log().last_index().0);
+            for member in m.members().iter().filter(|v| *v != me) {
+                s.step(member, append_reply(term, true, last), &mut out);
+            }
+        }
+        MInput::Timeout => {
+            let left = match s.role_kind() {
+                RoleKind::Leader => s.config().election_timeout_max_ticks,
+                _ => s.election_timeout_ticks() - s.election_elapsed_ticks(),
+            };
+            for _ in 0..left {
+                s.tick(&mut out);
+            }
+        }
+    }
+    out
+}
+
+fn run_membership(bugs: Knobs, inputs: &[MInput]) -> Result<(), TestCaseError> {
+    let config = Config {
+        bugs,
+        ..Config::default()
+    };
+    let mut s = node_with(1, MEMBERS, config.clone(), DurableState::default());
+    let mut disk = DurableState::default();
+    for input in inputs {
+        let before = (s.current_term(), s.commit_index());
+        let transferring = s.transfer_target();
+        let out = apply_membership(&mut s, input, &disk, &config);
+        write_to(&mut disk, &out);
+        check_consistent(&s)?;
+        check_membership(&s)?;
+        if !bugs.is_empty() {
+            continue;
+        }
+        if !matches!(input, MInput::Restart) {
+            check_safe(&s, before, &disk)?;
+        }
+        // §3.10: a leader transferring its leadership takes no proposal.
+        if let (Some(to), MInput::Base(Input::Propose(_)) | MInput::Change(_)) =
+            (transferring, input)
+        {
+            let refused = Output::ProposalRejected(Rejection::Transferring { to });
+            prop_assert!(out.contains(&refused), "taken while transferring: {out:?}");
         }
     }
     Ok(())
@@ -433,6 +705,25 @@ proptest! {
         inputs in prop::collection::vec(input(), 1..150),
     ) {
         run(bugs, &inputs)?;
+    }
+
+    /// Thesis chapter 4 and §3.10 under arbitrary inputs: whatever changes, transfers,
+    /// configuration entries, snapshots and restarts come, the node never panics, stays sane,
+    /// and is in the configuration its log says, a leader replicating to exactly its members.
+    #[test]
+    fn a_node_is_in_the_configuration_its_log_says_under_arbitrary_changes(
+        inputs in prop::collection::vec(membership_input(), 1..200),
+    ) {
+        run_membership(Knobs::none(), &inputs)?;
+    }
+
+    /// The same with any knobs switched off.
+    #[test]
+    fn a_node_with_any_knobs_keeps_its_configuration_and_never_panics(
+        bugs in knobs(),
+        inputs in prop::collection::vec(membership_input(), 1..200),
+    ) {
+        run_membership(bugs, &inputs)?;
     }
 
     /// Protocol-aware recovery keeps its promises under arbitrary inputs (recovery.rs).

@@ -98,3 +98,83 @@ pub fn transfer_to_a_lagging_target(bugs: Knobs) -> (Vec<MessageKind>, Result<u6
         .collect();
     (kinds, outcome(&propose(&mut s1, 7)))
 }
+
+// ----- Configurations, as the thesis draws them -----
+
+/// The configuration whose voters are `voters`.
+pub fn voters(ids: &[u8]) -> Membership {
+    Membership::of_voters(set(ids))
+}
+
+/// Voters and learners (thesis §4.2.1).
+pub fn with_learners(voters: &[u8], learners: &[u8]) -> Membership {
+    Membership {
+        learners: set(learners),
+        ..Membership::of_voters(set(voters))
+    }
+}
+
+/// C_old,new (thesis §4.3): the voters `new`, joint with the voters `old`.
+pub fn joint(new: &[u8], old: &[u8]) -> Membership {
+    Membership {
+        outgoing: set(old),
+        ..Membership::of_voters(set(new))
+    }
+}
+
+/// A configuration entry at `index` in `term`.
+pub fn config_entry(index: u64, term: u64, m: Membership) -> Entry {
+    Entry {
+        index: LogIndex(index),
+        term: Term(term),
+        command: Command::Config(raft::ConfigEntry::pack(&m).expect("ids up to 21")),
+    }
+}
+
+/// The peers a leader keeps progress for, in its order; panics if `node` does not lead.
+pub fn progress_peers(node: &Node) -> Vec<NodeId> {
+    let raft::Role::Leader { progress } = node.role() else {
+        panic!("{} is not leader", node.id());
+    };
+    progress.iter().map(|p| p.peer).collect()
+}
+
+/// The servers `out` sends a message of `kind` to, in order.
+pub fn sent(out: &[Output], kind: MessageKind) -> Vec<NodeId> {
+    sends(out)
+        .into_iter()
+        .filter(|(_, m)| m.kind() == kind)
+        .map(|(to, _)| to)
+        .collect()
+}
+
+impl Cluster {
+    /// An operator asks `id` to change the configuration.
+    pub fn change(&mut self, id: NodeId, change: ConfChange) {
+        self.input(id, |node, out| node.propose_change(change, out));
+    }
+
+    /// An operator asks `id` to hand its leadership to `to` (thesis §3.10).
+    pub fn transfer(&mut self, id: NodeId, to: NodeId) {
+        self.input(id, |node, out| node.transfer_leadership(to, out));
+    }
+
+    /// What became of `id`'s latest proposal or change.
+    pub fn last_outcome(&self, id: NodeId) -> Result<u64, Rejection> {
+        let out: Vec<Output> = self
+            .history
+            .iter()
+            .rev()
+            .filter(|(from, _)| *from == id)
+            .map(|(_, o)| o.clone())
+            .find(|o| {
+                matches!(
+                    o,
+                    Output::ProposalAccepted { .. } | Output::ProposalRejected(_)
+                )
+            })
+            .into_iter()
+            .collect();
+        outcome(&out)
+    }
+}

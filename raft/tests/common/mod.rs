@@ -289,6 +289,8 @@ pub struct Envelope {
 /// N nodes, each with a disk that receives its `Persist` writes, and one FIFO queue of messages.
 pub struct Cluster {
     config: Config,
+    /// The voters of the boot configuration every node starts with (by default, every node;
+    /// a node outside it is a spare, which joins when a configuration entry names it).
     members: Vec<NodeId>,
     nodes: BTreeMap<NodeId, Node>,
     disks: BTreeMap<NodeId, DurableState>,
@@ -311,17 +313,28 @@ impl Cluster {
     /// Nodes `n1, n2, …` starting from the given disks.
     pub fn from_disks(config: Config, disks: Vec<DurableState>) -> Cluster {
         let members = ids(disks.len() as u8);
+        Cluster::with_boot_voters(config, disks, &members)
+    }
+
+    /// Nodes `n1, n2, …` starting from the given disks, all booted with the configuration
+    /// whose voters are `voters` (thesis §4: the others are spares until a change adds them).
+    pub fn with_boot_voters(
+        config: Config,
+        disks: Vec<DurableState>,
+        voters: &[NodeId],
+    ) -> Cluster {
+        let all = ids(disks.len() as u8);
         let mut cluster = Cluster {
             config,
-            members: members.clone(),
+            members: voters.to_vec(),
             nodes: BTreeMap::new(),
-            disks: members.iter().copied().zip(disks).collect(),
+            disks: all.iter().copied().zip(disks).collect(),
             queue: VecDeque::new(),
             machines: BTreeMap::new(),
             isolated: BTreeSet::new(),
             history: Vec::new(),
         };
-        for id in members {
+        for id in all {
             cluster.boot(id);
         }
         cluster
@@ -348,6 +361,7 @@ impl Cluster {
         &self.disks[&id]
     }
 
+    /// The voters of the boot configuration.
     pub fn members(&self) -> &[NodeId] {
         &self.members
     }

@@ -659,3 +659,91 @@ fn committed_means_replicated_counts_the_configuration_in_the_log() {
     assert_eq!(check(&[2]), vec![]);
     assert_eq!(check(&[4]), vec![Property::CommittedMeansReplicated]);
 }
+
+/// C_old,new (thesis §4.3) from the voters n1 n2 n3 to n1 n4 n5, as the configuration entry
+/// 1:1.
+fn joint_config_entry() -> Entry {
+    let set = |ids: &[u8]| ids.iter().map(|i| NodeId(*i)).collect::<NodeSet>();
+    let m = Membership {
+        voters: set(&[1, 4, 5]),
+        learners: NodeSet::new(),
+        outgoing: set(&[1, 2, 3]),
+    };
+    Entry {
+        index: LogIndex(1),
+        term: Term(1),
+        command: Command::Config(raft::ConfigEntry::pack(&m).expect("small ids")),
+    }
+}
+
+/// Committed means replicated, in a joint configuration (thesis §4.3: "agreement (for
+/// elections and entry commitment) requires separate majorities from both the old and new
+/// configurations"). n1's log holds C_old,new (n1 n2 n3 to n1 n4 n5) and it applied it. The
+/// entry 2:2 on the disks of n1 and n4 is on a majority of C_new but not of C_old; on n1, n2
+/// and n3 it is on a majority of C_old only: both are reported. On n1, n2 and n4 it is on a
+/// majority of each, and is not.
+#[test]
+fn committed_means_replicated_needs_a_majority_of_both_halves_of_a_joint_configuration() {
+    let check = |holders: &[u8]| {
+        let mut c = Checkers::new();
+        let mut cluster = Fake::new();
+        cluster.size = Some(5);
+        let s = [joint_config_entry(), entry(2, 2, 20)];
+        cluster.set(N1, RoleKind::Leader, 2, 2, &s);
+        for n in 2..=5u8 {
+            let held: &[Entry] = if holders.contains(&n) { &s } else { &s[..1] };
+            cluster.set_disk(NodeId(n), 2, held);
+        }
+        c.observe(N1, &[Output::Committed { index: LogIndex(2) }], &cluster);
+        c
+    };
+    let c_new_only = check(&[4]);
+    assert_eq!(
+        properties(&c_new_only),
+        vec![Property::CommittedMeansReplicated]
+    );
+    assert!(
+        c_new_only.violations()[0].detail.contains(
+            "only the disks of n1 n4 hold it, not a majority of its configuration n1 n4 n5 (joint with n1 n2 n3)"
+        ),
+        "{:?}",
+        c_new_only.violations()
+    );
+    assert_eq!(
+        properties(&check(&[2, 3])),
+        vec![Property::CommittedMeansReplicated],
+        "a majority of C_old only"
+    );
+    assert_eq!(properties(&check(&[2, 4])), vec![]);
+}
+
+/// Elected by a majority, in a joint configuration (thesis §4.3): n1, whose log holds
+/// C_old,new (n1 n2 n3 to n1 n4 n5) and applied it, leads term 2 with the grants of n4 and
+/// n5 — with its own vote all of C_new, but one of C_old — or of n2 and n3, all of C_old but
+/// one of C_new: both are reported (though either would be three of the five servers). With
+/// the grants of n2 and n4 it has a majority of each, and is not.
+#[test]
+fn elected_by_a_majority_needs_a_majority_of_both_halves_of_a_joint_configuration() {
+    let elect = |grants: &[u8]| {
+        let mut c = Checkers::new();
+        let mut cluster = Fake::new();
+        cluster.size = Some(5);
+        for from in grants {
+            c.on_vote_granted(N1, NodeId(*from), Term(2));
+        }
+        cluster.set(N1, RoleKind::Leader, 2, 1, &[joint_config_entry()]);
+        c.after_step(N1, NOTHING, &cluster);
+        properties(&c)
+    };
+    assert_eq!(
+        elect(&[4, 5]),
+        vec![Property::ElectedByMajority],
+        "a majority of C_new only"
+    );
+    assert_eq!(
+        elect(&[2, 3]),
+        vec![Property::ElectedByMajority],
+        "a majority of C_old only"
+    );
+    assert_eq!(elect(&[2, 4]), vec![]);
+}
