@@ -453,12 +453,15 @@ fn a_learner_receives_entries_but_is_never_counted() {
 }
 
 /// Thesis §4.2.1: learners never stand for election. n4, a voter of its boot configuration
-/// but a learner of the one in its log, sees its election timeout pass several times and
-/// sends nothing; `timeout_now` and a leader's TimeoutNow do nothing either.
+/// but a learner of the one in its log, hears from n1 that the entry is committed; then it
+/// sees its election timeout pass several times and sends nothing; `timeout_now` and a
+/// leader's TimeoutNow do nothing either.
 #[test]
 fn a_learner_never_campaigns() {
     let disk = disk_of(vec![config_entry(1, 1, with_learners(&[1, 2, 3], &[4]))]);
     let mut s4 = node(4, 4, disk);
+    step(&mut s4, n(1), heartbeat(1, 1, (1, 1), 1));
+    assert_eq!(s4.commit_index(), LogIndex(1));
     for _ in 0..3 {
         let out = ticks_to_timeout(&mut s4, 0);
         assert!(sends(&out).is_empty(), "{out:?}");
@@ -546,13 +549,15 @@ fn a_leader_that_removes_itself_steps_down_once_the_change_commits() {
     assert_eq!(s1.current_term(), Term(1));
 }
 
-/// Thesis §4.2.2 (and the module's rule: "a server that is not a voter of its configuration
-/// never starts an election"): n3, a voter at boot, has appended a configuration without it;
-/// its election timeout passes and nothing happens, nor on `timeout_now`.
+/// Thesis §4.2.2: n3, a voter at boot, has appended a configuration without it and heard
+/// that it is committed; its election timeout passes and nothing happens, nor on
+/// `timeout_now`.
 #[test]
 fn a_removed_server_does_not_start_elections() {
     let disk = disk_of(vec![config_entry(1, 1, voters(&[1, 2]))]);
     let mut s3 = node(3, 3, disk);
+    step(&mut s3, n(1), heartbeat(1, 1, (1, 1), 1));
+    assert_eq!(s3.commit_index(), LogIndex(1));
     let mut out = Vec::new();
     for _ in 0..3 {
         out.extend(ticks_to_timeout(&mut s3, 0));
@@ -857,4 +862,24 @@ fn a_restarted_node_is_in_the_latest_configuration_of_its_log() {
         c.node(n(1)).log().get(LogIndex(3)).map(|e| e.command),
         Some(Command::Config(_))
     ));
+}
+
+/// Thesis §4.2.2, Figure 4.6: a server outside its latest configuration still starts elections
+/// while that configuration is uncommitted: it may be the only one that can win. n2 led
+/// n1 n2, removed itself (2:2, on its disk only) and restarted; n1, behind, cannot win
+/// without n2's vote, which n2 denies it. n2 campaigns, counts n1's vote as the majority of
+/// n1 alone, and leads until the change commits.
+#[test]
+fn a_server_outside_its_uncommitted_configuration_still_campaigns() {
+    let mut entries = vec![config_entry(1, 1, voters(&[1, 2]))];
+    entries.push(config_entry(2, 2, voters(&[1])));
+    let disk = disk_of(entries);
+    let mut s2 = node(2, 2, disk);
+    assert_eq!(s2.membership(), voters(&[1]));
+    let out = ticks_to_timeout(&mut s2, 0);
+    assert_eq!(sent(&out, MessageKind::RequestVote), vec![n(1)]);
+    fsync(&mut s2);
+    let term = s2.current_term().0;
+    step(&mut s2, n(1), vote(term, true));
+    assert_eq!(s2.role_kind(), RoleKind::Leader, "n1's vote is a majority of n1");
 }
