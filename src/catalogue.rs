@@ -42,6 +42,12 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     scenario!("torn-write-tail"),
     scenario!("corrupted-entry-loses-commit"),
     scenario!("disk-wipe-rejoin"),
+    scenario!("single-server-change-bug"),
+    scenario!("single-server-change-fixed"),
+    scenario!("joint-consensus"),
+    scenario!("learner-catch-up"),
+    scenario!("remove-leader"),
+    scenario!("leader-transfer"),
 ];
 
 /// The shipped scenario with this file name or stem (`figure8` or `figure8.toml`).

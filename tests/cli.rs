@@ -211,7 +211,7 @@ fn scenarios_lists_the_catalogue_and_tour_narrates_it() {
     let stories = raftsim::catalogue::SCENARIOS.len();
     assert!(
         summary.contains(&format!(
-            "Totals: {stories} stories played: 20 broke a safety property"
+            "Totals: {stories} stories played: 22 broke a safety property"
         )),
         "{summary}"
     );

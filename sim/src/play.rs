@@ -417,6 +417,11 @@ impl<N: RaftNode> Runner<'_, N> {
             return; // another implementation's expectation
         }
         self.world.guarded(|w| w.check_linearizability());
+        if self.explain {
+            // The history check runs here, not in a step: say what it found before the ✓
+            // that expects it, not under whichever step comes next.
+            self.explain_violations();
+        }
         let results = check_expectation(&self.world, e);
         if let Some(p) = e.violation {
             self.expected.push(p);

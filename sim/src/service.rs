@@ -301,6 +301,7 @@ impl<N: crate::node::RaftNode> World<N> {
         client: u32,
     ) -> (Option<(LogIndex, Term)>, Option<NodeId>) {
         let mut result = (None, None);
+        let mut refused = None;
         let host = &self.hosts[node.0 as usize - 1];
         if host.is_alive() && !host.paused {
             self.input(node, |n, out| {
@@ -310,8 +311,11 @@ impl<N: crate::node::RaftNode> World<N> {
                         Output::ProposalAccepted { index, term } => {
                             result.0 = Some((*index, *term))
                         }
-                        Output::ProposalRejected(raft::Rejection::NotLeader { leader }) => {
-                            result.1 = *leader
+                        Output::ProposalRejected(why) => {
+                            refused = Some(*why);
+                            if let raft::Rejection::NotLeader { leader } = why {
+                                result.1 = *leader
+                            }
                         }
                         _ => {}
                     }
@@ -327,6 +331,7 @@ impl<N: crate::node::RaftNode> World<N> {
             client,
             command,
             accepted,
+            refused,
         });
         result
     }

@@ -17,9 +17,27 @@ pub(super) fn load(arg: &str) -> Result<Scenario, ScenarioError> {
     load_scenario(path)
 }
 
-/// Why implementation `N` cannot run the scenario (its knobs, in the file or in a rewind), if
-/// it cannot.
+/// Whether the scenario asks for configuration changes or leadership transfers (thesis
+/// chapter 4, §3.10), which only an implementation whose host carries them out can run.
+pub(super) fn changes_membership(s: &Scenario) -> bool {
+    s.steps.iter().any(|st| {
+        matches!(
+            st.step,
+            sim::scenario::Step::Change(_) | sim::scenario::Step::Transfer(_)
+        )
+    })
+}
+
+/// Why implementation `N` cannot run the scenario (configuration changes its host does not
+/// carry out, or its knobs, in the file or in a rewind), if it cannot.
 pub(super) fn unsupported<N: RaftNode>(s: &Scenario) -> Option<String> {
+    if changes_membership(s) && !N::CHANGES_MEMBERSHIP {
+        return Some(format!(
+            "{} cannot run this scenario: it changes the configuration or transfers leadership, which the {} host does not do",
+            N::NAME,
+            N::NAME
+        ));
+    }
     let mut configs = vec![s.raft.clone()];
     for st in &s.steps {
         if let sim::scenario::Step::Rewind { changes, .. } = &st.step {

@@ -2,7 +2,7 @@
 //! what the narration writes, closed by a summary of what held and what broke; with `--out`,
 //! every story's pictures and an index page that links them.
 
-use super::scenarios::{load, unsupported};
+use super::scenarios::{changes_membership, load, unsupported};
 use crate::catalogue::{self, SCENARIOS};
 use sim::node::RaftNode;
 use sim::play::{run_scenario_pictured, ScenarioReport};
@@ -319,9 +319,13 @@ pub fn tour<N: RaftNode>(names: &[String], out: Option<&Path>) -> u8 {
         if let Some(why) = unsupported::<N>(scenario) {
             println!("--- {}: skipped ({why})\n", scenario.name);
             let needs = branches::<N>(scenario).into_iter().find(|b| b.unsafe_rules);
-            let short = needs.map_or(why, |b| {
-                format!("{} cannot run it ({})", N::NAME, b.setting)
-            });
+            let short = if changes_membership(scenario) && !N::CHANGES_MEMBERSHIP {
+                format!("{} cannot run it (configuration changes)", N::NAME)
+            } else {
+                needs.map_or(why, |b| {
+                    format!("{} cannot run it ({})", N::NAME, b.setting)
+                })
+            };
             outcomes.push(Outcome {
                 name: scenario.name.clone(),
                 description: scenario.description.clone(),

@@ -74,11 +74,13 @@ impl TraceHash {
                 client,
                 command,
                 accepted,
+                refused,
             } => {
                 self.pair(9, node.0 as u64);
                 self.n(*client as u64);
                 self.command(command);
                 self.opt(accepted.map(|i| i.0));
+                self.rejection(refused);
             }
             ClientInvoke { client, node, op } => {
                 self.pair(10, *client as u64);
@@ -179,6 +181,24 @@ impl TraceHash {
             Refusal::CommitIndexRule => self.n(8),
             Refusal::Unexplained => self.n(9),
             Refusal::Repairing => self.n(10),
+        }
+    }
+
+    fn rejection(&mut self, r: &Option<raft::Rejection>) {
+        use raft::{ConfigRejection, Rejection};
+        match r {
+            None => self.n(0),
+            Some(Rejection::NotLeader { leader }) => {
+                self.n(1);
+                self.opt(leader.map(|l| l.0 as u64));
+            }
+            Some(Rejection::Transferring { to }) => self.pair(2, to.0 as u64),
+            Some(Rejection::Config(c)) => match c {
+                ConfigRejection::Pending { index } => self.pair(3, index.0),
+                ConfigRejection::NoCommitInTerm => self.n(4),
+                ConfigRejection::Joint => self.n(5),
+                ConfigRejection::Invalid => self.n(6),
+            },
         }
     }
 

@@ -94,6 +94,9 @@ pub enum TraceEvent<M = Message> {
         client: u32,
         command: Command,
         accepted: Option<LogIndex>,
+        /// Why the node refused it (`None` with nothing accepted: the node did not answer,
+        /// being crashed or paused).
+        refused: Option<raft::Rejection>,
     },
     /// A client sends an operation (or its retry) to a node.
     ClientInvoke {
@@ -227,14 +230,19 @@ impl<M: RaftMessage> fmt::Display for TraceLine<M> {
                 client,
                 command,
                 accepted,
-            } => match accepted {
-                Some(i) => write!(
+                refused,
+            } => match (accepted, refused) {
+                (Some(i), _) => write!(
                     f,
                     "client{client} -> {node} propose {command}: appended at {i}"
                 ),
-                None => write!(
+                (None, Some(why)) => write!(
                     f,
-                    "client{client} -> {node} propose {command}: rejected (not leader)"
+                    "client{client} -> {node} propose {command}: rejected, {why}"
+                ),
+                (None, None) => write!(
+                    f,
+                    "client{client} -> {node} propose {command}: no answer ({node} is crashed or paused)"
                 ),
             },
             TraceEvent::ClientInvoke { client, node, op } => {
