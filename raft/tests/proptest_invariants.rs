@@ -476,7 +476,7 @@ fn resolve_membership(
 /// Thesis §4.1 and the module doc of `membership.rs`, after every input: the configuration
 /// in force is the latest of the log (else its snapshot's, else the boot configuration); a
 /// leader keeps progress for exactly the other members of it, in id order; only a voter of it
-/// campaigns; only a leader transfers.
+/// campaigns (or of the one before, while it is uncommitted); only a leader transfers.
 fn check_membership(node: &Node) -> Result<(), TestCaseError> {
     let boot = Membership::of_voters(ids(MEMBERS).into_iter().collect());
     let logged = node.log().membership().1.unwrap_or(boot);
@@ -496,10 +496,17 @@ fn check_membership(node: &Node) -> Result<(), TestCaseError> {
         node.role_kind(),
         RoleKind::Candidate | RoleKind::PreCandidate
     ) {
+        // Or, while that configuration is uncommitted, a voter of the one before it (thesis
+        // §4.2.2, Figure 4.6).
+        let (index, _) = node.log().membership();
+        let before = node.log().membership_at(index.prev()).1.unwrap_or(boot);
+        let uncommitted = index > node.commit_index();
         prop_assert!(
-            logged.is_voter(node.id()),
-            "campaigns, no voter of {}",
-            logged
+            logged.is_voter(node.id()) || uncommitted && before.is_voter(node.id()),
+            "campaigns, no voter of {} (nor of {} before it, uncommitted: {})",
+            logged,
+            before,
+            uncommitted
         );
     }
     if node.transfer_target().is_some() {
