@@ -881,5 +881,9 @@ fn a_server_outside_its_uncommitted_configuration_still_campaigns() {
     fsync(&mut s2);
     let term = s2.current_term().0;
     step(&mut s2, n(1), vote(term, true));
-    assert_eq!(s2.role_kind(), RoleKind::Leader, "n1's vote is a majority of n1");
+    assert_eq!(
+        s2.role_kind(),
+        RoleKind::Leader,
+        "n1's vote is a majority of n1"
+    );
 }
