@@ -152,8 +152,8 @@ pub struct BugRow {
 
 /// The rows of the bug-finding table: every bug knob and the unsafe read mode, each with the
 /// default campaign's configuration, but for the rules of compaction (run with
-/// `--snapshot-every 2`) and of the disk (run with `--disk-faults`), which the default
-/// campaign never exercises.
+/// `--snapshot-every 2`), of the disk (run with `--disk-faults`) and of membership changes
+/// and transfers (run with `--membership`), which the default campaign never exercises.
 pub fn bug_configs() -> Vec<(String, RunConfig)> {
     use crate::knob::{HostKnob, Knob};
     use raft::BugKnob;
@@ -177,6 +177,17 @@ pub fn bug_configs() -> Vec<(String, RunConfig)> {
                 | Knob::Host(HostKnob::FsyncFailureIgnored | HostKnob::NoWalChecksums) => {
                     config.disk_faults = true;
                     flags += " --disk-faults";
+                }
+                Knob::Raft(
+                    BugKnob::ConfigChangeBeforeOwnCommit
+                    | BugKnob::OverlappingConfigChanges
+                    | BugKnob::ChangeManyWithoutJoint
+                    | BugKnob::RemovedLeaderKeepsLeading
+                    | BugKnob::ProposeDuringTransfer
+                    | BugKnob::TimeoutNowToLaggingTarget,
+                ) => {
+                    config.membership = true;
+                    flags += " --membership";
                 }
                 _ => {}
             }

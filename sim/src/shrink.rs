@@ -206,7 +206,11 @@ pub fn scenario_text(f: &Failure, steps: &[(u64, Step)], shape: Shape, seed: u64
         f.property,
         steps.len()
     );
-    let _ = writeln!(t, "[cluster]\nnodes = {}\nseed = {seed}\n", f.nodes);
+    let _ = writeln!(t, "[cluster]\nnodes = {}\nseed = {seed}", f.nodes);
+    if let Some(m) = &f.swarm.mix.membership {
+        let _ = writeln!(t, "voters = {}", m.voters);
+    }
+    let _ = writeln!(t);
     let _ = writeln!(t, "[raft]");
     let _ = writeln!(t, "bugs = {}", knob_list(c.bugs.raft.iter()));
     let o = &f.swarm.options;

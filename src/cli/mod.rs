@@ -192,6 +192,10 @@ pub struct BenchArgs {
     pub bugs: bool,
     #[arg(long, default_value_t = 10_000)]
     pub limit: u64,
+    /// With `--bugs`: only the rows whose flags contain this text (e.g. `--membership`, or a
+    /// knob's name).
+    #[arg(long, value_name = "TEXT")]
+    pub only: Option<String>,
     /// The implementation whose full-Raft rows are measured: raftsim's own node by default,
     /// or the hosted raft-rs.
     #[arg(long, value_enum, default_value_t = NodeImpl::Raftsim)]
@@ -446,7 +450,9 @@ fn bench(args: &BenchArgs) {
         println!("| bug | seeds to find | wall time | first violation | fault steps, shrunk |");
         println!("|---|---|---|---|---|");
         let spinner = ProgressBar::new_spinner();
-        for (name, config) in sim::bench::bug_configs() {
+        let rows = sim::bench::bug_configs().into_iter();
+        let only = args.only.clone().unwrap_or_default();
+        for (name, config) in rows.filter(|(name, _)| name.contains(&only)) {
             spinner.set_message(format!(
                 "{name}: finding, then shrinking up to 5 failing seeds"
             ));
