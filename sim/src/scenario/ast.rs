@@ -91,7 +91,7 @@ pub enum Step {
     Run {
         duration_us: u64,
     },
-    Expect(Expectation),
+    Expect(Box<Expectation>),
     Say(String),
     /// Start again from the beginning, replay up to the step labelled `label`, and go on from
     /// there (with the given changes of configuration): the same seed gives the same prefix.

@@ -104,7 +104,7 @@ impl Parser<'_> {
             "partition" => Step::Partition(self.groups(v, nodes)?),
             "links" => Step::Links(self.links(v, nodes)?),
             "run-until" => self.run_until(v, nodes)?,
-            "expect" => Step::Expect(self.expectation(v, nodes)?),
+            "expect" => Step::Expect(Box::new(self.expectation(v, nodes)?)),
             "rewind" => self.rewind(v)?,
             "put" | "get" | "cas" => self.kv(name, v, nodes)?,
             "clock" => self.clock(v, nodes)?,

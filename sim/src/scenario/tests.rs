@@ -323,7 +323,7 @@ fn vote_expectations_parse() {
         .steps
         .iter()
         .map(|st| match &st.step {
-            Step::Expect(e) => e,
+            Step::Expect(e) => &**e,
             other => panic!("an expectation: {other:?}"),
         })
         .collect();
