@@ -72,6 +72,15 @@ fn log_table(dom: &str) -> &str {
     &dom[start..end]
 }
 
+/// The cluster view the page drew.
+fn cluster(dom: &str) -> &str {
+    let start = dom
+        .find(r#"<svg id="cluster""#)
+        .expect("the page drew the cluster");
+    let end = dom[start..].find("</svg>").map_or(dom.len(), |e| start + e);
+    &dom[start..end]
+}
+
 fn chromium_present() -> bool {
     if Path::new(CHROMIUM).exists() {
         return true;
@@ -117,6 +126,156 @@ fn stepping_forward_changes_the_displayed_logs() {
         c.contains(r#"class="committed""#),
         "committed entries are marked:\n{c}"
     );
+    // Figure 7's servers are all voters, always: the page draws no configuration.
+    for dom in [&first, &end] {
+        assert!(
+            dom.contains(r#"<div id="membership"></div>"#),
+            "no configuration line"
+        );
+        assert!(dom.contains(r#"<span id="legend-membership" hidden="">"#));
+        for drawn in [r#"class="standing"#, r#"class="conf""#] {
+            assert!(!cluster(dom).contains(drawn), "{drawn} drawn");
+        }
+        for badge in ["learner", "outside", "joining", "leaving"] {
+            let drawn = format!(r#"class="badge {badge}""#);
+            assert!(!log_table(dom).contains(&drawn), "{drawn} drawn");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A copy of `sim/src/picture/mod.rs`'s `CHANGES`: n4 and n5 start as spares, n4 joins as a
+/// learner and is promoted, n3 is removed, and joint consensus swaps n4 for n5.
+const CHANGES: &str = r#"
+name = "changes"
+description = "n4 joins as a learner and is promoted; n3 is removed; joint consensus swaps n4 for n5"
+[cluster]
+nodes = 5
+voters = 3
+seed = 1
+[[step]]
+timeout = 1
+[[step]]
+run = "100ms"
+[[step]]
+expect = { leader = 1 }
+[[step]]
+add-learner = 4
+[[step]]
+run = "100ms"
+[[step]]
+expect = { node = 4, voters = [1, 2, 3], learners = [4] }
+[[step]]
+promote = 4
+[[step]]
+run = "100ms"
+[[step]]
+expect = { node = 1, voters = [1, 2, 3, 4] }
+[[step]]
+remove = 3
+[[step]]
+run = "100ms"
+[[step]]
+expect = { node = 1, voters = [1, 2, 4] }
+[[step]]
+change-voters = [1, 2, 5]
+[[step]]
+run = "200ms"
+[[step]]
+expect = { node = 1, voters = [1, 2, 5], joint-with = [] }
+[[step]]
+expect = { node = 4, joint-with = [1, 2, 4] }
+[[step]]
+expect = { no-violation = true }
+"#;
+
+/// The page of a run whose configuration changes shows, frame by frame, each server's place in
+/// its own configuration (in the cluster view and as a badge on its log's row) and the
+/// configuration itself, in one line while the servers agree and per server while they differ.
+#[test]
+fn the_page_shows_each_servers_place_in_its_configuration() {
+    if !chromium_present() {
+        return;
+    }
+    let dir = scratch("changes");
+    let (scenario, page) = (dir.join("changes.toml"), dir.join("changes.html"));
+    std::fs::write(&scenario, CHANGES).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_raftsim"))
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--html",
+            page.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let profile = dir.join("profile");
+    let frames = walk(&dump_dom(&page, "walk=1", &profile));
+    assert!(frames.len() > 50, "the walk saw {} frames", frames.len());
+    let text = |f: &Value, k: &str| f[k].as_str().unwrap_or("").to_string();
+    let place = |f: &Value, server: usize| f["standing"][server].as_str().unwrap_or("").to_string();
+    let badges = |f: &Value, server: usize| f["badges"][server].as_str().unwrap_or("").to_string();
+
+    let first = &frames[0];
+    assert_eq!(
+        text(first, "membership"),
+        "Configuration (every server): voters S1 S2 S3"
+    );
+    for server in [3, 4] {
+        assert_eq!(
+            place(first, server),
+            "outside",
+            "S{} is a spare",
+            server + 1
+        );
+        assert_eq!(badges(first, server), "outside");
+    }
+    assert_eq!(place(first, 0), "voter");
+    let find = |what: &str, f: &dyn Fn(&Value) -> bool| {
+        frames
+            .iter()
+            .find(|x| f(x))
+            .unwrap_or_else(|| panic!("no frame shows {what}"))
+    };
+    let learner = find("S4 a learner", &|f| place(f, 3) == "learner");
+    assert!(badges(learner, 3).contains("learner"));
+    let differ = find("servers that disagree", &|f| {
+        text(f, "membership").starts_with("Configurations differ")
+    });
+    assert!(
+        text(differ, "membership").contains("S1: voters S1 S2 S3 · learners S4"),
+        "{}",
+        text(differ, "membership")
+    );
+    let joint = find("a joint configuration", &|f| {
+        place(f, 3) == "leaving" && place(f, 4) == "joining"
+    });
+    assert!(
+        text(joint, "membership").contains("voters S1 S2 S5 · joint with S1 S2 S4 (C_old)"),
+        "{}",
+        text(joint, "membership")
+    );
+    let end = frames.last().unwrap();
+    assert_eq!(place(end, 4), "voter", "S5 ends a voter");
+    let dom = dump_dom(&page, "step=100000", &profile);
+    assert!(
+        !dom.contains(r#"<span id="legend-membership" hidden"#),
+        "the legend explains the badges"
+    );
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-viewer");
+    std::fs::create_dir_all(&shots).unwrap();
+    let at = joint["frame"].as_u64().unwrap();
+    screenshot(
+        &page,
+        &format!("step={at}"),
+        &profile,
+        &shots.join("changes-joint.png"),
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -159,6 +318,10 @@ fn figure8_is_told_as_a_story_with_both_branches() {
     let frames = walk(&dump_dom(&page, "walk=1", &profile));
     assert!(frames.len() > 50, "the walk saw {} frames", frames.len());
     let text = |f: &Value, k: &str| f[k].as_str().unwrap_or("").to_string();
+    assert!(
+        frames.iter().all(|f| f.get("membership").is_none()),
+        "figure 8's servers are all voters: no configuration is shown"
+    );
 
     // The captions follow the paper's panels, (a) to (d) on the first branch.
     let panels_of = |branch: u64| -> Vec<String> {

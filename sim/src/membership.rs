@@ -52,6 +52,10 @@ impl<N: RaftNode> World<N> {
             return Asked::Paused { leader };
         }
         let mut asked = Asked::NoLeader;
+        // The leader's new configuration is traced after the line that says what it was asked
+        // and answered, so that the narration reads in that order.
+        let before = self.membership_of(leader);
+        self.membership_in_play = false;
         self.input(leader, |n, out| {
             n.propose_change(change, out);
             for o in out.iter() {
@@ -68,6 +72,7 @@ impl<N: RaftNode> World<N> {
                 }
             }
         });
+        self.membership_in_play = true;
         let description = match asked {
             Asked::Appended { index, term, .. } => {
                 format!(
@@ -97,6 +102,7 @@ impl<N: RaftNode> World<N> {
             }
         }
         self.record(TraceEvent::Config { description });
+        self.note_membership(leader, before);
         asked
     }
 

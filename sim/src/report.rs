@@ -5,7 +5,7 @@ use crate::checker::Violation;
 use crate::node::RaftNode;
 use crate::trace::VirtualTime;
 use crate::world::{Observer, World};
-use raft::{Entry, LogIndex, NodeId, RoleKind};
+use raft::{Entry, LogIndex, Membership, NodeId, RoleKind};
 use std::fmt::Write;
 
 /// The recorder of log tables for `--explain`: the table after every change of leader, with
@@ -92,10 +92,11 @@ fn row<N: RaftNode>(world: &World<N>, id: NodeId) -> Row {
                 compacted: n.log().last_included().0,
                 entries: n.log().entries().to_vec(),
                 commit: n.commit_index(),
-                note: if host.paused {
-                    "(paused)".into()
-                } else {
-                    String::new()
+                note: {
+                    let paused = if host.paused { "(paused)" } else { "" };
+                    let standing = n.membership().map_or("", |m| standing(&m, id));
+                    let both = paused.is_empty() || standing.is_empty();
+                    format!("{paused}{}{standing}", if both { "" } else { " " })
                 },
             }
         }
@@ -107,6 +108,20 @@ fn row<N: RaftNode>(world: &World<N>, id: NodeId) -> Row {
             commit: LogIndex(0),
             note: "(crashed; its disk)".into(),
         },
+    }
+}
+
+/// A node's place in its own configuration (thesis chapter 4) where it is not a plain voter, as
+/// the log table notes it; a voter's is empty, so that a cluster whose servers are all voters
+/// reads as it always did.
+fn standing(m: &Membership, id: NodeId) -> &'static str {
+    let (new, old) = (m.voters.contains(id), m.outgoing.contains(id));
+    match (m.is_joint(), new, old) {
+        (false, true, _) | (true, true, true) => "",
+        (true, true, false) => "(joining: a voter of C_new only)",
+        (true, false, true) => "(leaving: a voter of C_old only)",
+        _ if m.learners.contains(id) => "(learner)",
+        _ => "(outside its configuration)",
     }
 }
 
@@ -149,4 +164,63 @@ pub fn violation_report<N: RaftNode>(world: &World<N>, v: &Violation, reproduce:
     }
     let _ = writeln!(out, "\nreproduce: {reproduce}");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse_scenario;
+    use raft::NodeSet;
+
+    fn set(ids: &[u8]) -> NodeSet {
+        ids.iter().map(|&i| NodeId(i)).collect()
+    }
+
+    #[test]
+    fn a_nodes_place_in_its_configuration_is_noted_unless_it_votes() {
+        let m = Membership {
+            voters: set(&[1, 2, 5]),
+            learners: set(&[6]),
+            outgoing: set(&[1, 2, 4]),
+        };
+        let of = |i| standing(&m, NodeId(i));
+        assert_eq!(of(1), "", "a voter of both halves");
+        assert_eq!(of(4), "(leaving: a voter of C_old only)");
+        assert_eq!(of(5), "(joining: a voter of C_new only)");
+        assert_eq!(of(6), "(learner)");
+        assert_eq!(of(3), "(outside its configuration)");
+        assert_eq!(
+            standing(&Membership::of_voters(set(&[1, 2])), NodeId(2)),
+            ""
+        );
+    }
+
+    /// `--explain` says what each change was asked and answered before what it changed, and
+    /// its log tables note the spares, the learner and the voter a joint configuration leaves.
+    #[test]
+    fn the_narration_of_changes_reads_in_order_and_its_tables_note_non_voters() {
+        let s = parse_scenario("changes.toml", crate::picture::CHANGES).unwrap();
+        let report = crate::play::run_scenario(&s, true);
+        assert!(report.failures.is_empty(), "{:?}", report.failures);
+        let text = &report.narration;
+        let asked = text
+            .find("config: n1 is asked to add learner n4: it appends the configuration at 2:1")
+            .expect("the ask is narrated");
+        let changed = text
+            .find("n1's configuration is now n1 n2 n3 + learners n4")
+            .expect("the change is narrated");
+        assert!(asked < changed, "the ask, then what it changed");
+        for note in [
+            "n5 F0  (outside its configuration)",
+            "(learner)",
+            "(leaving: a voter of C_old only)",
+        ] {
+            assert!(text.contains(note), "a table notes {note:?}:\n{text}");
+        }
+        let figure8 = include_str!("../../scenarios/figure8.toml");
+        let plain = crate::play::run_scenario(&parse_scenario("figure8", figure8).unwrap(), true);
+        for note in ["(outside", "(learner)", "(leaving", "(joining"] {
+            assert!(!plain.narration.contains(note), "figure 8 notes {note:?}");
+        }
+    }
 }

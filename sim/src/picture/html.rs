@@ -4,7 +4,12 @@
 //! cluster in the manner of raftscope (each server's role, term, vote and election timer,
 //! crashed and paused servers as such, the messages in flight as arrows, held ones marked);
 //! beneath it the logs drawn like the paper's figures; each violation once, with its rule and
-//! why it exists. The page itself is `page.html`; this file fills in the story as JSON.
+//! why it exists. When a server's configuration is ever other than every server a voter (a
+//! spare, a change: thesis chapter 4), a line above the cluster names the configuration (each
+//! server's while they differ), and a badge in the cluster and on the log's row gives a
+//! server's place in its own: learner, outside (a spare, or removed), and while joint joining
+//! (C_new only) or leaving (C_old only); a run without any draws the page it always did. The
+//! page itself is `page.html`; this file fills in the story as JSON.
 //!
 //! Addresses: `?branch=B&step=N` opens branch B (from 0) at frame N; `?panel=d` at panel (d)'s
 //! first frame, `&at=end` at its last; `?walk=1` makes the page step through every frame of

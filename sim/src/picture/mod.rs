@@ -1,6 +1,7 @@
 //! Pictures of a run: a Lamport space-time diagram (SVG) and a self-contained HTML page that
 //! tells the run as a story — its captions, a view of the cluster with the messages in flight,
-//! and the logs drawn like the paper's figures — with one branch per `rewind`.
+//! each server's configuration, and the logs drawn like the paper's figures — with one branch
+//! per `rewind`.
 //!
 //! [`Frames`] is the recorder: an observer that keeps the cluster's state after every event
 //! that changed the picture.
@@ -20,14 +21,15 @@ use crate::event::Event;
 use crate::node::{RaftMessage, RaftNode};
 use crate::scenario::Step;
 use crate::world::{Observer, World};
-use raft::RoleKind;
-use serde::Serialize;
+use raft::{Command, DurableState, Membership, NodeSet, RoleKind};
+use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// Bound on the frames one branch keeps: past it, the oldest go (a random run ends at its
 /// violation, so the frames kept are those that lead to it).
 pub const MAX_FRAMES: usize = 20_000;
-/// Bound on the log cells the frames of one branch hold together (the page's size).
+/// Bound on the log cells the frames of one branch hold together (the page's size); a node's
+/// configuration counts as one cell.
 pub const MAX_CELLS: usize = 4_000_000;
 /// Bound on the distinct messages the frames of one branch draw in flight.
 pub const MAX_MESSAGES: usize = 200_000;
@@ -235,10 +237,57 @@ pub struct NodeFrame {
     /// It booted on a damaged log and no leader has repaired it yet (`raft/src/recovery.rs`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub repairing: bool,
+    /// Its configuration (thesis §4.1: the latest in its log; a crashed node: its disk's), when
+    /// the implementation reports one and it is not every server a voter: a cluster that never
+    /// leaves that configuration records none, and its page is what it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conf: Option<Conf>,
+}
+
+/// A configuration as bitmasks (bit i: node i), as the page reads it: voters, learners, and the
+/// outgoing voters (C_old) while joint, each in hexadecimal (a double holds only 53 bits), the
+/// empty sets at the end left out — a configuration of voters only is `["e"]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conf(pub [NodeSet; 3]);
+
+impl Conf {
+    pub fn of(m: &Membership) -> Conf {
+        Conf([m.voters, m.learners, m.outgoing])
+    }
+
+    /// `m`, unless it is `plain` (every server a voter), which the page assumes.
+    fn unless_plain(m: Option<Membership>, plain: &Membership) -> Option<Conf> {
+        m.filter(|m| m != plain).map(|m| Conf::of(&m))
+    }
+}
+
+impl Serialize for Conf {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let sets = self
+            .0
+            .iter()
+            .rposition(|set| !set.is_empty())
+            .map_or(1, |i| i + 1);
+        s.collect_seq(self.0[..sets].iter().map(|set| format!("{:x}", set.bits())))
+    }
+}
+
+/// The configuration a crashed node's disk holds (what it would boot in): its log's latest
+/// configuration entry, else its snapshot's, else the boot one (`raft/src/membership.rs`).
+fn disk_membership(disk: &DurableState, boot: Membership) -> Membership {
+    let in_log = disk.log.iter().rev().find_map(|e| match e.command {
+        Command::Config(c) => Some(c.unpack()),
+        _ => None,
+    });
+    in_log
+        .or_else(|| disk.snapshot.as_ref().and_then(|s| s.membership))
+        .unwrap_or(boot)
 }
 
 impl Frame {
     fn capture<N: RaftNode>(world: &World<N>, caption: usize, step: usize) -> Frame {
+        let plain = Membership::of_voters(world.ids().collect());
+        let boot = Membership::of_voters(world.config.boot_voters().into_iter().collect());
         let nodes = world
             .hosts
             .iter()
@@ -259,6 +308,7 @@ impl Frame {
                     timer: n.election_timer(),
                     log: n.log().terms(),
                     repairing: n.repairing(),
+                    conf: Conf::unless_plain(n.membership(), &plain),
                 },
                 None => NodeFrame {
                     alive: false,
@@ -271,6 +321,11 @@ impl Frame {
                     timer: None,
                     log: h.disk.log.iter().map(|e| e.term.0).collect(),
                     repairing: false,
+                    // An implementation that reports no configuration has none on its disk.
+                    conf: Conf::unless_plain(
+                        N::CHANGES_MEMBERSHIP.then(|| disk_membership(&h.disk, boot)),
+                        &plain,
+                    ),
                 },
             })
             .collect();
@@ -289,7 +344,8 @@ impl Frame {
     }
 
     fn cells(&self) -> usize {
-        self.nodes.iter().map(|n| n.log.len() + 1).sum::<usize>() + self.flying.len()
+        let node = |n: &NodeFrame| n.log.len() + 1 + n.conf.is_some() as usize;
+        self.nodes.iter().map(node).sum::<usize>() + self.flying.len()
     }
 
     /// Whether two frames draw the same picture: the same caption, servers, held messages
@@ -307,6 +363,7 @@ impl Frame {
                 n.commit,
                 &n.log,
                 n.repairing,
+                n.conf,
             )
         }
         (self.caption, &self.held, &self.flying) == (other.caption, &other.held, &other.flying)
@@ -314,6 +371,53 @@ impl Frame {
             && (self.nodes.iter().zip(&other.nodes)).all(|(a, b)| server(a) == server(b))
     }
 }
+
+/// A scenario whose configuration changes every way, for the tests of the pictures: n4 and n5
+/// start as spares, n4 joins as a learner and is promoted, n3 is removed, and joint consensus
+/// swaps n4 for n5 (`tests/html_viewer.rs` has a copy).
+#[cfg(test)]
+pub(crate) const CHANGES: &str = r#"
+name = "changes"
+description = "n4 joins as a learner and is promoted; n3 is removed; joint consensus swaps n4 for n5"
+[cluster]
+nodes = 5
+voters = 3
+seed = 1
+[[step]]
+timeout = 1
+[[step]]
+run = "100ms"
+[[step]]
+expect = { leader = 1 }
+[[step]]
+add-learner = 4
+[[step]]
+run = "100ms"
+[[step]]
+expect = { node = 4, voters = [1, 2, 3], learners = [4] }
+[[step]]
+promote = 4
+[[step]]
+run = "100ms"
+[[step]]
+expect = { node = 1, voters = [1, 2, 3, 4] }
+[[step]]
+remove = 3
+[[step]]
+run = "100ms"
+[[step]]
+expect = { node = 1, voters = [1, 2, 4] }
+[[step]]
+change-voters = [1, 2, 5]
+[[step]]
+run = "200ms"
+[[step]]
+expect = { node = 1, voters = [1, 2, 5], joint-with = [] }
+[[step]]
+expect = { node = 4, joint-with = [1, 2, 4] }
+[[step]]
+expect = { no-violation = true }
+"#;
 
 #[cfg(test)]
 mod tests {
@@ -331,6 +435,7 @@ mod tests {
             timer: None,
             log: vec![1; log_len],
             repairing: false,
+            conf: None,
         };
         Frame {
             line: t_us,
@@ -341,6 +446,80 @@ mod tests {
             held: Vec::new(),
             flying: Vec::new(),
         }
+    }
+
+    fn set(ids: &[u8]) -> NodeSet {
+        ids.iter().map(|&i| raft::NodeId(i)).collect()
+    }
+
+    /// A configuration is bitmasks in hexadecimal, the empty sets at the end left out.
+    #[test]
+    fn a_configuration_is_written_as_few_bitmasks() {
+        let json = |c: Conf| serde_json::to_string(&c).unwrap();
+        let voters = Membership::of_voters(set(&[1, 2, 3]));
+        assert_eq!(json(Conf::of(&voters)), r#"["e"]"#);
+        let learner = Membership {
+            learners: set(&[5]),
+            ..voters
+        };
+        assert_eq!(json(Conf::of(&learner)), r#"["e","20"]"#);
+        let joint = Membership {
+            voters: set(&[2, 3, 4]),
+            outgoing: set(&[1, 2, 3]),
+            ..Membership::default()
+        };
+        assert_eq!(json(Conf::of(&joint)), r#"["1c","0","e"]"#);
+        let far = Membership::of_voters(set(&[63]));
+        assert_eq!(json(Conf::of(&far)), r#"["8000000000000000"]"#);
+        // Every server a voter is the page's default: not recorded.
+        let plain = Membership::of_voters(set(&[1, 2, 3]));
+        assert_eq!(Conf::unless_plain(Some(voters), &plain), None);
+        assert_eq!(Conf::unless_plain(None, &plain), None);
+        assert!(Conf::unless_plain(Some(learner), &plain).is_some());
+    }
+
+    /// A crashed node is drawn in the configuration its disk would boot it in.
+    #[test]
+    fn a_crashed_nodes_configuration_is_its_disks() {
+        use raft::{ConfigEntry, Entry, LogIndex, Snapshot, Term};
+        let boot = Membership::of_voters(set(&[1, 2, 3]));
+        let (m1, m2) = (
+            Membership::of_voters(set(&[1, 2, 3, 4])),
+            Membership::of_voters(set(&[2, 3])),
+        );
+        let entry = |i: u64, command| Entry {
+            index: LogIndex(i),
+            term: Term(1),
+            command,
+        };
+        let mut disk = DurableState::default();
+        assert_eq!(disk_membership(&disk, boot), boot);
+        disk.snapshot = Some(Snapshot {
+            last_included_index: LogIndex(2),
+            last_included_term: Term(1),
+            data: Vec::new(),
+            membership: Some(m2),
+        });
+        assert_eq!(disk_membership(&disk, boot), m2, "the snapshot's");
+        let packed = ConfigEntry::pack(&m1).unwrap();
+        disk.log = vec![
+            entry(3, Command::Config(packed)),
+            entry(4, Command::Client(7)),
+        ];
+        assert_eq!(disk_membership(&disk, boot), m1, "the log's latest");
+    }
+
+    /// A configuration takes room in the page like a log cell.
+    #[test]
+    fn a_configuration_counts_against_the_bound_on_cells() {
+        let mut f = frame(0, 2);
+        let before = f.cells();
+        f.nodes[0].conf = Some(Conf::of(&Membership::of_voters(set(&[1]))));
+        assert_eq!(f.cells(), before + 1);
+        assert!(
+            !f.same_picture(&frame(0, 2)),
+            "a new configuration is a new picture"
+        );
     }
 
     #[test]

@@ -252,6 +252,73 @@ mod tests {
         assert!(!end.nodes[1].repairing, "and repaired at the end");
     }
 
+    /// Each frame records each server's configuration as the server reports it: the spares
+    /// outside the boot configuration, a learner, servers that disagree while a change
+    /// spreads, a joint configuration; the page's data carries them.
+    #[test]
+    fn frames_record_each_servers_configuration() {
+        let s = story("changes.toml", super::super::CHANGES);
+        let b = &s.branches[0];
+        let sets = |n: &super::super::NodeFrame| n.conf.map(|c| c.0.map(|set| set.bits()));
+        let v123 = 0b1110;
+        let first = &b.frames[0];
+        assert!(
+            first.nodes.iter().all(|n| sets(n) == Some([v123, 0, 0])),
+            "every server boots in n1 n2 n3: {:?}",
+            first.nodes.iter().map(sets).collect::<Vec<_>>()
+        );
+        let any = |f: &dyn Fn(&Frame) -> bool| b.frames.iter().any(f);
+        assert!(
+            any(&|f| sets(&f.nodes[3]) == Some([v123, 1 << 4, 0])),
+            "n4 is drawn a learner"
+        );
+        assert!(
+            any(&|f| f.nodes.iter().any(|n| n.conf != f.nodes[0].conf)),
+            "servers disagree while a change spreads"
+        );
+        assert!(
+            any(&|f| sets(&f.nodes[0]) == Some([0b100110, 0, 0b10110])),
+            "joint"
+        );
+        let end = b.frames.last().expect("frames");
+        assert_eq!(sets(&end.nodes[0]), Some([0b100110, 0, 0]));
+        let page = super::super::html::story_page(&s);
+        assert!(page.contains(r#""conf":["e"]"#), "the page carries them");
+        assert!(
+            page.contains(r#""conf":["26","0","16"]"#),
+            "joint, in hexadecimal"
+        );
+    }
+
+    /// A cluster whose servers are all voters, always, records no configuration: its page's
+    /// data is what it was before configurations were drawn (on raft-rs, which reports none,
+    /// too).
+    #[test]
+    fn a_cluster_that_never_changes_its_configuration_records_none() {
+        for (name, text) in [
+            (
+                "figure8.toml",
+                include_str!("../../../scenarios/figure8.toml"),
+            ),
+            (
+                "disk-wipe-rejoin.toml",
+                include_str!("../../../scenarios/disk-wipe-rejoin.toml"),
+            ),
+        ] {
+            let s = story(name, text);
+            let frames = s.branches.iter().flat_map(|b| &b.frames);
+            assert!(frames.flat_map(|f| &f.nodes).all(|n| n.conf.is_none()));
+            assert!(!serde_json::to_string(&s).unwrap().contains(r#""conf""#));
+        }
+        let s = parse_scenario(
+            "figure8.toml",
+            include_str!("../../../scenarios/figure8.toml"),
+        );
+        let report = crate::play::run_scenario_pictured::<crate::node::RaftRs>(&s.unwrap(), false);
+        let story = Story::of(&report.world, "figure8");
+        assert!(!serde_json::to_string(&story).unwrap().contains(r#""conf""#));
+    }
+
     /// The messages drawn in flight are those on their way at that moment: left, not arrived,
     /// and never from a server crashed at the time (raft-rs's figure 8 once drew the
     /// RequestVotes S5 would send after its restart in the frame before it).

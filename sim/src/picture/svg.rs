@@ -6,8 +6,13 @@
 //! starts again at its restart (a ring); each leadership is a green bar along its lane with its
 //! term; commit points are dots with the new commit index; network faults (partitions, cuts,
 //! kept links, up to the heal) shade the lanes and are named, with the other network events,
-//! in a column on the right; violations are red lines. Client operations, ticks, timeouts and
-//! disk completions are not drawn (the HTML page shows clients).
+//! in a column on the right; violations are red lines. Where the configuration changes (thesis
+//! chapter 4) a brown tick on a node's lane names its new configuration, the change asked of
+//! the leader is noted in the right column, and a lane is dashed while its node is outside
+//! its own configuration (a spare, or removed) and dotted while it is a learner; a run that
+//! never leaves its boot configuration of every node a voter draws none of these (nor their
+//! legend row). Client operations, ticks, timeouts and disk completions are not drawn (the
+//! HTML page shows clients).
 //!
 //! A header says what the picture shows and a legend explains every colour and mark. The
 //! picture is bounded whatever the run ([`MAX_HEIGHT`], [`MAX_WIDTH`]): idle stretches are
@@ -105,7 +110,9 @@ fn drawn_times<M: crate::node::RaftMessage>(l: &TraceLine<M>, out: &mut Vec<u64>
         | TraceEvent::Restart { .. }
         | TraceEvent::Role { .. }
         | TraceEvent::Commit { .. }
-        | TraceEvent::Fault { .. } => out.push(l.t_us),
+        | TraceEvent::Fault { .. }
+        | TraceEvent::Config { .. }
+        | TraceEvent::Membership { .. } => out.push(l.t_us),
         _ => {}
     }
 }
@@ -203,7 +210,12 @@ pub fn space_time_svg<N: RaftNode>(world: &World<N>) -> String {
         .copied()
         .filter(|l| w.from_us <= l.t_us && l.t_us <= w.to_us)
         .collect();
-    let spans = spans::spans(&all, nodes, end_us);
+    let boot = raft::Membership::of_voters(world.config.boot_voters().into_iter().collect());
+    let spans = spans::spans(&all, nodes, &boot, end_us);
+    // Whether the picture draws configurations at all (and so their legend row).
+    let configurations = !spans.not_voting.is_empty()
+        || !spans.asked.is_empty()
+        || (all.iter()).any(|l| matches!(l.event, TraceEvent::Membership { .. }));
     let shown: Vec<(u64, String)> = found
         .iter()
         .filter(|f| w.from_us <= f.0 && f.0 <= w.to_us)
@@ -219,8 +231,25 @@ pub fn space_time_svg<N: RaftNode>(world: &World<N>) -> String {
             .filter(|n| w.from_us <= n.0 && n.0 <= w.to_us)
             .map(|(t, text)| (*t, text.clone(), "#555")),
     );
-    marks::lanes(&mut back, nodes, &spans.down, &layout, scale, w);
-    marks::points(&mut points, &lines, &layout, scale, &mut placer);
+    notes.extend(
+        (spans.asked.iter())
+            .filter(|n| w.from_us <= n.0 && n.0 <= w.to_us)
+            .map(|(t, text)| (*t, text.clone(), marks::CONFIG_INK)),
+    );
+    let lane_marks = marks::Lanes {
+        down: &spans.down,
+        not_voting: &spans.not_voting,
+    };
+    marks::lanes(&mut back, nodes, &lane_marks, &layout, scale, w);
+    let note_boxes = marks::note_boxes(&notes, &layout, scale);
+    marks::points(
+        &mut points,
+        &lines,
+        &layout,
+        scale,
+        &mut placer,
+        &note_boxes,
+    );
     marks::leaders(&mut back, &spans.leaders, &layout, scale, w, &mut placer);
     marks::breaks(&mut back, scale, &layout);
     marks::axis(&mut back, scale);
@@ -241,6 +270,7 @@ pub fn space_time_svg<N: RaftNode>(world: &World<N>) -> String {
         breaks: scale.breaks().count(),
         violation: found.first().cloned(),
         labels: labelled,
+        configurations,
     };
     let height = scale.bottom() + BOTTOM_PX;
     document(
@@ -267,7 +297,7 @@ fn document(
     s.push_str(r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="context-stroke"/></marker></defs><rect width="100%" height="100%" fill="#fff"/>"##);
     s.push('\n');
     legend::header(&mut s, summary, width);
-    legend::legend(&mut s, legend::HEADER_PX, width);
+    legend::legend(&mut s, legend::HEADER_PX, width, summary.configurations);
     marks::names(&mut s, summary.nodes, layout, NAMES_Y);
     for layer in layers {
         s.push_str(&layer);

@@ -2,7 +2,7 @@
 //! and a legend of every colour and mark, so that the diagram reads without its source.
 
 use super::arrows::{colours, Labelled};
-use super::marks::FAULT_INK;
+use super::marks::{CONFIG_INK, FAULT_INK};
 use super::scale::Window;
 use super::{clip, esc};
 use crate::trace::VirtualTime;
@@ -30,6 +30,8 @@ pub(super) struct Summary {
     /// The first violation's time and "property: detail".
     pub violation: Option<(u64, String)>,
     pub labels: Labelled,
+    /// It draws configurations (a change, or a node not a voter): the legend explains them.
+    pub configurations: bool,
 }
 
 pub(super) fn header(s: &mut String, m: &Summary, width: f64) {
@@ -141,7 +143,14 @@ pub(super) const MARKS: [&str; 8] = [
     "idle time cut short; the time skipped written",
 ];
 
-pub(super) fn legend(s: &mut String, top: f64, width: f64) {
+/// The configuration marks, in a row of their own below [`MARKS`], drawn only in a picture
+/// that has them (a run that never changes its configuration keeps its legend).
+pub(super) const CONFIG_MARKS: [&str; 2] = [
+    "its configuration is now n1 n2 n3 (asked: right column)",
+    "dashed: outside its configuration; dotted: learner",
+];
+
+pub(super) fn legend(s: &mut String, top: f64, width: f64, configurations: bool) {
     let _ = writeln!(
         s,
         r##"<g class="legend"><rect x="8" y="{top:.1}" width="{:.1}" height="{:.1}" fill="#fafafa" stroke="#ccc"/><text x="16" y="{:.1}" font-weight="bold">Legend</text>"##,
@@ -162,7 +171,13 @@ pub(super) fn legend(s: &mut String, top: f64, width: f64) {
         );
     }
     let column = (width - 24.0) / 2.0;
-    for (i, meaning) in MARKS.iter().enumerate() {
+    let shown = MARKS.len()
+        + if configurations {
+            CONFIG_MARKS.len()
+        } else {
+            0
+        };
+    for (i, meaning) in MARKS.iter().chain(&CONFIG_MARKS).take(shown).enumerate() {
         let x = 16.0 + column * (i % 2) as f64;
         let y = top + 33.0 + 15.0 * 6.0 + 6.0 + 16.0 * (i / 2) as f64;
         mark(s, i, x, y - 4.0);
@@ -224,6 +239,27 @@ fn mark(s: &mut String, i: usize, x: f64, y: f64) {
             s,
             r##"<rect x="{x:.1}" y="{:.1}" width="36" height="12" fill="#efe3fa" stroke="{FAULT_INK}" stroke-width="0.5"/>"##,
             y - 6.0
+        ),
+        8 => writeln!(
+            s,
+            r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#444"/><path d="M{:.1} {y:.1}h14" stroke="{CONFIG_INK}" stroke-width="3"/>"##,
+            x + 18.0,
+            y - 7.0,
+            x + 18.0,
+            y + 6.0,
+            x + 11.0
+        ),
+        9 => writeln!(
+            s,
+            r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#aaa" stroke-dasharray="6,4"/><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#444" stroke-dasharray="1.5,3"/>"##,
+            x + 10.0,
+            y - 8.0,
+            x + 10.0,
+            y + 7.0,
+            x + 26.0,
+            y - 8.0,
+            x + 26.0,
+            y + 7.0
         ),
         _ => writeln!(
             s,

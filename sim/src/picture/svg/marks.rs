@@ -1,17 +1,20 @@
-//! Everything on the diagram but the messages: lanes (with a gap while a node is down), the
-//! shading of network faults, leaderships, breaks in time, the time axis, crash, restart and
-//! commit marks, notes of the other network events, and violations.
+//! Everything on the diagram but the messages: lanes (with a gap while a node is down, dashed
+//! or dotted while it is not a voter of its configuration), the shading of network faults,
+//! leaderships, breaks in time, the time axis, crash, restart, commit and configuration marks,
+//! notes of the other network events and of the configuration changes asked, and violations.
 
 use super::label::{Placer, Rect, CHAR_PX};
 use super::scale::{Scale, Window};
-use super::spans::{Band, Leadership};
+use super::spans::{Band, Leadership, NotVoting, Standing};
 use super::{clip, esc, Layout};
 use crate::node::RaftMessage;
 use crate::trace::{TraceEvent, TraceLine, VirtualTime};
-use raft::NodeId;
+use raft::{Membership, NodeId};
 use std::fmt::Write;
 
 pub(super) const FAULT_INK: &str = "#7b3fb0";
+/// Configuration changes: the ticks on the lanes and the changes asked in the notes.
+pub(super) const CONFIG_INK: &str = "#a0522d";
 const FAULT_FILL: &str = "#efe3fa";
 const LEADER_INK: &str = "#2a9d3a";
 const CRASH_INK: &str = "#d00";
@@ -22,12 +25,21 @@ fn clipped(w: &Window, from: u64, to: u64) -> Option<(u64, u64)> {
     (a <= b).then_some((a, b))
 }
 
+/// What the lanes show besides time: when each node was down, and when it was not a voter of
+/// its configuration.
+pub(super) struct Lanes<'a> {
+    pub down: &'a [(NodeId, u64, u64)],
+    pub not_voting: &'a [NotVoting],
+}
+
 /// Each node's lane, drawn only while the node is up: one segment per stretch between its
-/// crashes and restarts (`data-from-us`/`data-to-us` say which).
+/// crashes and restarts (`data-from-us`/`data-to-us` say which), cut again where the node
+/// leaves or rejoins the voters of its configuration: dashed and grey while outside it, dotted
+/// while a learner (`data-standing` says which).
 pub(super) fn lanes(
     s: &mut String,
     nodes: u8,
-    down: &[(NodeId, u64, u64)],
+    lanes: &Lanes,
     layout: &Layout,
     scale: &Scale,
     w: &Window,
@@ -36,19 +48,55 @@ pub(super) fn lanes(
         let id = NodeId(n);
         let xx = layout.x(id);
         let mut from = w.from_us;
-        let mut gaps: Vec<(u64, u64)> = down
-            .iter()
+        let mut gaps: Vec<(u64, u64)> = (lanes.down.iter())
             .filter(|(node, ..)| *node == id)
             .filter_map(|&(_, a, b)| clipped(w, a, b))
             .collect();
         gaps.sort_unstable();
-        let segment = |s: &mut String, a: u64, b: u64| {
+        let mut standings: Vec<(u64, u64, Standing)> = (lanes.not_voting.iter())
+            .filter(|nv| nv.node == id)
+            .filter_map(|nv| clipped(w, nv.from_us, nv.to_us).map(|(a, b)| (a, b, nv.standing)))
+            .collect();
+        standings.sort_unstable_by_key(|&(a, b, _)| (a, b));
+        let line = |s: &mut String, a: u64, b: u64, standing: Standing| {
+            let (standing, ink, dashes) = match standing {
+                Standing::Voter => ("", "#444", ""),
+                Standing::Learner => (
+                    r#" data-standing="learner""#,
+                    "#444",
+                    r#" stroke-dasharray="1.5,3""#,
+                ),
+                Standing::Outside => (
+                    r#" data-standing="outside""#,
+                    "#aaa",
+                    r#" stroke-dasharray="6,4""#,
+                ),
+            };
             let _ = writeln!(
                 s,
-                r##"<line class="lane" data-node="{id}" data-from-us="{a}" data-to-us="{b}" x1="{xx:.1}" y1="{:.1}" x2="{xx:.1}" y2="{:.1}" stroke="#444" stroke-width="1"/>"##,
+                r##"<line class="lane" data-node="{id}" data-from-us="{a}" data-to-us="{b}"{standing} x1="{xx:.1}" y1="{:.1}" x2="{xx:.1}" y2="{:.1}" stroke="{ink}" stroke-width="1"{dashes}/>"##,
                 scale.y(a),
                 scale.y(b)
             );
+        };
+        // An up stretch, cut where the node is not a voter.
+        let segment = |s: &mut String, a: u64, b: u64| {
+            let mut at = a;
+            for &(x, y, standing) in &standings {
+                let (x, y) = (x.max(at), y.min(b));
+                if x >= y {
+                    continue;
+                }
+                if x > at {
+                    line(s, at, x, Standing::Voter);
+                }
+                line(s, x, y, standing);
+                at = y;
+            }
+            // `at == a`: the whole stretch is a voter's (a window of one moment, too).
+            if at < b || at == a {
+                line(s, at, b, Standing::Voter);
+            }
         };
         for (a, b) in gaps {
             if a > from {
@@ -218,14 +266,28 @@ pub(super) fn axis(s: &mut String, scale: &Scale) {
     }
 }
 
-/// Crashes (a big cross, and the writes lost), restarts (a ring) and commits (a dot and the
-/// new commit index).
+/// A configuration as a tick's label: "cfg n1 n2 n3", "cfg n1 n2 n3 +learner n5", and while
+/// joint "cfg joint n1 n2 n3 → n2 n3 n4" (C_old → C_new).
+pub(super) fn config_label(m: &Membership) -> String {
+    let mut s = match m.is_joint() {
+        true => format!("cfg joint {} → {}", m.outgoing, m.voters),
+        false => format!("cfg {}", m.voters),
+    };
+    if !m.learners.is_empty() {
+        let _ = write!(s, " +learner {}", m.learners);
+    }
+    s
+}
+
+/// Crashes (a big cross, and the writes lost), restarts (a ring), commits (a dot and the new
+/// commit index) and changes of a node's configuration (a brown tick and the configuration).
 pub(super) fn points<M: RaftMessage>(
     s: &mut String,
     lines: &[&TraceLine<M>],
     layout: &Layout,
     scale: &Scale,
     placer: &mut Placer,
+    notes: &[Rect],
 ) {
     for l in lines {
         let y = scale.y(l.t_us);
@@ -277,9 +339,75 @@ pub(super) fn points<M: RaftMessage>(
                     );
                 }
             }
+            TraceEvent::Membership { node, membership } => {
+                let xx = layout.x(*node);
+                let _ = writeln!(
+                    s,
+                    r##"<path class="config" data-node="{node}" d="M{:.1} {y:.1}h14" stroke="{CONFIG_INK}" stroke-width="3"><title>{title}</title></path>"##,
+                    xx - 7.0
+                );
+                let text = config_label(membership);
+                let chars = text.chars().count();
+                // Right of the lane where there is room (clear of the notes), else left of it
+                // (right of the time axis), else only the tooltip.
+                let right = Rect::text(xx + 9.0, y + 4.0, chars);
+                let left = Rect::text(xx - 9.0 - chars as f64 * CHAR_PX, y + 4.0, chars);
+                let at = [right, left]
+                    .into_iter()
+                    .filter(|r| r.x0 >= layout.left - 30.0 && r.x1 <= layout.width - 8.0)
+                    .filter(|r| !notes.iter().any(|n| n.overlaps(r)))
+                    .find_map(|r| {
+                        let x0 = r.x0;
+                        placer.try_take(r).then_some(x0)
+                    });
+                if let Some(x0) = at {
+                    let _ = writeln!(
+                        s,
+                        r##"<text class="config" x="{x0:.1}" y="{:.1}" fill="{CONFIG_INK}" font-size="10" stroke="#fff" stroke-width="3" paint-order="stroke">{}<title>{title}</title></text>"##,
+                        y + 4.0,
+                        esc(&text)
+                    );
+                }
+            }
             _ => {}
         }
     }
+}
+
+/// Where [`notes`] writes each note: the baseline of its text, at its time's height pushed
+/// down below the note before; `times` in order.
+fn note_rows(times: impl Iterator<Item = u64>, scale: &Scale) -> Vec<(f64, f64)> {
+    let mut rows = Vec::new();
+    let mut next_y = f64::NEG_INFINITY;
+    for t in times {
+        let y = scale.y(t);
+        let at = (y + 3.0).max(next_y);
+        if at > scale.bottom() + 30.0 {
+            break;
+        }
+        rows.push((y, at));
+        next_y = at + 12.0;
+    }
+    rows
+}
+
+/// The room each note of the notes column takes, its mark and its text, for the labels
+/// that may reach into the column to keep clear of.
+pub(super) fn note_boxes(
+    notes: &[(u64, String, &'static str)],
+    layout: &Layout,
+    scale: &Scale,
+) -> Vec<Rect> {
+    let mut times: Vec<u64> = notes.iter().map(|n| n.0).collect();
+    times.sort_unstable();
+    let room = ((layout.width - layout.notes_x - 8.0) / CHAR_PX) as usize;
+    (note_rows(times.into_iter(), scale).into_iter())
+        .map(|(y, at)| {
+            let mut r = Rect::text(layout.notes_x - 10.0, at, room + 2);
+            r.y0 = r.y0.min(y - 2.0);
+            r
+        })
+        .collect()
 }
 
 /// The notes column: each network event at its time, pushed down when they come together.
@@ -291,13 +419,12 @@ pub(super) fn notes(
 ) {
     notes.sort_by_key(|n| n.0);
     let room = ((layout.width - layout.notes_x - 8.0) / CHAR_PX) as usize;
-    let mut next_y = f64::NEG_INFINITY;
-    for (t, text, ink) in notes {
-        let y = scale.y(t);
-        let at = (y + 3.0).max(next_y);
-        if at > scale.bottom() + 30.0 {
-            break;
-        }
+    let rows = note_rows(notes.iter().map(|n| n.0), scale);
+    for ((text, ink), (y, at)) in notes
+        .into_iter()
+        .map(|(_, text, ink)| (text, ink))
+        .zip(rows)
+    {
         let _ = writeln!(
             s,
             r##"<g class="note"><line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{ink}"/><text x="{:.1}" y="{at:.1}" fill="{ink}" font-size="10">{}<title>{}</title></text></g>"##,
@@ -307,7 +434,6 @@ pub(super) fn notes(
             esc(&clip(&text, room)),
             esc(&text)
         );
-        next_y = at + 12.0;
     }
 }
 

@@ -332,3 +332,150 @@ fn every_shipped_scenario_draws_within_the_bounds() {
     }
     assert!(windowed > 0, "some picture is windowed");
 }
+
+fn changes() -> crate::world::World {
+    let text = crate::picture::CHANGES;
+    run_scenario(&parse_scenario("changes", text).unwrap(), false).world
+}
+
+/// A node's lane segments: (from, to, standing), `voter` where the lane is plain.
+fn segments(svg: &str, node: &str) -> Vec<(u64, u64, String)> {
+    let mut out: Vec<(u64, u64, String)> = elements(svg, "line", "lane")
+        .iter()
+        .filter(|l| attr(l, "data-node") == Some(node))
+        .map(|l| {
+            let t = |a| attr(l, a).unwrap().parse::<u64>().unwrap();
+            let standing = attr(l, "data-standing").unwrap_or("voter");
+            (t("data-from-us"), t("data-to-us"), standing.to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The standing a node's lane draws at `t`.
+fn standing_at(segments: &[(u64, u64, String)], t: u64) -> &str {
+    let s = segments.iter().find(|&&(a, b, _)| a <= t && t < b);
+    s.map_or("none", |s| s.2.as_str())
+}
+
+/// The trace times of `node`'s configuration changes, with the configuration.
+fn changes_of(world: &crate::world::World, node: &str) -> Vec<(u64, raft::Membership)> {
+    (world.trace.lines())
+        .filter_map(|l| match &l.event {
+            TraceEvent::Membership {
+                node: n,
+                membership,
+            } if n.to_string() == node => Some((l.t_us, *membership)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Where the configuration changes, each node's lane gets a tick that names its new
+/// configuration, with the trace line as its tooltip; the changes asked are noted on the
+/// right; and the legend explains both.
+#[test]
+fn each_change_of_a_nodes_configuration_is_ticked_on_its_lane() {
+    let world = changes();
+    let svg = space_time_svg(&world);
+    assert!(balanced(&svg));
+    let ticks = elements(&svg, "path", "config");
+    let traced = (world.trace.lines())
+        .filter(|l| matches!(l.event, TraceEvent::Membership { .. }))
+        .count();
+    assert!(traced >= 15, "{traced} changes traced");
+    assert_eq!(
+        ticks.len(),
+        traced,
+        "a tick per change (the whole run is drawn)"
+    );
+    for node in ["n1", "n2", "n3", "n4", "n5"] {
+        assert!(
+            ticks.iter().any(|t| attr(t, "data-node") == Some(node)),
+            "{node} changes its configuration"
+        );
+    }
+    for label in [
+        ">cfg n1 n2 n3 +learner n4<",
+        ">cfg n1 n2 n3 n4<",
+        ">cfg joint n1 n2 n4 → n1 n2 n5<",
+    ] {
+        assert!(svg.contains(label), "a tick is labelled {label:?}");
+    }
+    assert!(
+        svg.contains("<title>t=122.595ms n4's configuration is now n1 n2 n3 + learners n4</title>"),
+        "a tick's tooltip is its trace line"
+    );
+    assert!(
+        svg.contains(r#"class="lane" data-node="n5""#) && svg.contains("Shown: the whole run ("),
+        "{}",
+        &svg[..600]
+    );
+    for asked in [
+        "n1 is asked to add learner n4: it appends the configuration at 2:1",
+        "n1 is asked to remove n3",
+    ] {
+        assert!(svg.contains(asked), "the notes say {asked:?}");
+    }
+    for meaning in legend::CONFIG_MARKS {
+        assert!(svg.contains(meaning), "legend explains {meaning:?}");
+    }
+}
+
+/// A node outside its own configuration (a spare never added, or removed) has a dashed lane,
+/// a learner a dotted one, from the moment its configuration says so to the next change; a
+/// voter's lane is drawn as ever.
+#[test]
+fn a_lane_says_whether_its_node_votes_in_its_configuration() {
+    let world = changes();
+    let svg = space_time_svg(&world);
+    // n4: a spare, a learner once it appends the entry that adds it, a voter once promoted.
+    let n4 = segments(&svg, "n4");
+    let changes = changes_of(&world, "n4");
+    let learner_at = changes
+        .iter()
+        .find(|(_, m)| m.learners.contains(raft::NodeId(4)));
+    let voter_at = changes
+        .iter()
+        .find(|(_, m)| m.voters.contains(raft::NodeId(4)));
+    let (learner_at, voter_at) = (learner_at.unwrap().0, voter_at.unwrap().0);
+    assert_eq!(standing_at(&n4, 0), "outside", "{n4:?}");
+    assert_eq!(standing_at(&n4, learner_at - 1), "outside");
+    assert_eq!(standing_at(&n4, learner_at), "learner", "{n4:?}");
+    assert_eq!(standing_at(&n4, voter_at - 1), "learner");
+    assert_eq!(standing_at(&n4, voter_at), "voter");
+    // n5: outside until the joint configuration reaches it.
+    let n5 = segments(&svg, "n5");
+    let joined = changes_of(&world, "n5")[0].0;
+    assert_eq!(standing_at(&n5, joined - 1), "outside");
+    assert_eq!(standing_at(&n5, joined), "voter", "{n5:?}");
+    // n1 leads throughout: always a voter's lane.
+    assert!(segments(&svg, "n1").iter().all(|s| s.2 == "voter"));
+    let dashed = elements(&svg, "line", "lane")
+        .into_iter()
+        .filter(|l| attr(l, "data-standing") == Some("outside"))
+        .all(|l| attr(l, "stroke-dasharray").is_some());
+    assert!(dashed, "an outside lane is dashed");
+}
+
+/// A run whose nodes are all voters of its boot configuration, always, draws none of it: no
+/// tick, no dashed lane, no legend row (its picture is the one drawn before configurations
+/// were: every shipped scenario's was compared byte for byte when they came).
+#[test]
+fn a_run_that_keeps_its_configuration_draws_none_of_it() {
+    let text = include_str!("../../../../scenarios/figure8.toml");
+    let scenario = parse_scenario("figure8", text).unwrap();
+    let raft_rs = run_scenario_on::<crate::node::RaftRs>(&scenario, false).world;
+    for svg in [
+        space_time_svg(&figure8()),
+        space_time_svg(&idle()),
+        space_time_svg(&raft_rs),
+    ] {
+        assert!(!svg.contains(r#"class="config""#));
+        assert!(!svg.contains("data-standing"));
+        for meaning in legend::CONFIG_MARKS {
+            assert!(!svg.contains(meaning), "no legend row {meaning:?}");
+        }
+    }
+}
