@@ -316,6 +316,8 @@ impl Node {
                 .contains(BugKnob::TimeoutNowToLaggingTarget)
         {
             self.transfer = Some(Transfer { sent: true, ..t });
+            // The target may be elected before this leader's lease runs out (read.rs).
+            self.reads.lease_revoked = true;
             let message = Message::TimeoutNow {
                 term: self.current_term,
                 leader: self.id,

@@ -26,6 +26,10 @@ pub(crate) struct ReadState {
     started: VecDeque<(u64, u64)>,
     /// The lease holds while the local tick is below this.
     lease_until_tick: u64,
+    /// The leader sent TimeoutNow in this term (thesis §3.10): the voters that answered its
+    /// rounds may now elect the target at once (its RequestVote is marked, and §4.2.3's rule
+    /// gives way), so no round of this leadership vouches for a lease any more.
+    pub(crate) lease_revoked: bool,
     pending: Vec<PendingRead>,
 }
 
@@ -61,7 +65,8 @@ impl Node {
         let lease_holds = self.config.check_quorum
             && matches!(self.role, Role::Leader { .. })
             && self.committed_in_current_term()
-            && self.ticks < self.reads.lease_until_tick;
+            && self.ticks < self.reads.lease_until_tick
+            && !self.reads.lease_revoked;
         if lease_holds {
             let index = self.commit_index;
             self.pending_notices.push(Output::ReadReady { ctx, index });
@@ -377,6 +382,35 @@ mod tests {
             None,
             "the lease ran out: no read without a majority"
         );
+    }
+
+    /// Thesis §3.10 with §6.4.1: once a leader has sent TimeoutNow, its lease is void. The
+    /// target's RequestVote is marked as a transfer, and the voters that confirmed the lease
+    /// grant it at once (§4.2.3's rule gives way): a new leader can write while the old lease
+    /// would still run. The campaign found a stale lease read this way (`fuzz --membership`,
+    /// seed 57241) before the rule.
+    #[test]
+    fn a_leader_that_sent_timeout_now_serves_no_lease_read() {
+        let config = Config {
+            check_quorum: true,
+            ..Config::default()
+        };
+        let mut c = Cluster::new(3, config);
+        c.elect(1);
+        c.with(1, |n, out| n.tick(out));
+        c.with(1, |n, out| n.tick(out));
+        c.deliver_all();
+        c.with(1, |n, out| n.read_lease(1, out));
+        assert_eq!(c.ready(1), Some(1), "inside the lease");
+        c.with(1, |n, out| n.transfer_leadership(NodeId(2), out));
+        assert!(
+            c.queue
+                .iter()
+                .any(|(_, to, m)| to.0 == 2 && matches!(m, Message::TimeoutNow { .. })),
+            "n2 is up to date: TimeoutNow goes at once"
+        );
+        c.with(1, |n, out| n.read_lease(2, out));
+        assert_eq!(c.ready(2), None, "the lease is void once TimeoutNow is sent");
     }
 
     /// Thesis §6.2: a leader that hears from no majority for an election timeout steps down.
