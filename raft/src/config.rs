@@ -215,8 +215,8 @@ impl BugKnob {
             BugKnob::OverlappingConfigChanges => (
                 "a leader appends a configuration change only once the previous one is committed",
                 "thesis §4.1",
-                "Election Safety / Leader Completeness",
-                "Single-server changes are safe because any majority of the old configuration meets any majority of the new one. Two changes in flight make configurations two servers apart both in force at once, and their majorities can be disjoint.",
+                "Election Safety / Leader Completeness / Liveness",
+                "Single-server changes are safe because any majority of the old configuration meets any majority of the new one. Two changes in flight make configurations two servers apart both in force at once: their majorities can be disjoint, and a cluster can be left where no server can win (`fuzz --membership` finds that first: a leader removes itself and at once adds itself back as a learner).",
             ),
             BugKnob::ChangeManyWithoutJoint => (
                 "a change of more than one voter goes through the joint configuration C_old,new, which needs majorities of both",
@@ -227,19 +227,19 @@ impl BugKnob {
             BugKnob::RemovedLeaderKeepsLeading => (
                 "a leader that is not in the new configuration steps down once that configuration is committed",
                 "thesis §4.2.2",
-                "liveness (the cluster ends led by a server outside its configuration)",
+                "Liveness",
                 "A removed leader does not count itself toward majorities, but if it keeps leading, the servers of the new configuration keep following a server the operator took out, and it cannot be shut down without an election (etcd #11038).",
             ),
             BugKnob::ProposeDuringTransfer => (
                 "a leader transferring its leadership stops accepting client proposals",
                 "thesis §3.10",
-                "liveness (leadership transfer)",
+                "Leadership transfer",
                 "New entries keep the target behind the leader: TimeoutNow waits for the target to catch up or goes to a target that is behind again, whose election the up-to-date servers refuse (hashicorp/raft #581).",
             ),
             BugKnob::TimeoutNowToLaggingTarget => (
                 "the leader sends TimeoutNow only once the target's log matches its own",
                 "thesis §3.10",
-                "liveness (leadership transfer)",
+                "Leadership transfer",
                 "A target that is behind campaigns in a higher term, deposes the leader, and loses: the servers whose logs are more up-to-date refuse it (§5.4.1), and the cluster has no leader until another election timeout passes.",
             ),
         };

@@ -75,6 +75,12 @@ impl RaftLog {
         self.membership_at(self.last_index())
     }
 
+    /// Whether the log, or its snapshot, holds a configuration (otherwise the boot one is in
+    /// force, whatever the index).
+    pub fn has_configuration(&self) -> bool {
+        !self.config_indexes.is_empty() || self.included_membership.is_some()
+    }
+
     /// The configuration in force for the prefix up to `index`, then every later configuration
     /// entry of the log, in order: the configurations a server may be in between applying
     /// `index` and appending its last entry (thesis §4.1 uses the latest; etcd and raft-rs

@@ -410,7 +410,11 @@ mod tests {
             "n2 is up to date: TimeoutNow goes at once"
         );
         c.with(1, |n, out| n.read_lease(2, out));
-        assert_eq!(c.ready(2), None, "the lease is void once TimeoutNow is sent");
+        assert_eq!(
+            c.ready(2),
+            None,
+            "the lease is void once TimeoutNow is sent"
+        );
     }
 
     /// Thesis §6.2: a leader that hears from no majority for an election timeout steps down.

@@ -206,22 +206,31 @@ impl Checkers {
         self.boot = Some(Membership::of_voters(voters));
     }
 
-    /// The configurations a node whose log is `log` and which applied up to `applied` may be
-    /// in: the one in force at `applied`, then every later configuration entry (module doc).
-    fn memberships_of(
+    /// Whether `set` holds a majority of one of the configurations a node whose log is `log`
+    /// and which applied up to `applied` may be in: the one in force at `applied`, then every
+    /// later configuration entry (module doc).
+    /// `None` when `set` holds a majority of one of them; otherwise the latest, for the report.
+    fn without_quorum(
         &self,
         log: &RaftLog,
         applied: LogIndex,
         cluster: &dyn Cluster,
-    ) -> Vec<Membership> {
+        set: NodeSet,
+    ) -> Option<Membership> {
         let boot = self.boot.unwrap_or_else(|| {
             Membership::of_voters((1..=cluster.size() as u8).map(NodeId).collect())
         });
+        if !log.has_configuration() {
+            // The common case, without an allocation: the boot configuration at every index.
+            return (!boot.has_quorum(set)).then_some(boot);
+        }
         let applied = applied.max(log.last_included().0);
-        log.memberships_since(applied)
-            .into_iter()
-            .map(|m| m.unwrap_or(boot))
-            .collect()
+        let all = log.memberships_since(applied);
+        let ms = all.iter().map(|m| m.unwrap_or(boot));
+        if ms.clone().any(|m| m.has_quorum(set)) {
+            return None;
+        }
+        ms.last()
     }
 
     /// A granted RequestVote response of `term` from `from` reached `to` (a duplicate changes
@@ -388,11 +397,7 @@ impl Checkers {
             _ => NodeSet::new(),
         };
         granted.insert(id);
-        let ms = self.memberships_of(view.log, view.last_applied, cluster);
-        if !ms.iter().any(|m| m.has_quorum(granted)) {
-            let m = ms
-                .last()
-                .expect("at least the configuration at the applied index");
+        if let Some(m) = self.without_quorum(view.log, view.last_applied, cluster, granted) {
             let detail = format!(
                 "{id} leads term {} with the votes of {granted} only, not a majority of its configuration {m}",
                 view.term
@@ -478,7 +483,6 @@ impl Checkers {
         applied: LogIndex,
         cluster: &dyn Cluster,
     ) {
-        let ms = self.memberships_of(log, applied, cluster);
         let holders: NodeSet = (1..=cluster.size() as u8)
             .map(NodeId)
             .filter(|n| {
@@ -488,10 +492,7 @@ impl Checkers {
                         .is_some_and(|d| d.term_at(index) == Some(term))
             })
             .collect();
-        if !ms.iter().any(|m| m.has_quorum(holders)) {
-            let m = *ms
-                .last()
-                .expect("at least the configuration at the applied index");
+        if let Some(m) = self.without_quorum(log, applied, cluster, holders) {
             let voters = m.voters.union(m.outgoing);
             let holders = holders.intersection(voters);
             let (held, of) = (holders.len(), voters.len());
