@@ -12,8 +12,8 @@
 //!   a configuration its log is in, counting its own vote if it is one of them, and from a
 //!   majority of each half of a joint configuration. A vote is on disk before it is granted and
 //!   only one is granted per term, which is what Election Safety rests on. *A configuration its
-//!   log is in*: the one in force at its applied index or any later configuration entry of its
-//!   log. Thesis §4.1 has a server use the latest (raftsim's node does); etcd and raft-rs switch
+//!   log is in*: the one in force at its applied index (before the step: a node may commit and
+//!   apply in one) or any later configuration entry of its log. Thesis §4.1 has a server use the latest (raftsim's node does); etcd and raft-rs switch
 //!   when they apply the entry, and a leader of theirs may count the older one until then. The
 //!   configurations are read from the log (its configuration entries, else its snapshot's, else
 //!   the boot configuration), not asked of the node. State: per node, the grants of its latest
@@ -269,10 +269,17 @@ impl Checkers {
 
     /// A node handled one input and produced `outputs` (in memory; the disk may lag).
     pub fn after_step<M>(&mut self, id: NodeId, outputs: &[Output<M>], cluster: &dyn Cluster) {
-        let Some(view) = cluster.view(id) else {
+        let Some(mut view) = cluster.view(id) else {
             return;
         };
+        // The configurations a commit or an election may have counted start at the node's
+        // applied index before the step: an implementation that switches configuration when
+        // it applies may commit and apply in one step, and it counted the older one.
+        let applied_before = self.seen.get(&id).map(|s| s.last_applied);
         self.on_state(id, &view, cluster);
+        if let Some(before) = applied_before {
+            view.last_applied = view.last_applied.min(before);
+        }
         for output in outputs {
             match output {
                 Output::Persist(Persist::Append { entries }) => self.on_append(id, entries),
