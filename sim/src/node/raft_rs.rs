@@ -46,14 +46,36 @@
 //!   while a snapshot is pending, for the same check);
 //! - a restart boots the storage from the disk's snapshot and the log after it, with raft-rs's
 //!   applied index at the snapshot's (the host restores its store itself).
+//!
+//! Membership changes and leadership transfer (thesis chapter 4, §3.10). raft-rs switches
+//! configuration when it applies a conf change (`apply_conf_change`), not when it appends one:
+//! - the leader proposes raftsim's change as a `ConfChangeV2` (`propose_change`: the refusals
+//!   and their mapping are there): a single change is a simple change of one step, a joint one
+//!   an implicit transition, which raft-rs's leader leaves by itself (it appends the empty
+//!   change once it has applied the joint entry);
+//! - the log view shows a conf-change entry as the configuration after it, computed from the
+//!   one before (`membership_after`); the disk keeps that word, and a restart rebuilds the
+//!   entry from the configuration before it in one canonical form (`conf_change_between`), the
+//!   bytes the original had;
+//! - committed conf changes are applied in order with the other entries, and the resulting
+//!   conf state is the storage's; snapshots carry the configuration as of their index (their
+//!   `ConfState` and raftsim's `Snapshot::membership`), and a leader asks for a newer snapshot
+//!   when its latest one leaves out the peer it must send one to;
+//! - every server boots in the boot voters' conf state, spares too, and joins by replaying the
+//!   log (or a snapshot that names it); `membership` is raft-rs's applied configuration;
+//! - a leader that a change leaves without a vote steps down, a server that is no voter never
+//!   campaigns, and a server that restarted with configuration entries it cannot know committed
+//!   does not campaign until it has applied them (raftsim's disk keeps no commit index; see
+//!   `config_unsure`).
 
 use super::{Boot, RaftMessage, RaftNode};
 use crate::digest::TraceHash;
 use crate::rng::{keyed, mix64};
 use protobuf::Message as _;
-use raft::{Command, Entry, LogIndex, MessageKind, NodeId, Output, Persist, RaftLog};
-use raft::{Rejection, RoleKind, Synced, Term};
-use raft_rs::eraftpb::{self, MessageType};
+use raft::{Command, ConfChange, ConfigEntry, ConfigRejection, Entry, LogIndex, Membership};
+use raft::{MessageKind, NodeId, NodeSet, Output, Persist, RaftLog, Rejection, RoleKind};
+use raft::{Synced, Term};
+use raft_rs::eraftpb::{self, ConfChangeTransition, ConfChangeType, EntryType, MessageType};
 use raft_rs::storage::MemStorage;
 use raft_rs::{GetEntriesContext, RaftState, RawNode, ReadOnlyOption, SnapshotStatus, StateRole};
 use raft_rs::{Storage, StorageError};
@@ -71,6 +93,10 @@ pub struct RsMessage(pub eraftpb::Message);
 pub struct SimStorage {
     mem: MemStorage,
     snapshot: eraftpb::Snapshot,
+    /// A leader needed a snapshot for a peer its latest snapshot's configuration leaves out (a
+    /// server added since): raft-rs's follower refuses one that does not name it, so the
+    /// adapter asks the host for a newer snapshot (`SnapshotWanted` at the applied index).
+    stale_for_peer: std::cell::Cell<bool>,
 }
 
 impl SimStorage {
@@ -130,19 +156,29 @@ impl Storage for SimStorage {
     /// The latest snapshot, data and all. raft-rs asks only once it compacted entries a
     /// follower needs, so there is one (`request_index` is 0 but for `request_snapshot`, which
     /// the adapter never calls).
-    fn snapshot(&self, request_index: u64, _to: u64) -> raft_rs::Result<eraftpb::Snapshot> {
+    ///
+    /// A snapshot whose configuration leaves `to` out is not sent: raft-rs's follower would
+    /// refuse it (`Raft::restore`, "not in the ConfState"), and the leader would send it again
+    /// after every refused probe. The storage says it is not available yet, and the adapter
+    /// asks for a newer one (the leader added `to`, so its applied configuration names it).
+    fn snapshot(&self, request_index: u64, to: u64) -> raft_rs::Result<eraftpb::Snapshot> {
         let index = self.snapshot_index();
+        let unavailable = raft_rs::Error::Store(StorageError::SnapshotTemporarilyUnavailable);
         if index == 0 || index < request_index {
-            return Err(raft_rs::Error::Store(
-                StorageError::SnapshotTemporarilyUnavailable,
-            ));
+            return Err(unavailable);
+        }
+        let m = membership_of(self.snapshot.get_metadata().get_conf_state());
+        if !m.members().contains(node_id(to)) {
+            self.stale_for_peer.set(true);
+            return Err(unavailable);
         }
         Ok(self.snapshot.clone())
     }
 }
 
-/// raftsim's snapshot as raft-rs's, with the cluster's configuration.
-fn rs_snapshot(s: &raft::Snapshot, voters: &[u64]) -> eraftpb::Snapshot {
+/// raftsim's snapshot as raft-rs's, with the configuration as of its last included index
+/// (`boot` when the snapshot records none).
+fn rs_snapshot(s: &raft::Snapshot, boot: &Membership) -> eraftpb::Snapshot {
     let mut snap = eraftpb::Snapshot {
         data: s.data.clone().into(),
         ..Default::default()
@@ -150,24 +186,170 @@ fn rs_snapshot(s: &raft::Snapshot, voters: &[u64]) -> eraftpb::Snapshot {
     let meta = snap.mut_metadata();
     meta.index = s.last_included_index.0;
     meta.term = s.last_included_term.0;
-    meta.set_conf_state(eraftpb::ConfState::from((voters.to_vec(), vec![])));
+    meta.set_conf_state(conf_state_of(&s.membership.unwrap_or(*boot)));
     snap
 }
 
-fn snapshot_of(snap: &eraftpb::Snapshot) -> raft::Snapshot {
+/// raft-rs's snapshot as raftsim's: its conf state is the snapshot's configuration (`None`
+/// when it is the boot configuration, as raftsim's node records it).
+fn snapshot_of(snap: &eraftpb::Snapshot, boot: &Membership) -> raft::Snapshot {
+    let membership = membership_of(snap.get_metadata().get_conf_state());
     raft::Snapshot {
         last_included_index: LogIndex(snap.get_metadata().index),
         last_included_term: Term(snap.get_metadata().term),
         data: snap.data.to_vec(),
-        membership: None,
+        membership: (membership != *boot).then_some(membership),
     }
+}
+
+/// A configuration as raft-rs's `ConfState`, ids in increasing order. A joint one leaves
+/// itself (`auto_leave`): the adapter enters joint configurations only that way.
+fn conf_state_of(m: &Membership) -> eraftpb::ConfState {
+    let ids = |set: NodeSet| set.iter().map(|n| n.0 as u64).collect::<Vec<u64>>();
+    eraftpb::ConfState {
+        voters: ids(m.voters),
+        learners: ids(m.learners),
+        voters_outgoing: ids(m.outgoing),
+        auto_leave: m.is_joint(),
+        ..Default::default()
+    }
+}
+
+/// raft-rs's `ConfState` as raftsim's configuration: the incoming voters, the learners (and
+/// the learners staged for when the joint configuration is left, which the adapter never
+/// stages), and the outgoing voters when joint.
+fn membership_of(cs: &eraftpb::ConfState) -> Membership {
+    let set = |ids: &[u64]| ids.iter().map(|&id| node_id(id)).collect::<NodeSet>();
+    Membership {
+        voters: set(cs.get_voters()),
+        learners: set(cs.get_learners()).union(set(cs.get_learners_next())),
+        outgoing: set(cs.get_voters_outgoing()),
+    }
+}
+
+/// The configuration a raft-rs conf change makes of `m`, by raft-rs's rules
+/// (`confchange::Changer`): an empty change leaves a joint configuration, a change with more
+/// than one step or an explicit transition enters one (C_old becomes the outgoing half), and the
+/// steps apply to the incoming voters. The log view shows this after each conf-change entry.
+fn membership_after(m: &Membership, cc: &eraftpb::ConfChangeV2) -> Membership {
+    let mut next = *m;
+    if cc.leave_joint() {
+        next.outgoing = NodeSet::new();
+        return next;
+    }
+    if cc.enter_joint().is_some() {
+        next.outgoing = m.voters;
+    }
+    for c in cc.get_changes() {
+        if c.node_id == 0 {
+            continue; // raft-rs skips these
+        }
+        let id = node_id(c.node_id);
+        match c.get_change_type() {
+            ConfChangeType::AddNode => {
+                next.voters.insert(id);
+                next.learners.remove(id);
+            }
+            ConfChangeType::AddLearnerNode => {
+                next.voters.remove(id);
+                next.learners.insert(id);
+            }
+            ConfChangeType::RemoveNode => {
+                next.voters.remove(id);
+                next.learners.remove(id);
+            }
+        }
+    }
+    next
+}
+
+/// The raft-rs conf change that takes `from` to `to`, in one canonical form, so that an entry
+/// rebuilt from the disk (which keeps only the configuration after it) is the entry raft-rs
+/// wrote: leaving a joint configuration is the empty change (raft-rs's own auto-leave entry);
+/// entering one is an implicit transition (joint, left automatically) with a step per server
+/// whose role changes, in increasing id order; any other change is a simple one, one step.
+fn conf_change_between(from: &Membership, to: &Membership) -> eraftpb::ConfChangeV2 {
+    let mut cc = eraftpb::ConfChangeV2::default();
+    if from.is_joint() {
+        return cc;
+    }
+    let stays = to.voters.union(to.learners);
+    for id in from.members().union(stays).iter() {
+        let change_type = if to.voters.contains(id) && !from.voters.contains(id) {
+            ConfChangeType::AddNode
+        } else if to.learners.contains(id) && !from.learners.contains(id) {
+            ConfChangeType::AddLearnerNode
+        } else if !stays.contains(id) {
+            ConfChangeType::RemoveNode
+        } else {
+            continue;
+        };
+        cc.mut_changes().push(eraftpb::ConfChangeSingle {
+            change_type,
+            node_id: id.0 as u64,
+            ..Default::default()
+        });
+    }
+    if to.is_joint() {
+        cc.set_transition(ConfChangeTransition::Implicit);
+    }
+    cc
+}
+
+/// raftsim's change of `m` (thesis §4, `raft::ConfChange`), checked by the rules raftsim's node
+/// applies to one: a change that changes nothing, would leave no voter, or names a server a
+/// configuration entry cannot hold is invalid, and a joint configuration must be left first.
+fn change_of(m: &Membership, change: ConfChange) -> Result<Membership, ConfigRejection> {
+    if m.is_joint() {
+        return Err(ConfigRejection::Joint);
+    }
+    let mut next = *m;
+    match change {
+        ConfChange::Joint { voters } => {
+            if voters.is_empty() || voters == m.voters {
+                return Err(ConfigRejection::Invalid);
+            }
+            next.voters = voters;
+            next.learners = m.learners.difference(voters);
+            next.outgoing = m.voters;
+        }
+        ConfChange::AddVoter(id) if !m.voters.contains(id) => {
+            next.voters.insert(id);
+            next.learners.remove(id);
+        }
+        ConfChange::Promote(id) if m.learners.contains(id) => {
+            next.voters.insert(id);
+            next.learners.remove(id);
+        }
+        ConfChange::AddLearner(id) if !m.members().contains(id) => next.learners.insert(id),
+        ConfChange::Remove(id) if m.members().contains(id) => {
+            next.voters.remove(id);
+            next.learners.remove(id);
+        }
+        _ => return Err(ConfigRejection::Invalid),
+    }
+    if next.voters.is_empty() || ConfigEntry::pack(&next).is_none() {
+        return Err(ConfigRejection::Invalid);
+    }
+    Ok(next)
 }
 
 /// raft-rs hosted.
 pub struct RaftRs {
     raw: RawNode<SimStorage>,
-    /// The log as raftsim's checkers and pictures see it: raft-rs's, stable and unstable.
+    /// The log as raftsim's checkers and pictures see it: raft-rs's, stable and unstable, a
+    /// conf-change entry as the configuration after it.
     log: RaftLog,
+    /// The cluster's boot configuration (`Boot::members`), for a log or snapshot that records
+    /// none.
+    boot: Membership,
+    /// The last configuration entry of the log the node restarted with, while raft-rs may
+    /// not know whether it is committed (0: none). raftsim's disk keeps no commit index, so
+    /// raft-rs restarts in the configuration of its snapshot (or the boot one) with its commit
+    /// index there, and would count votes in it although a later one may be committed; until
+    /// it has applied that entry (or a leader's log replaced it) it does not campaign, as if it
+    /// were no voter (see `config_unsure`).
+    unsure: LogIndex,
     /// Readies handed to the host, with the count of writes that must be durable first and the
     /// index of the snapshot the Ready installed, if it did.
     pending: VecDeque<(u64, u64, Option<u64>)>,
@@ -202,25 +384,53 @@ fn command_of(data: &[u8]) -> Command {
     }
 }
 
-fn entry_of(e: &eraftpb::Entry) -> Entry {
+/// raft-rs's entry as raftsim's: a conf change shows as the configuration after it, computed
+/// from `before`, the configuration of the log up to the entry before it (read only for a conf
+/// change).
+fn entry_of(e: &eraftpb::Entry, before: impl FnOnce() -> Membership) -> Entry {
+    let command = match e.get_entry_type() {
+        EntryType::EntryNormal => command_of(&e.data),
+        EntryType::EntryConfChangeV2 => {
+            let after = membership_after(&before(), &conf_change_in(e));
+            Command::Config(ConfigEntry::pack(&after).expect("the adapter proposes packable ones"))
+        }
+        EntryType::EntryConfChange => unreachable!("the adapter proposes v2 conf changes only"),
+    };
     Entry {
         index: LogIndex(e.index),
         term: Term(e.term),
-        command: command_of(&e.data),
+        command,
     }
 }
 
-fn rs_entry(e: &Entry) -> eraftpb::Entry {
-    let data = match e.command {
-        Command::Client(p) => p.to_le_bytes().to_vec(),
-        Command::Noop | Command::Config(_) => Vec::new(),
-    };
-    eraftpb::Entry {
+/// The conf change a v2 conf-change entry carries (raft-rs's own auto-leave entry has no data:
+/// the empty change).
+fn conf_change_in(e: &eraftpb::Entry) -> eraftpb::ConfChangeV2 {
+    let mut cc = eraftpb::ConfChangeV2::default();
+    cc.merge_from_bytes(&e.data)
+        .expect("a conf change entry decodes");
+    cc
+}
+
+/// raftsim's entry (from the disk) as raft-rs's; a configuration entry becomes the conf change
+/// from `before` (the configuration of the log up to the entry before it) in its canonical form,
+/// the bytes raft-rs's entry had.
+fn rs_entry(e: &Entry, before: &Membership) -> eraftpb::Entry {
+    let mut entry = eraftpb::Entry {
         index: e.index.0,
         term: e.term.0,
-        data: data.into(),
         ..Default::default()
+    };
+    match e.command {
+        Command::Client(p) => entry.data = p.to_le_bytes().to_vec().into(),
+        Command::Noop => {}
+        Command::Config(c) => {
+            let cc = conf_change_between(before, &c.unpack());
+            entry.set_entry_type(EntryType::EntryConfChangeV2);
+            entry.data = cc.write_to_bytes().expect("a conf change encodes").into();
+        }
     }
+    entry
 }
 
 /// Bytes raft-rs counts per entry of ours when it fills a message (index, term, eight bytes of
@@ -260,6 +470,7 @@ fn config_of(c: &raft::Config, id: NodeId, lease_reads: bool) -> Result<raft_rs:
 impl RaftNode for RaftRs {
     type Message = RsMessage;
     const NAME: &'static str = "raft-rs";
+    const CHANGES_MEMBERSHIP: bool = true;
 
     fn supports(config: &raft::Config) -> Result<(), String> {
         config.validate().map_err(|e| e.to_string())?;
@@ -268,19 +479,36 @@ impl RaftNode for RaftRs {
 
     fn boot(b: Boot<'_>) -> Result<RaftRs, String> {
         let mut config = config_of(b.config, b.id, b.lease_reads)?;
-        let voters: Vec<u64> = b.members.iter().map(|m| m.0 as u64).collect();
+        // Every server starts from the boot voters' conf state, a spare too (it is in none of
+        // them, so it never campaigns): replaying the log from there gives each server the
+        // configurations the leader had. raft-rs's other way, an empty conf state that a
+        // leader's snapshot fills in, would have a joiner that replays the log instead apply
+        // its first change to nothing and think itself a cluster of one.
+        let boot = Membership::of_voters(b.members.iter().copied().collect());
         let mut store = SimStorage {
-            mem: MemStorage::new_with_conf_state((voters.clone(), vec![])),
+            mem: MemStorage::new_with_conf_state(conf_state_of(&boot)),
             snapshot: eraftpb::Snapshot::default(),
+            stale_for_peer: std::cell::Cell::new(false),
         };
         // §7: the snapshot stands for the log up to its index, committed and applied (the host
-        // restores its store from it); raft-rs starts with its applied index there.
+        // restores its store from it); raft-rs starts with its applied index there, in the
+        // snapshot's configuration.
         let (included, included_term) = b.disk.last_included();
+        let included_membership = b.disk.snapshot.as_ref().and_then(|s| s.membership);
         if let Some(s) = &b.disk.snapshot {
-            store.take_snapshot(rs_snapshot(s, &voters))?;
+            store.take_snapshot(rs_snapshot(s, &boot))?;
             config.applied = included.0;
         }
-        let entries: Vec<eraftpb::Entry> = b.disk.log.iter().map(rs_entry).collect();
+        let mut before = included_membership.unwrap_or(boot);
+        let mut entries = Vec::with_capacity(b.disk.log.len());
+        let mut unsure = LogIndex(0);
+        for e in &b.disk.log {
+            entries.push(rs_entry(e, &before));
+            if let Command::Config(c) = e.command {
+                before = c.unpack();
+                unsure = e.index;
+            }
+        }
         {
             let mut core = store.mem.wl();
             core.append(&entries).map_err(|e| e.to_string())?;
@@ -293,9 +521,13 @@ impl RaftNode for RaftRs {
         }
         let logger = slog::Logger::root(slog::Discard, slog::o!());
         let raw = RawNode::new(&config, store, &logger).map_err(|e| e.to_string())?;
+        let log = RaftLog::from_snapshot(included, included_term, b.disk.log)
+            .with_included_membership(included_membership);
         let mut node = RaftRs {
             raw,
-            log: RaftLog::from_snapshot(included, included_term, b.disk.log),
+            log,
+            boot,
+            unsure,
             pending: VecDeque::new(),
             installing: None,
             snapshot_every: b.config.snapshot_threshold_entries,
@@ -318,20 +550,28 @@ impl RaftNode for RaftRs {
             return;
         }
         let before = self.phase();
-        self.raw.tick();
+        if self.raw.raft.state != StateRole::Leader && self.config_unsure() {
+            // raft-rs's tick for a node that may not campaign (`tick_election`).
+            self.raw.raft.election_elapsed += 1;
+        } else {
+            self.raw.tick();
+        }
         self.drive(out, before);
     }
 
     fn step(&mut self, _from: NodeId, message: RsMessage, out: &mut Vec<Output<RsMessage>>) {
         // Errors are messages raft-rs ignores (from unknown peers, local kinds).
         let before = self.phase();
+        if message.0.get_msg_type() == MessageType::MsgTimeoutNow && self.config_unsure() {
+            return; // raft-rs ignores it at a node that may not campaign
+        }
         let _ = self.raw.step(message.0);
         self.drive(out, before);
     }
 
     fn timeout_now(&mut self, out: &mut Vec<Output<RsMessage>>) {
         let before = self.phase();
-        if self.raw.raft.state != StateRole::Leader {
+        if self.raw.raft.state != StateRole::Leader && self.may_campaign() {
             // A real election, as raftsim's `timeout` step starts (no pre-vote round).
             self.raw.raft.campaign(raft_rs::CAMPAIGN_ELECTION);
         }
@@ -350,10 +590,70 @@ impl RaftNode for RaftRs {
             let term = Term(self.raw.raft.term);
             out.push(Output::ProposalAccepted { index, term });
         } else {
-            let leader = self.leader();
-            out.push(Output::ProposalRejected(Rejection::NotLeader { leader }));
+            out.push(Output::ProposalRejected(self.refusal()));
         }
         self.drive(out, before);
+    }
+
+    /// Thesis chapter 4 on raft-rs: the leader proposes the change as a `ConfChangeV2`, once
+    /// the adapter has checked it by raft-rs's rules (raft-rs does not refuse a conf change
+    /// it cannot take: it appends an empty entry in its place and says nothing) and by
+    /// raftsim's (a change must change something and keep a voter):
+    /// - not the leader, or transferring: `NotLeader`, `Transferring`, as for a proposal;
+    /// - a conf change in the log not applied yet (`has_pending_conf`): `Pending` at that entry.
+    ///   A new leader also waits until it has applied every entry its log held when it won
+    ///   (raft-rs's `pending_conf_index`): `NoCommitInTerm` when no conf change is among them;
+    /// - a joint configuration in force: `Joint` (raft-rs leaves it by itself, below);
+    /// - anything else raftsim's node would not take: `Invalid`.
+    ///
+    /// A single change (add, add learner, promote, remove) is a simple change of one step;
+    /// `Joint` is an implicit transition: raft-rs enters C_old,new and its leader appends the
+    /// empty change that leaves it as soon as it has applied the joint entry
+    /// (`Raft::commit_apply`, auto-leave), also a leader elected while it is joint.
+    fn propose_change(&mut self, change: ConfChange, out: &mut Vec<Output<RsMessage>>) {
+        let before = self.phase();
+        match self.check_change(change) {
+            Ok((from, to)) => {
+                let cc = conf_change_between(&from, &to);
+                match self.raw.propose_conf_change(Vec::new(), cc) {
+                    Ok(()) => {
+                        let log = &self.raw.raft.raft_log;
+                        let appended = log.unstable_entries().last().map(|e| e.get_entry_type());
+                        assert_eq!(
+                            appended,
+                            Some(EntryType::EntryConfChangeV2),
+                            "raft-rs replaced a checked conf change by an empty entry"
+                        );
+                        let index = LogIndex(log.last_index());
+                        let term = Term(self.raw.raft.term);
+                        out.push(Output::ProposalAccepted { index, term });
+                    }
+                    // Past the checks, raft-rs drops one only over its uncommitted-size limit
+                    // (none here) or at a leader without its own progress (which steps down).
+                    Err(_) => out.push(Output::ProposalRejected(self.refusal())),
+                }
+            }
+            Err(why) => out.push(Output::ProposalRejected(why)),
+        }
+        self.drive(out, before);
+    }
+
+    /// Thesis §3.10 on raft-rs (`transfer_leader`): the leader stops taking proposals, brings
+    /// the target's log up to date and sends it MsgTimeoutNow; it gives up after an election
+    /// timeout. raft-rs ignores a target that is a learner, itself or no member; a node that
+    /// does not lead does nothing (raft-rs's follower would forward the request).
+    fn transfer_leadership(&mut self, target: NodeId, out: &mut Vec<Output<RsMessage>>) {
+        let before = self.phase();
+        if self.raw.raft.state == StateRole::Leader {
+            self.raw.transfer_leader(target.0 as u64);
+        }
+        self.drive(out, before);
+    }
+
+    /// raft-rs's configuration: the one it applied last (raft-rs switches when it applies a
+    /// conf change, not when it appends one as thesis §4.1 has it).
+    fn membership(&self) -> Option<Membership> {
+        Some(membership_of(&self.raw.raft.prs().conf().to_conf_state()))
     }
 
     fn read_index(&mut self, ctx: u64, out: &mut Vec<Output<RsMessage>>) {
@@ -418,17 +718,18 @@ impl RaftNode for RaftRs {
                 self.applied
             ));
         }
-        let store = self.raw.store();
-        let term = Term(store.term(index.0).map_err(|e| e.to_string())?);
-        let voters = store.mem.initial_state().map_err(|e| e.to_string())?;
+        let term = Term(self.raw.store().term(index.0).map_err(|e| e.to_string())?);
         let snapshot = raft::Snapshot {
             last_included_index: index,
             last_included_term: term,
             data,
-            membership: None,
+            membership: self.log.membership_at(index).1,
         };
-        let snap = rs_snapshot(&snapshot, &voters.conf_state.voters);
+        let snap = rs_snapshot(&snapshot, &self.boot);
         self.raw.mut_store().take_snapshot(snap)?;
+        // The storage's conf state is the one raft-rs applied, which may be past the snapshot's.
+        let applied = self.raw.raft.prs().conf().to_conf_state();
+        self.raw.mut_store().mem.wl().set_conf_state(applied);
         self.log.compact_to(index, term);
         out.push(Output::Persist(Persist::Snapshot(snapshot)));
         self.writes += 1;
@@ -461,8 +762,23 @@ impl RaftRs {
             let rd = self.raw.ready();
             self.handle(rd, out);
         }
+        if self.raw.store().stale_for_peer.take() {
+            self.ask_snapshot_for_peer(out);
+        }
         if self.phase() != before {
             self.own_the_timeout();
+        }
+    }
+
+    /// A leader's snapshot leaves out a peer it must send one to: ask the host for one at the
+    /// applied index, once per index (the configuration applied there names the peer).
+    fn ask_snapshot_for_peer(&mut self, out: &mut Vec<Output<RsMessage>>) {
+        let index = self.applied;
+        if self.snapshot_every.is_some()
+            && index > self.log.last_included().0.max(self.snapshot_asked)
+        {
+            self.snapshot_asked = index;
+            out.push(Output::SnapshotWanted { index });
         }
     }
 
@@ -540,7 +856,7 @@ impl RaftRs {
     /// commit index moves to it and the host resets its store from it; raft-rs's storage holds
     /// it at once. Returns its index.
     fn install(&mut self, snap: &eraftpb::Snapshot, out: &mut Vec<Output<RsMessage>>) -> u64 {
-        let snapshot = snapshot_of(snap);
+        let snapshot = snapshot_of(snap, &self.boot);
         let index = snapshot.last_included_index;
         if self.log.last_index() > index && index >= self.log.last_included().0 {
             let from = index.next();
@@ -548,7 +864,8 @@ impl RaftRs {
             out.push(Output::Persist(Persist::Truncate { from }));
             self.writes += 1;
         }
-        self.log.compact_to(index, snapshot.last_included_term);
+        let term = snapshot.last_included_term;
+        self.log.install(index, term, snapshot.membership);
         self.raw
             .mut_store()
             .take_snapshot(snap.clone())
@@ -596,9 +913,11 @@ impl RaftRs {
             out.push(Output::Persist(Persist::Truncate { from }));
             self.writes += 1;
         }
-        let ours: Vec<Entry> = entries.iter().map(entry_of).collect();
-        for e in &ours {
-            self.log.append(*e);
+        let mut ours = Vec::with_capacity(entries.len());
+        for e in entries {
+            let entry = entry_of(e, || self.log.membership().1.unwrap_or(self.boot));
+            self.log.append(entry);
+            ours.push(entry);
         }
         out.push(Output::Persist(Persist::Append { entries: ours }));
         self.writes += 1;
@@ -615,11 +934,100 @@ impl RaftRs {
             out.push(Output::Committed { index });
         }
         for e in &entries {
-            out.push(Output::Apply { entry: entry_of(e) });
-            self.applied = LogIndex(e.index);
+            let index = LogIndex(e.index);
+            let before = || self.log.membership_at(LogIndex(index.0 - 1)).1;
+            let entry = entry_of(e, || before().unwrap_or(self.boot));
+            out.push(Output::Apply { entry });
+            self.applied = index;
+            if e.get_entry_type() == EntryType::EntryConfChangeV2 {
+                self.apply_conf_change(e);
+            }
         }
         self.raw.advance_apply_to(self.applied.0);
         self.maybe_ask_snapshot(out);
+    }
+
+    /// A committed conf change applied: raft-rs switches to the configuration after it (and,
+    /// as a leader that has applied a joint entry, appends the empty change that leaves it, at
+    /// `advance_apply_to`); the storage keeps it as its conf state.
+    ///
+    /// A leader the change leaves without a vote (it removed itself, or the joint configuration
+    /// it was only an outgoing voter of is left) steps down, in its term, as thesis §4.2.2 has
+    /// it. raft-rs's `post_conf_change` leaves it leading (a TODO of raft-rs's): it then drops
+    /// every proposal and conf change, yet its heartbeats keep the others from electing anyone,
+    /// and the code that unwraps its own progress, which the change removed (`maybe_commit`,
+    /// `on_persist_entries`), waits for its commit index to move.
+    fn apply_conf_change(&mut self, e: &eraftpb::Entry) {
+        let cc = conf_change_in(e);
+        let cs = (self.raw.apply_conf_change(&cc))
+            .expect("a committed conf change applies to the configuration before it");
+        self.raw.mut_store().mem.wl().set_conf_state(cs);
+        let r = &mut self.raw.raft;
+        if r.state == StateRole::Leader && !r.prs().conf().voters().contains(r.id) {
+            let term = r.term;
+            r.become_follower(term, raft_rs::INVALID_ID);
+        }
+    }
+
+    /// Why raft-rs dropped a proposal: a leader transferring its leadership takes none (§3.10);
+    /// otherwise the node does not lead.
+    fn refusal(&self) -> Rejection {
+        match self.raw.raft.lead_transferee {
+            Some(to) if self.raw.raft.state == StateRole::Leader => {
+                Rejection::Transferring { to: node_id(to) }
+            }
+            _ => Rejection::NotLeader {
+                leader: self.leader(),
+            },
+        }
+    }
+
+    /// The configuration a change takes raft-rs's from, and the one it makes, or why the
+    /// leader refuses it (see `propose_change`).
+    fn check_change(&self, change: ConfChange) -> Result<(Membership, Membership), Rejection> {
+        let r = &self.raw.raft;
+        if r.state != StateRole::Leader || r.lead_transferee.is_some() {
+            return Err(self.refusal());
+        }
+        if r.has_pending_conf() {
+            // The latest conf change up to raft-rs's pending index, if it is not applied.
+            let (index, _) = self.log.membership_at(LogIndex(r.pending_conf_index));
+            let why = if index.0 > r.raft_log.applied {
+                ConfigRejection::Pending { index }
+            } else {
+                ConfigRejection::NoCommitInTerm
+            };
+            return Err(Rejection::Config(why));
+        }
+        let from = membership_of(&r.prs().conf().to_conf_state());
+        let to = change_of(&from, change).map_err(Rejection::Config)?;
+        Ok((from, to))
+    }
+
+    /// Whether raft-rs would start an election now (`Raft::hup`): it is a voter of the
+    /// configuration it applied (a learner, a spare or a removed server is not; raft-rs would
+    /// panic on winning without its own progress), and no committed conf change is waiting to
+    /// be applied.
+    fn may_campaign(&self) -> bool {
+        let committed = LogIndex(self.raw.raft.raft_log.committed);
+        self.raw.raft.promotable()
+            && self.log.membership_at(committed).0 <= self.applied
+            && !self.config_unsure()
+    }
+
+    /// Whether the node restarted with a configuration entry in its log that raft-rs may not
+    /// know to be committed, and has not applied it since (nor seen a leader replace it): the
+    /// latest configuration entry up to it is past raft-rs's applied index. Such a node does
+    /// not campaign. It restarted in an older configuration (raftsim's disk keeps no commit
+    /// index, and raft-rs switches when it applies), and counting votes in it could elect a
+    /// second leader of a term: a server removed since, and the servers removed with it, are a
+    /// majority of the old configuration. It grants votes, which depend on logs only.
+    fn config_unsure(&self) -> bool {
+        if self.unsure.0 == 0 {
+            return false;
+        }
+        let (latest, _) = self.log.membership_at(self.unsure);
+        latest.0 > self.raw.raft.raft_log.applied
     }
 
     /// §7, raftsim's node's rule (`Node::maybe_ask_snapshot`): once the applied index has
@@ -874,6 +1282,106 @@ mod tests {
 }
 
 #[cfg(test)]
+mod membership_tests {
+    use super::*;
+
+    /// raft-rs's own node, in configuration `m` (id 1, whatever its role).
+    fn raw_in(m: &Membership) -> RawNode<SimStorage> {
+        let store = SimStorage {
+            mem: MemStorage::new_with_conf_state(conf_state_of(m)),
+            snapshot: eraftpb::Snapshot::default(),
+            stale_for_peer: std::cell::Cell::new(false),
+        };
+        let config = raft_rs::Config {
+            id: 1,
+            ..raft_rs::Config::default()
+        };
+        let logger = slog::Logger::root(slog::Discard, slog::o!());
+        RawNode::new(&config, store, &logger).expect("a valid conf state")
+    }
+
+    /// Every configuration of n1..n4 (a voter at least; learners apart from the voters).
+    fn configurations() -> Vec<Membership> {
+        let mut all = Vec::new();
+        for voters in 1u64..16 {
+            for learners in 0u64..16 {
+                if voters & learners == 0 {
+                    all.push(Membership {
+                        voters: (1..=4)
+                            .filter(|i| voters >> (i - 1) & 1 == 1)
+                            .map(NodeId)
+                            .collect(),
+                        learners: (1..=4)
+                            .filter(|i| learners >> (i - 1) & 1 == 1)
+                            .map(NodeId)
+                            .collect(),
+                        outgoing: NodeSet::new(),
+                    });
+                }
+            }
+        }
+        all
+    }
+
+    /// For every change raftsim's rules take, of every configuration of four servers: the
+    /// canonical conf change is one raft-rs's `Changer` applies (simple or joint, as it is
+    /// meant) into the configuration the log view shows, the entry rebuilt from the disk has the
+    /// same bytes, and leaving the joint configuration (the empty change) gives C_new.
+    #[test]
+    fn the_canonical_conf_change_is_the_change_raft_rs_makes() {
+        let mut checked = 0;
+        for from in configurations() {
+            let mut changes: Vec<ConfChange> = Vec::new();
+            for id in (1..=4).map(NodeId) {
+                changes.extend([
+                    ConfChange::AddVoter(id),
+                    ConfChange::AddLearner(id),
+                    ConfChange::Promote(id),
+                    ConfChange::Remove(id),
+                ]);
+            }
+            for to in configurations() {
+                changes.push(ConfChange::Joint { voters: to.voters });
+            }
+            for change in changes {
+                let Ok(to) = change_of(&from, change) else {
+                    continue;
+                };
+                let cc = conf_change_between(&from, &to);
+                assert_eq!(membership_after(&from, &cc), to, "{from} {change}");
+                let mut raw = raw_in(&from);
+                let cs = raw.apply_conf_change(&cc).expect("raft-rs takes it");
+                assert_eq!(membership_of(&cs), to, "{from} {change}: raft-rs's");
+                let logged = Entry {
+                    index: LogIndex(7),
+                    term: Term(2),
+                    command: Command::Config(ConfigEntry::pack(&to).unwrap()),
+                };
+                let rebuilt = rs_entry(&logged, &from);
+                assert_eq!(rebuilt.data, cc.write_to_bytes().unwrap());
+                assert_eq!(entry_of(&rebuilt, || from), logged);
+                if to.is_joint() {
+                    let left = Membership {
+                        outgoing: NodeSet::new(),
+                        ..to
+                    };
+                    let leave = conf_change_between(&to, &left);
+                    assert!(
+                        leave.write_to_bytes().unwrap().is_empty(),
+                        "raft-rs's own entry"
+                    );
+                    let cs = raw.apply_conf_change(&leave).expect("raft-rs leaves it");
+                    assert_eq!(membership_of(&cs), left);
+                    assert_eq!(membership_after(&to, &leave), left);
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
+}
+
+#[cfg(test)]
 mod snapshot_tests {
     use super::*;
 
@@ -908,7 +1416,8 @@ mod snapshot_tests {
         let mut m = eraftpb::Message::default();
         m.set_msg_type(MessageType::MsgSnapshot);
         (m.from, m.to, m.term) = (1, 2, 1);
-        m.set_snapshot(rs_snapshot(&snapshot(index), &[1, 2, 3]));
+        let boot = Membership::of_voters([1, 2, 3].map(NodeId).into_iter().collect());
+        m.set_snapshot(rs_snapshot(&snapshot(index), &boot));
         RsMessage(m)
     }
 
