@@ -5,13 +5,10 @@
 //! configuration when it applies the entry, so a node's configuration below is the one it
 //! applied last. One seed still gives one trace.
 //!
-//! Two tests are ignored, not loosened: a joint change (and, when only a bare majority of the
-//! old voters holds it, an addition) trips a false alarm of Committed means replicated. The
-//! checker reads the committing node's applied index after the step, and the adapter applies
-//! what raft-rs commits in the same step, so the configuration raft-rs counted (the one before
-//! the entry it commits) is no longer among those the checker accepts. Both tests pass once
-//! `Checkers::after_step` judges a commit by the applied index from before the step
-//! (`cargo test --test raft_rs_membership -- --ignored`).
+//! A joint change (and, when only a bare majority of the old voters holds it, an addition) once
+//! tripped a false alarm of Committed means replicated: the adapter applies what raft-rs commits
+//! in the same step, and the checker read the applied index after it. It now reads the one from
+//! before the step (`Checkers::after_step`), the configuration raft-rs counted.
 
 use raft::{ConfChange, ConfigRejection, Membership, NodeId, NodeSet, Rejection, RoleKind};
 use sim::membership::Asked;
@@ -176,7 +173,6 @@ fn a_follower_then_the_leader_is_removed() {
 /// joint configuration. n1, a voter of the outgoing half only, leads throughout and steps down
 /// once the new configuration is applied.
 #[test]
-#[ignore = "false alarm: the checker judges n1's commit of the joint entry by the applied index after the step that applied it (see the module doc)"]
 fn a_joint_change_enters_and_leaves_the_joint_configuration() {
     let mut w = cluster(5, 3, 3);
     elect(&mut w, 1);
@@ -566,7 +562,6 @@ fn a_joiner_behind_the_leaders_snapshot_gets_one_that_names_it() {
 /// entry it cannot know committed waits for a leader.) Ignored for the false alarm of the
 /// module doc, which a joint change or an addition trips in most runs.
 #[test]
-#[ignore = "false alarm: the checker judges a commit by the applied index after the step that applied it (see the module doc)"]
 fn random_changes_under_faults_stay_safe() {
     for seed in 0..100 {
         for snapshots in [None, Some(2)] {
