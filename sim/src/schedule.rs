@@ -100,6 +100,7 @@ impl Base {
             initial: Vec::new(),
             workload: None,
             steps,
+            on: None,
         }
     }
 

@@ -31,6 +31,12 @@ pub(super) fn changes_membership(s: &Scenario) -> bool {
 /// Why implementation `N` cannot run the scenario (configuration changes its host does not
 /// carry out, or its knobs, in the file or in a rewind), if it cannot.
 pub(super) fn unsupported<N: RaftNode>(s: &Scenario) -> Option<String> {
+    if let Some(on) = s.on.as_deref().filter(|on| *on != N::NAME) {
+        return Some(format!(
+            "{} cannot run this scenario: it tells the rules of {on}'s node (its `on = \"{on}\"`)",
+            N::NAME
+        ));
+    }
     if changes_membership(s) && !N::CHANGES_MEMBERSHIP {
         return Some(format!(
             "{} cannot run this scenario: it changes the configuration or transfers leadership, which the {} host does not do",

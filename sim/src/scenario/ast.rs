@@ -22,6 +22,9 @@ pub struct Scenario {
     /// Random clients that run alongside the steps (`[workload]`), as in random campaigns.
     pub workload: Option<crate::client::WorkloadConfig>,
     pub steps: Vec<StepAt>,
+    /// The implementation whose rules the story tells (`on = "raftsim"`): others do not run
+    /// it. `None`: any implementation that can.
+    pub on: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

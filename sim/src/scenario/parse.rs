@@ -20,6 +20,7 @@ pub(super) type Table = BTreeMap<Spanned<String>, Spanned<Value>>;
 struct Raw {
     name: Option<Spanned<Value>>,
     description: Option<Spanned<Value>>,
+    on: Option<Spanned<Value>>,
     cluster: Option<Spanned<Table>>,
     raft: Option<Spanned<Table>>,
     network: Option<Spanned<Table>>,
@@ -107,6 +108,15 @@ impl Parser<'_> {
         let description = self
             .opt_string(raw.description, "description")?
             .unwrap_or_default();
+        let on = self.opt_string(raw.on, "on")?;
+        if let Some(name) = &on {
+            if !["raftsim", "raft-rs"].contains(&name.as_str()) {
+                return Err(self.err(
+                    0,
+                    format!("on = \"{name}\": expected an implementation's name, \"raftsim\" or \"raft-rs\""),
+                ));
+            }
+        }
         let (nodes, seed, voters) = self.cluster(raw.cluster)?;
         let mut raft = raft::Config::default();
         if let Some(t) = &raw.raft {
@@ -173,6 +183,7 @@ impl Parser<'_> {
             initial,
             workload,
             steps,
+            on,
         })
     }
 
