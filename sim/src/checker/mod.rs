@@ -226,11 +226,11 @@ impl Checkers {
         }
         let applied = applied.max(log.last_included().0);
         let all = log.memberships_since(applied);
-        let ms = all.iter().map(|m| m.unwrap_or(boot));
+        let mut ms = all.iter().map(|m| m.unwrap_or(boot));
         if ms.clone().any(|m| m.has_quorum(set)) {
             return None;
         }
-        ms.last()
+        ms.next_back()
     }
 
     /// A granted RequestVote response of `term` from `from` reached `to` (a duplicate changes
