@@ -349,7 +349,8 @@ impl Node {
         }
     }
 
-    /// The leader this node would hand proposals to be refused with, while transferring.
+    /// What a proposal is refused with while this leader transfers its leadership (none under
+    /// `propose-during-transfer`).
     pub(crate) fn transfer_refusal(&self) -> Option<Rejection> {
         let t = self.transfer?;
         (!self.config.bugs.contains(BugKnob::ProposeDuringTransfer))

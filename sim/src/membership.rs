@@ -150,8 +150,8 @@ impl<N: RaftNode> World<N> {
         }
     }
 
-    /// The configuration each node is in (its disk's boot one while it is crashed), as far as
-    /// the implementation tells it.
+    /// The configuration a live node is in, as far as the implementation tells it (`None`
+    /// while it is crashed, or when it does not say).
     pub fn membership_of(&self, id: NodeId) -> Option<Membership> {
         self.node(id).and_then(|n| n.membership())
     }

@@ -14,11 +14,15 @@
 //! **Shut down once removed.** A server removed from the configuration never hears of its
 //! removal (the leader stops sending to it as soon as it appends the change, thesis §4.1), so
 //! it would time out and campaign with ever higher terms and depose leaders, unless CheckQuorum
-//! makes the others ignore it (§4.2.3). An operator shuts a removed server down: once the
-//! leader's configuration without it is committed, the operator stops it, and it stays down
-//! (faults and the liveness phase leave it so) until a later change adds it back, which
-//! restarts it from its disk first. Spares never added are left running: they are voters of
-//! no configuration and never campaign.
+//! makes the others ignore it (§4.2.3). An operator shuts a removed server down once it is
+//! removed for good — outside the configuration committed at the leader's commit index and
+//! outside every later configuration entry of any log — and no longer leads (a leader that
+//! removed itself steps down first, §4.2.2). It stays down (faults and the liveness phase
+//! leave it so) until a later change adds it back, which restarts it from its disk first.
+//! Spares never added are left running: they are voters of no configuration and never
+//! campaign. Faults aimed at the 2015 bug's shape: right after a change is appended, the
+//! leader may be cut off with a random minority; right after an election, one other server
+//! may be cut off while a request follows.
 //!
 //! The liveness phase keeps shutting down removed servers (`end_membership`), and asks one
 //! transfer of the settled leader, when the seed transfers at all: the target must then lead
