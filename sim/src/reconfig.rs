@@ -228,7 +228,18 @@ fn request<N: RaftNode>(world: &mut World<N>, mix: &MembershipMix, rng: &mut Cha
         }
         Request::Remove => {
             let members: Vec<NodeId> = m.members().iter().collect();
-            let id = if m.voters.contains(leader) && rng.gen_bool(0.5) {
+            // An operator replaces a failed server: half the time one the leader cannot
+            // reach, if any (catalogue §6: S2 removes the crashed S1).
+            let unreachable: Vec<NodeId> = members
+                .iter()
+                .copied()
+                .filter(|n| {
+                    *n != leader && (world.node(*n).is_none() || !world.network.is_up(leader, *n))
+                })
+                .collect();
+            let id = if !unreachable.is_empty() && rng.gen_bool(0.5) {
+                *unreachable.choose(rng).expect("non-empty")
+            } else if m.voters.contains(leader) && rng.gen_bool(0.5) {
                 leader
             } else {
                 *members
@@ -251,18 +262,34 @@ fn request<N: RaftNode>(world: &mut World<N>, mix: &MembershipMix, rng: &mut Cha
     let asked = world.change_membership(change);
     if let crate::membership::Asked::Appended { leader, .. } = asked {
         if rng.gen_bool(mix.isolate_after_change) {
-            isolate_with_minority(world, leader, rng);
+            // A server the change adds is on the leader's side: the change reaches it
+            // (catalogue §6: D = C+S5 reaches only S5).
+            let added = match change {
+                ConfChange::AddVoter(id) | ConfChange::AddLearner(id) => Some(id),
+                _ => None,
+            };
+            isolate_with_minority(world, leader, added, rng);
         }
     }
 }
 
 /// Cuts `leader` off with a random minority of the servers (perhaps none) within a few
 /// milliseconds, and heals the network 100 to 400 ms later.
-fn isolate_with_minority<N: RaftNode>(world: &mut World<N>, leader: NodeId, rng: &mut ChaCha8Rng) {
+fn isolate_with_minority<N: RaftNode>(
+    world: &mut World<N>,
+    leader: NodeId,
+    added: Option<NodeId>,
+    rng: &mut ChaCha8Rng,
+) {
     let mut others: Vec<NodeId> = world.ids().filter(|n| *n != leader).collect();
     others.shuffle(rng);
+    if let Some(a) = added {
+        let at = others.iter().position(|n| *n == a).expect("a server");
+        others.swap(0, at);
+    }
     let n = world.config.nodes as usize;
-    let with = rng.gen_range(0..=(n - 1) / 2);
+    let least = added.is_some() as usize;
+    let with = rng.gen_range(least..=((n - 1) / 2).max(least));
     let mut side: NodeSet = others[..with].iter().copied().collect();
     side.insert(leader);
     let at = world.now_us() + rng.gen_range(0..3_000);
