@@ -353,7 +353,8 @@ fn disk_faults_are_clean_and_each_disk_knob_breaks_its_property() {
 /// an operator adds, removes and promotes servers, changes voters through joint consensus and
 /// transfers the leadership; every kind of change is appended and transfers end with their
 /// target leading; and each membership knob the campaign finds breaks a property its doc
-/// names within 100 seeds. (`config-change-before-own-commit` needs a coincidence the
+/// names: within 100 seeds, but `overlapping-config-changes`, first found at seed 308 (`bench
+/// --bugs --only=--membership`), within 400. (`config-change-before-own-commit` needs a coincidence the
 /// campaign has not met in 10,000 seeds; the `single-server-change-bug` scenario shows it.)
 #[test]
 fn membership_changes_are_clean_and_each_membership_knob_breaks_its_property() {
@@ -402,8 +403,13 @@ fn membership_changes_are_clean_and_each_membership_knob_breaks_its_property() {
             bugs: Bugs::none().with(knob),
             ..membership.clone()
         };
-        let found = (0..100).find_map(|seed| run_seed(seed, &config).0.violation);
-        let v = found.unwrap_or_else(|| panic!("{knob} not found in 100 seeds"));
+        let limit = if knob == BugKnob::OverlappingConfigChanges {
+            400
+        } else {
+            100
+        };
+        let found = (0..limit).find_map(|seed| run_seed(seed, &config).0.violation);
+        let v = found.unwrap_or_else(|| panic!("{knob} not found in {limit} seeds"));
         let breaks = knob.doc().breaks;
         assert!(
             breaks.split(" / ").any(|p| p == v.property.name()),
