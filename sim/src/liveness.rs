@@ -15,7 +15,9 @@
 //!
 //! What the phase then claims, and why Raft guarantees it:
 //! - **a leader**: some core node leads; a majority that can talk elects one within a few
-//!   election timeouts (§5.2, randomised timeouts);
+//!   election timeouts (§5.2, randomised timeouts); where the implementation says what its
+//!   configuration is, a voter of its own configuration (thesis §4.2.2: a leader that removed
+//!   itself steps down once the change commits, and the voters left elect one of theirs);
 //! - **no churn**: that leadership settles. Within the bound, some stretch of
 //!   [`STABLE_TIMEOUTS`] election timeouts passes with no term change and no change of leader
 //!   in the core. (Right after the heal, a node returning with a higher term may legally depose
