@@ -68,6 +68,17 @@ fn bad_flags_exit_2_with_what_was_expected() {
     assert!(err.contains("--seed"), "{err}");
     let (code, _, _) = raftsim(&["frobnicate"]);
     assert_eq!(code, 2);
+    // A membership campaign raft-rs's host cannot judge yet is bad input, saying why.
+    let (code, _, err) = raftsim(&[
+        "fuzz",
+        "--node",
+        "raft-rs",
+        "--membership",
+        "--seeds",
+        "0..1",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("keeps no commit index"), "{err}");
 }
 
 /// A seed is a u64 and a single seed `n` is the range `n..n+1`: u64::MAX as a single seed used

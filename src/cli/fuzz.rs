@@ -28,6 +28,12 @@ fn supported<N: RaftNode>(config: &sim::RunConfig) -> Result<(), String> {
             N::NAME
         ));
     }
+    if let (true, Err(why)) = (config.membership, N::MEMBERSHIP_CAMPAIGNS) {
+        return Err(format!(
+            "--node {} --membership is not supported yet: {why}",
+            N::NAME
+        ));
+    }
     N::supports(&raft).map_err(|e| format!("--node {}: {e}", N::NAME))
 }
 

@@ -138,6 +138,10 @@ pub trait RaftNode: Sized + 'static {
     /// §3.10): an implementation that does not is never asked to (`propose_change` and
     /// `transfer_leadership` are then never called, and the campaign draws no changes).
     const CHANGES_MEMBERSHIP: bool = false;
+    /// Whether its configuration changes survive random crashes and restarts on raftsim's
+    /// disk, so that `fuzz --membership` can judge it; `Err` says why not (the campaign then
+    /// refuses, exit 2, rather than report the host's limits as the implementation's bugs).
+    const MEMBERSHIP_CAMPAIGNS: Result<(), &'static str> = Ok(());
     /// An operator's configuration change (thesis chapter 4), answered by
     /// `Output::ProposalAccepted` or `ProposalRejected` like a proposal.
     fn propose_change(&mut self, change: ConfChange, out: &mut Vec<Output<Self::Message>>) {

@@ -471,6 +471,13 @@ impl RaftNode for RaftRs {
     type Message = RsMessage;
     const NAME: &'static str = "raft-rs";
     const CHANGES_MEMBERSHIP: bool = true;
+    /// raftsim's disk keeps no commit index, so a restarted raft-rs cannot know which of its
+    /// configuration entries committed; the adapter keeps it from campaigning until it has
+    /// applied them, which is safe but can leave a cluster where every server waits (`fuzz
+    /// --node raft-rs --membership` seed 1). A durable commit index is the fix.
+    const MEMBERSHIP_CAMPAIGNS: Result<(), &'static str> = Err(
+        "raftsim's disk keeps no commit index, so a restarted raft-rs cannot tell which configuration entries committed, and the adapter's guard can leave every server waiting: a campaign would report the host's limit as raft-rs's bug (scenarios and tests/raft_rs_membership.rs run raft-rs's changes)",
+    );
 
     fn supports(config: &raft::Config) -> Result<(), String> {
         config.validate().map_err(|e| e.to_string())?;
