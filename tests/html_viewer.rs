@@ -144,50 +144,9 @@ fn stepping_forward_changes_the_displayed_logs() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// A copy of `sim/src/picture/mod.rs`'s `CHANGES`: n4 and n5 start as spares, n4 joins as a
-/// learner and is promoted, n3 is removed, and joint consensus swaps n4 for n5.
-const CHANGES: &str = r#"
-name = "changes"
-description = "n4 joins as a learner and is promoted; n3 is removed; joint consensus swaps n4 for n5"
-[cluster]
-nodes = 5
-voters = 3
-seed = 1
-[[step]]
-timeout = 1
-[[step]]
-run = "100ms"
-[[step]]
-expect = { leader = 1 }
-[[step]]
-add-learner = 4
-[[step]]
-run = "100ms"
-[[step]]
-expect = { node = 4, voters = [1, 2, 3], learners = [4] }
-[[step]]
-promote = 4
-[[step]]
-run = "100ms"
-[[step]]
-expect = { node = 1, voters = [1, 2, 3, 4] }
-[[step]]
-remove = 3
-[[step]]
-run = "100ms"
-[[step]]
-expect = { node = 1, voters = [1, 2, 4] }
-[[step]]
-change-voters = [1, 2, 5]
-[[step]]
-run = "200ms"
-[[step]]
-expect = { node = 1, voters = [1, 2, 5], joint-with = [] }
-[[step]]
-expect = { node = 4, joint-with = [1, 2, 4] }
-[[step]]
-expect = { no-violation = true }
-"#;
+/// `sim/src/picture/mod.rs`'s `CHANGES`: n4 and n5 start as spares, n4 joins as a learner and
+/// is promoted, n3 is removed, and joint consensus swaps n4 for n5.
+const CHANGES: &str = include_str!("../sim/src/picture/changes.toml");
 
 /// The page of a run whose configuration changes shows, frame by frame, each server's place in
 /// its own configuration (in the cluster view and as a badge on its log's row) and the

@@ -194,6 +194,18 @@ pub struct DurableState {
 }
 
 impl DurableState {
+    /// The configuration a node restarting from this disk is in (thesis §4.1): the latest
+    /// configuration entry of its log, else its snapshot's, else `boot`.
+    pub fn membership(&self, boot: Membership) -> Membership {
+        let in_log = self.log.iter().rev().find_map(|e| match e.command {
+            crate::types::Command::Config(c) => Some(c.unpack()),
+            _ => None,
+        });
+        in_log
+            .or_else(|| self.snapshot.as_ref().and_then(|s| s.membership))
+            .unwrap_or(boot)
+    }
+
     /// What this disk holds, as a host reports it to [`crate::Node::persisted`] after writes
     /// finish (the host fills in `writes`, which a disk does not count).
     pub fn synced(&self) -> Synced {

@@ -356,10 +356,9 @@ mod tests {
         assert!(c.rejected(5));
     }
 
-    /// Thesis §6.4.1: within the lease a read is ready at once; once the lease has run out
-    /// (no confirmed round for an election timeout), it needs a round again.
-    #[test]
-    fn lease_reads_are_immediate_only_while_the_lease_holds() {
+    /// n1 leads three servers with CheckQuorum, a round confirmed, and has been asked the lease
+    /// read 1.
+    fn leader_in_its_lease() -> Cluster {
         let config = Config {
             check_quorum: true,
             ..Config::default()
@@ -370,6 +369,14 @@ mod tests {
         c.with(1, |n, out| n.tick(out));
         c.deliver_all();
         c.with(1, |n, out| n.read_lease(1, out));
+        c
+    }
+
+    /// Thesis §6.4.1: within the lease a read is ready at once; once the lease has run out
+    /// (no confirmed round for an election timeout), it needs a round again.
+    #[test]
+    fn lease_reads_are_immediate_only_while_the_lease_holds() {
+        let mut c = leader_in_its_lease();
         assert_eq!(c.ready(1), Some(1), "inside the lease: no round needed");
         c.cut = vec![(1, 2), (1, 3)];
         for _ in 0..9 {
@@ -391,16 +398,7 @@ mod tests {
     /// seed 57241) before the rule.
     #[test]
     fn a_leader_that_sent_timeout_now_serves_no_lease_read() {
-        let config = Config {
-            check_quorum: true,
-            ..Config::default()
-        };
-        let mut c = Cluster::new(3, config);
-        c.elect(1);
-        c.with(1, |n, out| n.tick(out));
-        c.with(1, |n, out| n.tick(out));
-        c.deliver_all();
-        c.with(1, |n, out| n.read_lease(1, out));
+        let mut c = leader_in_its_lease();
         assert_eq!(c.ready(1), Some(1), "inside the lease");
         c.with(1, |n, out| n.transfer_leadership(NodeId(2), out));
         assert!(

@@ -87,6 +87,11 @@ impl SimConfig {
             .collect()
     }
 
+    /// The boot configuration: its voters, no learners.
+    pub fn boot_membership(&self) -> raft::Membership {
+        raft::Membership::of_voters(self.boot_voters().into_iter().collect())
+    }
+
     /// Checks what the simulator relies on; the message names the field.
     pub fn validate(&self) -> Result<(), String> {
         if self.nodes == 0 || self.nodes as usize > raft::MAX_NODES {

@@ -150,9 +150,16 @@ impl<N: RaftNode> World<N> {
         }
     }
 
-    /// The configuration a live node is in, as far as the implementation tells it (`None`
-    /// while it is crashed, or when it does not say).
+    /// The configuration a node is in, as far as the implementation tells it (`None` when it
+    /// does not say); a crashed node's is its disk's, as a restart would find it.
     pub fn membership_of(&self, id: NodeId) -> Option<Membership> {
-        self.node(id).and_then(|n| n.membership())
+        match self.node(id) {
+            Some(n) => n.membership(),
+            None if N::CHANGES_MEMBERSHIP => {
+                let disk = &self.hosts[id.0 as usize - 1].disk;
+                Some(disk.membership(self.config.boot_membership()))
+            }
+            None => None,
+        }
     }
 }

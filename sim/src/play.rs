@@ -697,7 +697,7 @@ fn check_status<N: RaftNode>(
         ("joint-with", &e.joint_with),
     ];
     if configured.iter().any(|(_, want)| want.is_some()) {
-        let m = configuration(w, node);
+        let m = w.membership_of(node);
         for (key, want) in configured {
             let Some(want) = want else { continue };
             let want: raft::NodeSet = want.iter().copied().collect();
@@ -761,23 +761,6 @@ fn unanswered(step: &Step, asked: crate::membership::Asked) -> Option<String> {
         Asked::Paused { leader } => Some(format!("{step}: the leader, {leader}, is paused")),
         _ => None,
     }
-}
-
-/// The configuration a node is in (thesis §4.1: the latest of its log); a crashed node's is its
-/// disk's, as a restart would find it. `None` when the implementation does not say.
-fn configuration<N: RaftNode>(w: &World<N>, node: NodeId) -> Option<raft::Membership> {
-    if let Some(n) = w.node(node) {
-        return n.membership();
-    }
-    if !N::CHANGES_MEMBERSHIP {
-        return None;
-    }
-    let disk = &w.hosts[node.0 as usize - 1].disk;
-    let (index, term) = disk.last_included();
-    let log = raft::RaftLog::from_snapshot(index, term, disk.log.clone())
-        .with_included_membership(disk.snapshot.as_ref().and_then(|s| s.membership));
-    let boot = raft::Membership::of_voters(w.config.boot_voters().into_iter().collect());
-    Some(log.membership().1.unwrap_or(boot))
 }
 
 /// A node's log as terms by index (its disk's, if it is crashed).

@@ -320,7 +320,7 @@ pub(crate) fn shut_down_removed<N: RaftNode>(world: &mut World<N>) {
         return;
     };
     let commit = node.commit_index();
-    let boot = raft::Membership::of_voters(world.config.boot_voters().into_iter().collect());
+    let boot = world.config.boot_membership();
     let committed = node.log().membership_at(commit).1.unwrap_or(boot);
     let mut needed = committed.members();
     for host in &world.hosts {

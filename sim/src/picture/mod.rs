@@ -21,7 +21,7 @@ use crate::event::Event;
 use crate::node::{RaftMessage, RaftNode};
 use crate::scenario::Step;
 use crate::world::{Observer, World};
-use raft::{Command, DurableState, Membership, NodeSet, RoleKind};
+use raft::{Membership, NodeSet, RoleKind};
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
@@ -272,22 +272,10 @@ impl Serialize for Conf {
     }
 }
 
-/// The configuration a crashed node's disk holds (what it would boot in): its log's latest
-/// configuration entry, else its snapshot's, else the boot one (`raft/src/membership.rs`).
-fn disk_membership(disk: &DurableState, boot: Membership) -> Membership {
-    let in_log = disk.log.iter().rev().find_map(|e| match e.command {
-        Command::Config(c) => Some(c.unpack()),
-        _ => None,
-    });
-    in_log
-        .or_else(|| disk.snapshot.as_ref().and_then(|s| s.membership))
-        .unwrap_or(boot)
-}
-
 impl Frame {
     fn capture<N: RaftNode>(world: &World<N>, caption: usize, step: usize) -> Frame {
         let plain = Membership::of_voters(world.ids().collect());
-        let boot = Membership::of_voters(world.config.boot_voters().into_iter().collect());
+        let boot = world.config.boot_membership();
         let nodes = world
             .hosts
             .iter()
@@ -323,7 +311,7 @@ impl Frame {
                     repairing: false,
                     // An implementation that reports no configuration has none on its disk.
                     conf: Conf::unless_plain(
-                        N::CHANGES_MEMBERSHIP.then(|| disk_membership(&h.disk, boot)),
+                        N::CHANGES_MEMBERSHIP.then(|| h.disk.membership(boot)),
                         &plain,
                     ),
                 },
@@ -374,54 +362,14 @@ impl Frame {
 
 /// A scenario whose configuration changes every way, for the tests of the pictures: n4 and n5
 /// start as spares, n4 joins as a learner and is promoted, n3 is removed, and joint consensus
-/// swaps n4 for n5 (`tests/html_viewer.rs` has a copy).
+/// swaps n4 for n5 (`tests/html_viewer.rs` reads it too).
 #[cfg(test)]
-pub(crate) const CHANGES: &str = r#"
-name = "changes"
-description = "n4 joins as a learner and is promoted; n3 is removed; joint consensus swaps n4 for n5"
-[cluster]
-nodes = 5
-voters = 3
-seed = 1
-[[step]]
-timeout = 1
-[[step]]
-run = "100ms"
-[[step]]
-expect = { leader = 1 }
-[[step]]
-add-learner = 4
-[[step]]
-run = "100ms"
-[[step]]
-expect = { node = 4, voters = [1, 2, 3], learners = [4] }
-[[step]]
-promote = 4
-[[step]]
-run = "100ms"
-[[step]]
-expect = { node = 1, voters = [1, 2, 3, 4] }
-[[step]]
-remove = 3
-[[step]]
-run = "100ms"
-[[step]]
-expect = { node = 1, voters = [1, 2, 4] }
-[[step]]
-change-voters = [1, 2, 5]
-[[step]]
-run = "200ms"
-[[step]]
-expect = { node = 1, voters = [1, 2, 5], joint-with = [] }
-[[step]]
-expect = { node = 4, joint-with = [1, 2, 4] }
-[[step]]
-expect = { no-violation = true }
-"#;
+pub(crate) const CHANGES: &str = include_str!("changes.toml");
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use raft::{Command, DurableState};
 
     fn frame(t_us: u64, log_len: usize) -> Frame {
         let node = NodeFrame {
@@ -493,20 +441,20 @@ mod tests {
             command,
         };
         let mut disk = DurableState::default();
-        assert_eq!(disk_membership(&disk, boot), boot);
+        assert_eq!(disk.membership(boot), boot);
         disk.snapshot = Some(Snapshot {
             last_included_index: LogIndex(2),
             last_included_term: Term(1),
             data: Vec::new(),
             membership: Some(m2),
         });
-        assert_eq!(disk_membership(&disk, boot), m2, "the snapshot's");
+        assert_eq!(disk.membership(boot), m2, "the snapshot's");
         let packed = ConfigEntry::pack(&m1).unwrap();
         disk.log = vec![
             entry(3, Command::Config(packed)),
             entry(4, Command::Client(7)),
         ];
-        assert_eq!(disk_membership(&disk, boot), m1, "the log's latest");
+        assert_eq!(disk.membership(boot), m1, "the log's latest");
     }
 
     /// A configuration takes room in the page like a log cell.

@@ -210,7 +210,7 @@ pub fn space_time_svg<N: RaftNode>(world: &World<N>) -> String {
         .copied()
         .filter(|l| w.from_us <= l.t_us && l.t_us <= w.to_us)
         .collect();
-    let boot = raft::Membership::of_voters(world.config.boot_voters().into_iter().collect());
+    let boot = world.config.boot_membership();
     let spans = spans::spans(&all, nodes, &boot, end_us);
     // Whether the picture draws configurations at all (and so their legend row).
     let configurations = !spans.not_voting.is_empty()
