@@ -108,11 +108,12 @@ impl Parser<'_> {
         let description = self
             .opt_string(raw.description, "description")?
             .unwrap_or_default();
+        let on_at = raw.on.as_ref().map_or(0, |v| v.span().start);
         let on = self.opt_string(raw.on, "on")?;
         if let Some(name) = &on {
             if !["raftsim", "raft-rs"].contains(&name.as_str()) {
                 return Err(self.err(
-                    0,
+                    on_at,
                     format!("on = \"{name}\": expected an implementation's name, \"raftsim\" or \"raft-rs\""),
                 ));
             }

@@ -635,3 +635,16 @@ fn snapshot_expectations_fail_when_the_claim_is_false() {
         ]
     );
 }
+
+/// A story told for one node's rules names it; any other name is bad input at its place, and
+/// `[cluster] voters` must be within `nodes`.
+#[test]
+fn on_and_voters_are_checked_where_they_stand() {
+    let (line, column, msg) = at("name = \"x\"\non = \"etcd\"\n[cluster]\nnodes = 3\n");
+    assert_eq!((line, column), (2, 6), "{msg}");
+    assert!(msg.contains("\"raftsim\" or \"raft-rs\""), "{msg}");
+    let ok = parse_scenario("t.toml", "on = \"raftsim\"\n[cluster]\nnodes = 3\n").unwrap();
+    assert_eq!(ok.on.as_deref(), Some("raftsim"));
+    let (line, _, msg) = at("[cluster]\nnodes = 3\nvoters = 4\n");
+    assert_eq!(line, 3, "{msg}");
+}
